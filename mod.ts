@@ -1,0 +1,6 @@
+/**
+ * @appmesh/sdk: drive App Mesh from TypeScript on `fetch` alone.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,127 @@
+/**
+ * The local server's shared request shapes: a route is a method, a path pattern, whether it
+ * needs a token, and a fetch-style handler (`RequestContext` → `Response`).
+ *
+ * @module
+ */
+
+/** The authenticated caller. */
+export interface AuthUser {
+  /** User name (`sub` of the JWT). */
+  name: string;
+  /** Group of the user. */
+  group: string;
+  /** Role names. */
+  roles: string[];
+  /** Every permission of every role. */
+  permissions: ReadonlySet<string>;
+  /** OS user that processes of this user run as (informational here). */
+  exec_user?: string;
+  /** The token the request carried. */
+  token: string;
+}
+
+/**
+ * What a handler may need of its node. Each area owns its slice: `apps` is the app store of
+ * `apps.ts`; the rest belongs to `server.ts`.
+ */
+export interface NodeHandle {
+  /** `127.0.0.1:PORT`. */
+  name: string;
+  /** Port this node listens on. */
+  port: number;
+  /** The server's state directory (certificates, uploaded files default there). */
+  stateDir: string;
+  /** `FileAllowedBaseDir`, or undefined for no restriction. */
+  fileBaseDir?: string;
+  /** Per-node stores, by area name (`apps`, `labels`, `config`, ...). */
+  stores: Record<string, unknown>;
+}
+
+/** One request, as a handler sees it. */
+export interface RequestContext {
+  /** The request; its body is a stream and is read at most once. */
+  req: Request;
+  /** Parsed URL. */
+  url: URL;
+  /** Path parameters, URL-decoded (`:name` → `params.name`). */
+  params: Record<string, string>;
+  /** The caller, for routes declared with `auth: true`. */
+  user?: AuthUser;
+  /** The node that received the request. */
+  node: NodeHandle;
+  /**
+   * Throws the daemon's answer for a missing permission (400 `Permission denied: user 'x'
+   * lacks required permission 'p'`). For checks the daemon does after others (e.g. 404 first).
+   */
+  require(permission: string): void;
+}
+
+/** A handler. Throw `HttpError` for error answers. */
+export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
+
+/** One entry of the route table. */
+export interface Route {
+  /** HTTP method. */
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path pattern with `:param` segments, e.g. `/appmesh/app/:name/output`. */
+  path: string;
+  /** A token is required (401 without one). */
+  auth: boolean;
+  /** Permission checked before the handler runs (omit when the handler checks it itself). */
+  permission?: string;
+  /** The handler. */
+  handler: Handler;
+}
+
+/** An error answer: `{"message": ...}` JSON unless `body` is given (`null`: empty body). */
+export class HttpError extends Error {
+  /** HTTP status. */
+  readonly status: number;
+  /** Explicit body (string: sent as is; null: empty; object: JSON). */
+  readonly body: unknown;
+  /** Extra headers. */
+  readonly headers: Record<string, string>;
+  /**
+   * @param status HTTP status code
+   * @param message the `message` of the JSON body
+   * @param options explicit body or headers
+   */
+  constructor(
+    status: number,
+    message: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.body = "body" in options ? options.body : { message };
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** A JSON answer. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+}
+
+/** A `text/plain; charset=utf-8` answer. */
+export function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/** Reads a JSON body; malformed JSON is a 400 `{"message": ...}` (the daemon says 500). */
+export async function readJson(req: Request): Promise<unknown> {
+  const raw = await req.text();
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, "Invalid JSON body");
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * One `test()` for both runtimes: `Deno.test` under Deno, `bun:test` under Bun.
+ *
+ * A test file that should also run under Bun imports `test` from here (never `Deno.test`
+ * directly) and carries the marker comment `// @bun` on a line of its own; `tests/run.ts`
+ * collects those files for the Bun pass.
+ */
+
+/** Options of one test. */
+export interface TestOptions {
+  /** Time limit in milliseconds under Bun (Deno has none); default 120 000. */
+  timeout?: number;
+  /** Deno's op sanitizer; off by default because the local server keeps timers. */
+  sanitizeOps?: boolean;
+  /** Deno's resource sanitizer; off by default for the same reason. */
+  sanitizeResources?: boolean;
+}
+
+type Fn = () => void | Promise<void>;
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" &&
+  typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+
+type BunTest = (name: string, fn: Fn, timeout?: number) => void;
+const bunTest: BunTest | undefined = isDeno
+  ? undefined
+  : ((await import("bun:test" as string)) as { test: BunTest }).test;
+
+/** Registers a test with whichever runtime runs the file. */
+export function test(name: string, fn: Fn, options: TestOptions = {}): void {
+  if (isDeno) {
+    Deno.test({
+      name,
+      fn,
+      sanitizeOps: options.sanitizeOps ?? false,
+      sanitizeResources: options.sanitizeResources ?? false,
+    });
+  } else {
+    bunTest!(name, fn, options.timeout ?? 120_000);
+  }
+}
+
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";

@@ -1,0 +1,107 @@
+/**
+ * The whole test suite: `deno task test`.
+ *
+ * 1. every `tests/**\/*_test.ts` under Deno (`deno test`);
+ * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
+ * 3. one closing line `N passed, N failed` over both passes, and a non-zero exit on any failure.
+ *
+ * Deno and Bun are both taken from npm through `npx`, so nothing is assumed on the machine
+ * beyond Node, npm, python3 and curl.
+ */
+import { fromFileUrl } from "node:path";
+
+const root = fromFileUrl(new URL("..", import.meta.url));
+const args = Deno.args;
+const only = args.filter((a) => !a.startsWith("--"));
+const skipBun = args.includes("--no-bun") || Deno.env.get("APPMESH_TEST_NO_BUN") === "1";
+
+async function run(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
+    cwd: root,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  // Tee both streams: the summaries are parsed from them (bun test writes its to stderr).
+  let out = "";
+  const tee = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      out += decoder.decode(chunk, { stream: true });
+      await sink.write(chunk);
+    }
+  };
+  await Promise.all([tee(child.stdout, Deno.stdout), tee(child.stderr, Deno.stderr)]);
+  const status = await child.status;
+  return { code: status.code, out };
+}
+
+// deno-lint-ignore no-control-regex
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+
+async function testFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) found.push(...await testFiles(path));
+    else if (entry.name.endsWith("_test.ts")) found.push(path);
+  }
+  return found.sort();
+}
+
+let passed = 0;
+let failed = 0;
+let broken = false;
+
+// Deno pass.
+const denoArgs = ["test", "-A", "--no-check=remote", ...(only.length ? only : ["tests/"])];
+const deno = await run(Deno.execPath(), denoArgs);
+{
+  const text = stripAnsi(deno.out);
+  const m = [...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed/gm)].pop();
+  if (m) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  } else {
+    console.error("deno test printed no summary; counting the pass as failed");
+    broken = true;
+  }
+  if (deno.code !== 0 && !(m && Number(m[2]) > 0)) broken = true;
+}
+
+// Bun pass over the files marked `// @bun`.
+if (!skipBun) {
+  const all = await testFiles(`${root}tests`);
+  const marked: string[] = [];
+  for (const file of all) {
+    const rel = file.slice(root.length);
+    if (only.length && !only.some((o) => rel.startsWith(o.replace(/^\.\//, "")))) continue;
+    if (/^\/\/ @bun$/m.test(await Deno.readTextFile(file))) marked.push(`./${rel}`);
+  }
+  if (marked.length) {
+    console.log(`\nBun pass: ${marked.length} file(s)`);
+    const install = await run("npx", ["-y", "bun@1", "install", "--frozen-lockfile"]);
+    if (install.code !== 0) {
+      const retry = await run("npx", ["-y", "bun@1", "install"]);
+      if (retry.code !== 0) broken = true;
+    }
+    const bun = await run("npx", ["-y", "bun@1", "test", "--timeout", "120000", ...marked]);
+    const text = stripAnsi(bun.out);
+    const p = text.match(/^\s*(\d+) pass$/m);
+    const f = text.match(/^\s*(\d+) fail$/m);
+    if (p || f) {
+      passed += Number(p?.[1] ?? 0);
+      failed += Number(f?.[1] ?? 0);
+    } else {
+      console.error("bun test printed no summary; counting the pass as failed");
+      broken = true;
+    }
+    if (bun.code !== 0 && !(f && Number(f[1]) > 0)) broken = true;
+  }
+}
+
+if (broken) failed += 1;
+console.log(`\n${passed} passed, ${failed} failed`);
+Deno.exit(failed > 0 ? 1 : 0);
