@@ -1,5 +1,219 @@
-// Placeholder so that server.ts can import it; the apps helper replaces this file.
-import type { Route } from "./http.ts";
+/**
+ * Tasks: a client posts a payload to a running app (`POST /appmesh/app/{name}/task`) and waits
+ * for the result; the app's process fetches the payload (`GET ...?process_key=`, the key
+ * reaches it as `APP_MESH_PROCESS_KEY`) and answers it (`PUT ...?process_key=`). One task is
+ * in flight at a time, the rest queue in FIFO order (at most 512), as the daemon's
+ * `TaskRequest`.
+ *
+ * @module
+ */
+import type { AppStore } from "./apps.ts";
+import { HttpError, json, type RequestContext, type Route } from "./http.ts";
+
+const QUEUE_LIMIT = 512;
+const DEFAULT_TASK_TIMEOUT = 300;
+const MAX_TIMEOUT = 3 * 24 * 3600;
+
+/** An empty answer with a status only (the daemon's `reply(status)`). */
+function empty(status: number): Response {
+  return new Response(null, { status });
+}
+
+/** One waiting HTTP request: answered once. */
+class Pending {
+  replied = false;
+  #resolve!: (r: Response) => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly response: Promise<Response>;
+  constructor(readonly body: Uint8Array = new Uint8Array()) {
+    this.response = new Promise((resolve) => (this.#resolve = resolve));
+  }
+  /** Answers 408 after `seconds` unless answered before. */
+  timeout(seconds: number): void {
+    if (seconds > 0) this.#timer = setTimeout(() => this.reply(empty(408)), seconds * 1000);
+  }
+  reply(r: Response): boolean {
+    if (this.replied) return false;
+    this.replied = true;
+    clearTimeout(this.#timer);
+    this.#resolve(r);
+    return true;
+  }
+  /** The daemon's interrupt: 417 with an empty body. */
+  interrupt(): boolean {
+    return this.reply(empty(417));
+  }
+}
+
+/**
+ * The task state of one app: the key of its current process, the queued client requests, the
+ * one in flight, and the worker's parked fetch.
+ *
+ * @example
+ * ```ts
+ * const channel = new TaskChannel();
+ * channel.activate("key123");
+ * const answer = channel.send(new TextEncoder().encode("2+2"), 10);
+ * ```
+ */
+export class TaskChannel {
+  #key = "";
+  #queue: Pending[] = [];
+  #active: Pending | undefined;
+  #fetch: Pending | undefined;
+  #taskId = 0;
+
+  /** A new process runs: its key becomes the valid one; a parked fetch of the old one gets 417. */
+  activate(key: string): void {
+    if (key === this.#key) return;
+    this.#key = key;
+    this.#fetch?.interrupt();
+    this.#fetch = undefined;
+  }
+
+  /** The process stopped: everything waiting gets 417. */
+  terminate(): void {
+    this.#key = "";
+    this.#fetch?.interrupt();
+    this.#active?.interrupt();
+    for (const p of this.#queue) p.interrupt();
+    this.#fetch = this.#active = undefined;
+    this.#queue = [];
+  }
+
+  /** Client side: delivers `payload`, resolves with the worker's answer (or 408/417/503). */
+  send(payload: Uint8Array, timeoutSeconds: number): Promise<Response> {
+    if (!this.#key) throw new HttpError(400, "No process running");
+    const task = new Pending(payload);
+    this.#taskId++;
+    if (this.#fetch) {
+      this.#active = task;
+      const fetch = this.#fetch;
+      this.#fetch = undefined;
+      fetch.reply(taskBody(payload));
+    } else if (this.#queue.length >= QUEUE_LIMIT) {
+      task.reply(json(503, { message: "task queue full, try again later" }));
+    } else {
+      this.#queue.push(task);
+    }
+    task.timeout(timeoutSeconds);
+    return task.response;
+  }
+
+  /** Client side: cancels the task in flight (its client gets 417); false when none. */
+  cancel(): boolean {
+    const active = this.#active;
+    this.#active = undefined;
+    return active ? active.interrupt() : false;
+  }
+
+  /** Worker side: resolves with the next payload (waits for one). */
+  fetch(key: string): Promise<Response> {
+    this.#checkKey(key);
+    // A second fetch replaces a parked one, which is dropped (503, as the daemon's destructor).
+    if (this.#fetch) this.#fetch.reply(empty(503));
+    const fetch = new Pending();
+    if (this.#active?.replied) this.#active = undefined;
+    while (!this.#active && this.#queue.length) {
+      const next = this.#queue.shift()!;
+      if (!next.replied) this.#active = next;
+    }
+    if (this.#active) fetch.reply(taskBody(this.#active.body));
+    else this.#fetch = fetch;
+    return fetch.response;
+  }
+
+  /** Worker side: hands `result` to the client of the task in flight. */
+  reply(key: string, result: Uint8Array): Response {
+    this.#checkKey(key);
+    const active = this.#active;
+    this.#active = undefined;
+    if (!active || active.replied) {
+      return json(417, { message: "no message request from client waiting for response" });
+    }
+    active.reply(taskBody(result));
+    return empty(200);
+  }
+
+  /** `[task_id, task_status]` for the app's JSON: "idle" (worker waiting), "busy" or "". */
+  status(): [number, string] {
+    if (this.#active?.replied) this.#active = undefined;
+    if (this.#fetch) return [this.#taskId, "idle"];
+    if (this.#active || this.#queue.some((p) => !p.replied)) return [this.#taskId, "busy"];
+    return [this.#taskId, ""];
+  }
+
+  #checkKey(key: string): void {
+    if (!key || key !== this.#key) throw new HttpError(412, "Process key mismatch");
+  }
+}
+
+function taskBody(bytes: Uint8Array): Response {
+  return new Response(bytes.length ? bytes as Uint8Array<ArrayBuffer> : null, {
+    status: 200,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
+}
+
+function store(ctx: RequestContext): AppStore {
+  return ctx.node.stores.apps as AppStore;
+}
+
+function timeoutParam(url: URL): number {
+  const raw = url.searchParams.get("timeout");
+  if (raw === null) return DEFAULT_TASK_TIMEOUT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_TIMEOUT) return DEFAULT_TASK_TIMEOUT;
+  return n;
+}
+
+async function readBytes(req: Request): Promise<Uint8Array> {
+  return new Uint8Array(await req.arrayBuffer());
+}
 
 /** Routes of the tasks area. */
-export const taskRoutes: Route[] = [];
+export const taskRoutes: Route[] = [
+  {
+    method: "POST",
+    path: "/appmesh/app/:name/task",
+    auth: true,
+    permission: "app-run-task",
+    handler: async (ctx) => {
+      const app = store(ctx).mustGet(ctx.params.name);
+      store(ctx).checkAccess(ctx, app, true);
+      const payload = await readBytes(ctx.req);
+      return await app.task.send(payload, timeoutParam(ctx.url));
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/appmesh/app/:name/task",
+    auth: true,
+    permission: "app-run-task",
+    handler: (ctx) => {
+      const app = store(ctx).mustGet(ctx.params.name);
+      store(ctx).checkAccess(ctx, app, true);
+      return empty(app.task.cancel() ? 200 : 208);
+    },
+  },
+  {
+    method: "GET",
+    path: "/appmesh/app/:name/task",
+    auth: false,
+    handler: (ctx) => {
+      const app = store(ctx).mustGet(ctx.params.name);
+      return app.task.fetch(ctx.url.searchParams.get("process_key") ?? "");
+    },
+  },
+  {
+    method: "PUT",
+    path: "/appmesh/app/:name/task",
+    auth: false,
+    handler: async (ctx) => {
+      const app = store(ctx).mustGet(ctx.params.name);
+      const key = ctx.url.searchParams.get("process_key") ?? "";
+      const body = await readBytes(ctx.req);
+      return app.task.reply(key, body);
+    },
+  },
+];

@@ -134,6 +134,16 @@ export interface SessionControl {
   logout(): Promise<boolean>;
 }
 
+/** One HTTP request a step will make, as the dry-run plan shows it. */
+export interface PlannedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path (and query) on the server; unresolved templates stay as written. */
+  path: string;
+  /** When the request is conditional, why. */
+  note?: string;
+}
+
 /** The declaration of one step type: `steps/<type>.ts` default-exports one of these. */
 export interface StepSpec {
   /** The step's key in YAML, e.g. `add_app`. */
@@ -155,6 +165,20 @@ export interface StepSpec {
   outputs: Readonly<Record<string, string>>;
   /** `login`/`logout`: run once per run, whichever node reaches them first. */
   session?: boolean;
+  /**
+   * The step's outputs are the fields of a server object (an `App`): `outputs` lists the
+   * usual ones, and any other field of that object may be read too.
+   */
+  openOutputs?: boolean;
+  /**
+   * Safe to repeat after a request that may have taken effect (a 5xx or a cut connection):
+   * the engine's `retry` then covers those errors too. A step without it (starting a
+   * process, posting a task) is retried only when its request cannot have reached the
+   * server (connection refused, 502/503 answered before any work).
+   */
+  idempotent?: boolean;
+  /** The requests one run of the step makes (method and path), for the dry-run plan. */
+  requests?(args: Record<string, unknown>): readonly PlannedRequest[];
   /** Do it. `args` are the resolved fields (expressions evaluated, defaults applied). */
   run(ctx: StepContext, args: Record<string, unknown>): Promise<Record<string, unknown>>;
 }

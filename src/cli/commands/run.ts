@@ -1,0 +1,98 @@
+/**
+ * `appmesh run`: run a command on a node as a temporary app, stream its output here, and
+ * exit with its exit code. Ctrl-C stops waiting and deletes the temporary app.
+ *
+ * @module
+ */
+
+import type { Command } from "../command.ts";
+import { catchInterrupts, makeClient, writeOut } from "../context.ts";
+import { CliError, EXIT } from "../errors.ts";
+
+/** Maps a remote exit code to a process exit code (signal deaths are negative: 128 + n). */
+export function localExitCode(code: number): number {
+  return code < 0 ? Math.min(255, 128 - code) : code & 255;
+}
+
+/** `appmesh run`. */
+export const run: Command = {
+  spec: {
+    name: "run",
+    summary: "run a command on a node, stream its output, exit with its exit code",
+    description: `
+The command runs through a shell on the node, as a temporary app that is deleted afterwards
+(also on Ctrl-C). Put -- before a command that has flags of its own.`,
+    flags: {
+      node: { type: "string", value: "HOST", description: "run on this node (X-Target-Host)" },
+      "max-time": {
+        type: "string",
+        value: "DURATION",
+        description: "kill the command after DURATION (ISO 8601 or seconds)",
+      },
+      "working-dir": { type: "string", value: "DIR", description: "working directory on the node" },
+      env: {
+        type: "string",
+        multiple: true,
+        value: "KEY=VALUE",
+        description: "environment variable for the command (repeatable)",
+      },
+    },
+    positionals: [{ name: "COMMAND", required: true, variadic: true }],
+    examples: [
+      "appmesh run -- uname -a",
+      "appmesh run --node 127.0.0.1:6061 'df -h /'",
+    ],
+  },
+  async run(args, globals) {
+    const f = args.flags;
+    const command = args.positionals.join(" ");
+    const env: Record<string, string> = {};
+    for (const kv of (f.env as string[] | undefined) ?? []) {
+      const i = kv.indexOf("=");
+      if (i <= 0) throw new CliError(`flag --env expects KEY=VALUE, got '${kv}'`, EXIT.usage);
+      env[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    const maxTime = f["max-time"] as string | undefined;
+    const base = await makeClient(globals);
+    const node = f.node as string | undefined;
+    const client = node ? base.forNode(node) : base;
+    const interrupts = catchInterrupts();
+    try {
+      const app: Record<string, unknown> = { command, shell: true };
+      if (Object.keys(env).length) app.env = env;
+      if (typeof f["working-dir"] === "string") app.working_dir = f["working-dir"];
+      const started = await client.runAppAsync(app, {
+        ...(maxTime ? { maxTime: /^\d+$/.test(maxTime) ? Number(maxTime) : maxTime } : {}),
+        signal: interrupts.signal,
+      });
+      let code: number | undefined;
+      try {
+        code = await started.wait({
+          onOutput: (chunk: string) => writeOut(chunk),
+          signal: interrupts.signal,
+        });
+      } catch (e) {
+        if (interrupts.signal.aborted) {
+          // Best effort: the temporary app must not outlive the interrupted command.
+          await client.deleteApp(started.appName).catch(() => false);
+          console.error(
+            `\nappmesh: ${interrupts.received()}: stopped; app ${started.appName} deleted`,
+          );
+          return interrupts.exitCode() ?? EXIT.sigint;
+        }
+        throw e;
+      }
+      if (code === undefined) {
+        await client.deleteApp(started.appName).catch(() => false);
+        throw new CliError(`no exit code from ${started.appName} (timed out)`, EXIT.failed);
+      }
+      return localExitCode(code);
+    } catch (e) {
+      if (interrupts.signal.aborted) return interrupts.exitCode() ?? EXIT.sigint;
+      throw e;
+    } finally {
+      interrupts.dispose();
+      await base.close();
+    }
+  },
+};

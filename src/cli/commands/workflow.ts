@@ -1,0 +1,316 @@
+/**
+ * `appmesh workflow run|validate|schema`: the command line of the workflow runner.
+ *
+ * @module
+ */
+
+import { parsePairs, UsageError } from "../args.ts";
+import type { Command } from "../command.ts";
+import {
+  catchInterrupts,
+  type GlobalOptions,
+  useColor,
+  warnInsecure,
+  writeOut,
+} from "../context.ts";
+import { CliError, describeError, EXIT } from "../errors.ts";
+import type { Renderer } from "../output/format.ts";
+import type { WorkflowEvent } from "../../workflow/spec.ts";
+
+const RUN_DESCRIPTION = `
+Validates FILE, then runs its steps on every node (nodes in parallel up to \`concurrency\`)
+through one session kept in the cookie file, and ends with a one-line summary.
+
+On a terminal: a live line per node. Elsewhere (cron, CI): timestamped lines prefixed by
+the node. Secrets come from the environment or --secrets-file and are printed as ***.
+
+exit codes: 0 all nodes succeeded, 1 some node failed, 2 invalid workflow or usage,
+3 no node reachable or login refused, 4 lock held by another run, 130/143 interrupted.`;
+
+/** `appmesh workflow run`. */
+export const workflowRun: Command = {
+  spec: {
+    name: "workflow run",
+    summary: "run a workflow file on its nodes",
+    description: RUN_DESCRIPTION,
+    flags: {
+      input: {
+        type: "string",
+        multiple: true,
+        value: "KEY=VALUE",
+        description: "set a declared input (repeatable)",
+      },
+      node: {
+        type: "string",
+        multiple: true,
+        value: "HOST",
+        description: "run on this node instead of the workflow's nodes (repeatable)",
+      },
+      "secrets-file": {
+        type: "string",
+        value: "FILE",
+        description: "read secrets from a dotenv or YAML file",
+      },
+      "dry-run": {
+        type: "boolean",
+        description: "validate and print the plan; contact no server",
+      },
+      report: { type: "string", value: "FILE", description: "write the JSON report to FILE" },
+      junit: { type: "string", value: "FILE", description: "write a JUnit XML report to FILE" },
+      lock: {
+        type: "boolean",
+        description: "take a lock named after the workflow; exit 4 if another run holds it",
+      },
+      "lock-wait": {
+        type: "string",
+        value: "DURATION",
+        description: "with the lock held, wait up to DURATION (PT10M or seconds); implies --lock",
+      },
+      json: { type: "boolean", description: "print one JSON event per line" },
+      quiet: { type: "boolean", short: "q", description: "print only failures and the summary" },
+    },
+    positionals: [{ name: "FILE", required: true }],
+    examples: [
+      "appmesh workflow run workflows/demo.yaml",
+      "appmesh workflow run backup.yaml --input keep_days=14 --node db-1 --node db-2",
+      "appmesh workflow run nightly.yaml --lock --report nightly.json --junit nightly.xml",
+      "appmesh workflow run deploy.yaml --dry-run --secrets-file .env",
+    ],
+  },
+  run: runWorkflowCommand,
+};
+
+/** `appmesh workflow validate`. */
+export const workflowValidate: Command = {
+  spec: {
+    name: "workflow validate",
+    summary: "check workflow files without running them (exit 2 if any is invalid)",
+    description: "Reports every error of every file, with file:line:col and the source line.",
+    flags: {},
+    positionals: [{ name: "FILE", required: true, variadic: true }],
+    examples: ["appmesh workflow validate workflows/*.yaml"],
+  },
+  async run(args) {
+    const { loadWorkflow } = await import("../../workflow/load.ts");
+    const color = useColor(Deno.stderr);
+    let bad = 0;
+    for (const file of args.positionals) {
+      try {
+        const wf = await loadWorkflow(file);
+        console.log(`${file}: ok (${wf.name}, ${wf.steps.length + wf.finally.length} steps)`);
+      } catch (e) {
+        bad++;
+        const format = (e as { format?: (o: { color: boolean }) => string }).format;
+        if (e instanceof Error && e.name === "WorkflowError" && format) {
+          console.error(format.call(e, { color }));
+        } else {
+          console.error(`${file}: error: ${describeError(e).message}`);
+        }
+      }
+    }
+    if (bad) {
+      console.error(`${bad} of ${args.positionals.length} file(s) invalid`);
+      return EXIT.usage;
+    }
+    return EXIT.ok;
+  },
+};
+
+/** `appmesh workflow schema`. */
+export const workflowSchema: Command = {
+  spec: {
+    name: "workflow schema",
+    summary: "print the JSON Schema of the workflow format (for editors)",
+    description:
+      "Point your editor at it with the first line `# yaml-language-server: $schema=FILE`.",
+    flags: {},
+    positionals: [],
+    examples: ["appmesh workflow schema > workflow.schema.json"],
+  },
+  async run() {
+    const { generateSchema } = await import("../../workflow/schema.ts");
+    console.log(JSON.stringify(generateSchema(), null, 2));
+    return EXIT.ok;
+  },
+};
+
+/** Parses `--lock-wait` into milliseconds. */
+async function lockWaitMs(value: string | undefined, usage: string): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const { parseDuration } = await import("../../runtime/duration.ts");
+  try {
+    return parseDuration(/^\d+$/.test(value) ? Number(value) : value) * 1000;
+  } catch {
+    throw new UsageError(`flag --lock-wait: bad duration '${value}' (use PT10M or seconds)`, usage);
+  }
+}
+
+/** Replaces every known secret value in text by `***` (a second line of defence). */
+function masker(secrets: Record<string, string>): (s: string) => string {
+  const values = Object.values(secrets).filter((v) => v.length >= 3).sort((a, b) =>
+    b.length - a.length
+  );
+  return (s) => values.reduce((t, v) => t.split(v).join("***"), s);
+}
+
+async function chooseRenderer(
+  mode: "json" | "quiet" | "tty" | "plain",
+  mask: (s: string) => string,
+): Promise<Renderer> {
+  const line = (l: string) => console.log(mask(l));
+  if (mode === "json") {
+    const { jsonRenderer } = await import("../output/json.ts");
+    return jsonRenderer(line);
+  }
+  if (mode === "tty") {
+    const { ttyRenderer } = await import("../output/tty.ts");
+    return ttyRenderer({ color: useColor(Deno.stdout), write: (t) => writeOut(mask(t)) });
+  }
+  const { plainRenderer } = await import("../output/plain.ts");
+  const plain = plainRenderer({ write: line });
+  if (mode === "plain") return plain;
+  // --quiet: failures only.
+  return {
+    event(e: WorkflowEvent) {
+      if (
+        (e.type === "step_end" || e.type === "node_end") && e.status &&
+        !["success", "skipped", "allowed_failure"].includes(e.status)
+      ) plain.event(e);
+    },
+    close() {},
+  };
+}
+
+async function runWorkflowCommand(
+  args: Parameters<Command["run"]>[0],
+  globals: GlobalOptions,
+): Promise<number> {
+  const usage = (await import("../args.ts")).formatUsage(workflowRun.spec);
+  const f = args.flags;
+  const file = args.positionals[0];
+  const inputs = parsePairs(f.input as string[] | undefined, "input", usage);
+  const nodes = (f.node as string[] | undefined)?.filter((n) => n.length);
+  const waitMs = await lockWaitMs(f["lock-wait"] as string | undefined, usage);
+  const useLock = f.lock === true || waitMs !== undefined;
+  const json = f.json === true;
+  const quiet = f.quiet === true;
+  const dryRun = f["dry-run"] === true;
+
+  const engine = await import("../../workflow/mod.ts");
+  const { loadWorkflow } = await import("../../workflow/load.ts");
+
+  let secrets: Record<string, string> | undefined;
+  const secretsFile = f["secrets-file"] as string | undefined;
+  if (secretsFile) {
+    const { loadSecretsFile } = await import("../../workflow/secrets.ts");
+    try {
+      const loaded = await loadSecretsFile(secretsFile);
+      secrets = loaded.secrets;
+      if (loaded.warning) console.error(`warning: ${loaded.warning}`);
+    } catch (e) {
+      // Never echo the file's content: its name and the kind of problem only.
+      const r = describeError(e);
+      const where = r.message.startsWith(secretsFile) ? "" : `${secretsFile}: `;
+      throw new CliError(`--secrets-file: ${where}${r.message}`, EXIT.usage);
+    }
+  }
+  const mask = masker(secrets ?? {});
+
+  let wf;
+  try {
+    wf = await loadWorkflow(file);
+  } catch (e) {
+    const r = describeError(e);
+    if (e instanceof Error && e.name === "WorkflowError") {
+      const format = (e as { format?: (o: { color: boolean }) => string }).format;
+      console.error(mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : r.message));
+      console.error(`${file}: invalid workflow, nothing was run`);
+      return EXIT.usage;
+    }
+    // A missing or unreadable workflow file is a usage error too.
+    throw new CliError(
+      mask(`${file}: ${r.message}`),
+      r.exitCode === EXIT.failed ? EXIT.usage : r.exitCode,
+    );
+  }
+
+  warnInsecure(globals);
+  const connection: { url?: string; ca?: string; verify?: boolean; cookieFile?: string } = {};
+  if (globals.url) connection.url = globals.url;
+  if (globals.ca) connection.ca = globals.ca;
+  if (globals.insecure) connection.verify = false;
+  if (globals.cookieFile) connection.cookieFile = globals.cookieFile;
+
+  const options = {
+    inputs,
+    ...(nodes?.length ? { nodes } : {}),
+    ...(secrets ? { secrets } : {}),
+    connection,
+  };
+
+  if (dryRun) {
+    const plan = engine.planWorkflow(wf, options);
+    if (json) console.log(mask(JSON.stringify(plan, null, 2)));
+    else console.log(mask(engine.formatPlan(plan)));
+    return EXIT.ok;
+  }
+
+  let lock: { release(): Promise<void> } | undefined;
+  if (useLock) {
+    lock = await engine.WorkflowLock.acquire(wf.name, { wait: waitMs ?? 0 });
+    if (!lock) {
+      console.error(
+        `appmesh: another run of '${wf.name}' holds the lock${
+          waitMs ? ` (waited ${Math.round(waitMs / 1000)}s)` : ""
+        }; not started`,
+      );
+      return EXIT.locked;
+    }
+  }
+
+  const mode = json
+    ? "json"
+    : quiet
+    ? "quiet"
+    : Deno.stdout.isTerminal() && Deno.env.get("TERM") !== "dumb"
+    ? "tty"
+    : "plain";
+  const renderer = await chooseRenderer(mode, mask);
+  const interrupts = catchInterrupts({
+    onFirst: (sig) => {
+      if (!json) console.error(`\nappmesh: ${sig}: stopping, running finally steps...`);
+    },
+  });
+  try {
+    let report;
+    try {
+      report = await engine.runWorkflow(wf, {
+        ...options,
+        onEvent: (e: WorkflowEvent) => renderer.event(e),
+        signal: interrupts.signal,
+      });
+    } finally {
+      renderer.close();
+    }
+    const writes: Promise<void>[] = [];
+    if (typeof f.report === "string") {
+      writes.push(Deno.writeTextFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
+    }
+    if (typeof f.junit === "string") {
+      writes.push(Deno.writeTextFile(f.junit, mask(engine.toJUnit(report))));
+    }
+    try {
+      await Promise.all(writes);
+    } catch (e) {
+      console.error(`appmesh: cannot write the report: ${describeError(e).message}`);
+    }
+    const summary = mask(report.summary);
+    // With --json stdout holds only events; the summary goes to stderr.
+    if (json) console.error(summary);
+    else console.log(summary);
+    return interrupts.exitCode() ?? report.exit_code;
+  } finally {
+    interrupts.dispose();
+    await lock?.release();
+  }
+}

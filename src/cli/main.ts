@@ -1,0 +1,224 @@
+/**
+ * The `appmesh` command line: run workflows, log in once, list apps, run commands on nodes,
+ * move files, and start the local server.
+ *
+ * ```sh
+ * deno run -A jsr:@appmesh/sdk/cli workflow run workflows/demo.yaml
+ * deno task appmesh login -u admin
+ * ```
+ *
+ * Exit codes: 0 ok, 1 some node failed, 2 invalid workflow or usage, 3 no node reachable or
+ * login refused, 4 lock held, 130/143 interrupted.
+ *
+ * @module
+ */
+
+import denoConfig from "../../deno.json" with { type: "json" };
+import {
+  type CommandSpec,
+  formatHelp,
+  GLOBAL_FLAGS,
+  GLOBAL_VALUE_FLAGS,
+  parseCommandArgs,
+  UsageError,
+} from "./args.ts";
+import type { Command } from "./command.ts";
+import { globalsFromFlags } from "./context.ts";
+import { EXIT, reportError } from "./errors.ts";
+import { apps } from "./commands/apps.ts";
+import { devserver } from "./commands/devserver.ts";
+import { get, put } from "./commands/files.ts";
+import { login } from "./commands/login.ts";
+import { logout } from "./commands/logout.ts";
+import { run } from "./commands/run.ts";
+import { workflowRun, workflowSchema, workflowValidate } from "./commands/workflow.ts";
+
+/** The package version, printed by `appmesh --version`. */
+export const VERSION: string = denoConfig.version;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  workflow: workflowRun, // placeholder: `workflow` dispatches to its subcommands
+  login,
+  logout,
+  apps,
+  run,
+  get,
+  put,
+  devserver,
+};
+
+const WORKFLOW: Readonly<Record<string, Command>> = {
+  run: workflowRun,
+  validate: workflowValidate,
+  schema: workflowSchema,
+};
+
+const WORKFLOW_SUMMARY = "run, validate or describe workflow files";
+
+function list(entries: [string, string][]): string {
+  const w = Math.max(...entries.map(([n]) => n.length));
+  return entries.map(([n, s]) => `  ${n.padEnd(w)}  ${s}`).join("\n");
+}
+
+function globalFlagLines(): string {
+  return list([
+    ...Object.entries(GLOBAL_FLAGS).map(([k, f]): [string, string] => [
+      `--${k}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`,
+      f.description,
+    ]),
+    ["--version", "print the version"],
+  ]);
+}
+
+/** The top-level usage (command list). */
+export function topUsage(): string {
+  const commands: [string, string][] = [
+    ["workflow run FILE", workflowRun.spec.summary],
+    ["workflow validate FILE...", workflowValidate.spec.summary],
+    ["workflow schema", workflowSchema.spec.summary],
+    ...Object.entries(COMMANDS).filter(([k]) => k !== "workflow").map(([k, c]): [
+      string,
+      string,
+    ] => [k, c.spec.summary]),
+  ];
+  return [
+    "usage: appmesh [global flags] COMMAND [flags] [args]",
+    "",
+    "commands:",
+    list(commands),
+    "",
+    "global flags:",
+    globalFlagLines(),
+    "",
+    "Run 'appmesh COMMAND --help' for a command's flags.",
+  ].join("\n");
+}
+
+function workflowUsage(): string {
+  return [
+    "usage: appmesh workflow run|validate|schema [flags] [args]",
+    "",
+    "subcommands:",
+    list(Object.entries(WORKFLOW).map(([k, c]) => [k, c.spec.summary])),
+    "",
+    "Run 'appmesh workflow SUBCOMMAND --help' for its flags.",
+  ].join("\n");
+}
+
+/** Splits argv into the command words (`workflow`, `run`) and the rest. */
+function findCommand(argv: readonly string[], depth: number): { words: string[]; rest: string[] } {
+  const words: string[] = [];
+  const rest: string[] = [];
+  let i = 0;
+  for (; i < argv.length && words.length < depth; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (a.startsWith("-")) {
+      rest.push(a);
+      if (GLOBAL_VALUE_FLAGS.has(a) && i + 1 < argv.length) rest.push(argv[++i]);
+      continue;
+    }
+    words.push(a);
+    if (words[0] !== "workflow") {
+      i++;
+      break;
+    }
+  }
+  rest.push(...argv.slice(i));
+  return { words, rest };
+}
+
+function suggest(word: string, names: string[]): string {
+  const near = names.find((n) =>
+    n.startsWith(word.slice(0, 2)) && Math.abs(n.length - word.length) <= 2
+  );
+  return near ? ` (did you mean '${near}'?)` : "";
+}
+
+function usageFailure(message: string, usage: string): number {
+  console.error(`appmesh: ${message}`);
+  console.error(usage);
+  return EXIT.usage;
+}
+
+/**
+ * Runs the `appmesh` command line with the given arguments and resolves to the exit code
+ * (it never calls `Deno.exit` itself, so it can run in-process, e.g. in the demo).
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "jsr:@appmesh/sdk/cli";
+ * const code = await main(["workflow", "validate", "workflows/demo.yaml"]);
+ * Deno.exit(code);
+ * ```
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const { words, rest } = findCommand(argv, 2);
+  const [name, sub] = words;
+  if (!name) {
+    if (rest.includes("--version") || rest.includes("-V")) {
+      console.log(`appmesh ${VERSION}`);
+      return EXIT.ok;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      console.log(`appmesh ${VERSION}: the App Mesh command line\n\n${topUsage()}`);
+      return EXIT.ok;
+    }
+    const known = new Set(Object.keys(GLOBAL_FLAGS).map((k) => `--${k}`));
+    const flag = rest.find((a) => a.startsWith("-") && !known.has(a.split("=")[0]));
+    return usageFailure(
+      flag ? `unknown flag ${flag.split("=")[0]}` : "missing command",
+      topUsage(),
+    );
+  }
+  let command: Command | undefined;
+  if (name === "workflow") {
+    if (!sub) {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        console.log(`appmesh workflow: ${WORKFLOW_SUMMARY}\n\n${workflowUsage()}`);
+        return EXIT.ok;
+      }
+      return usageFailure("missing subcommand (run, validate or schema)", workflowUsage());
+    }
+    command = WORKFLOW[sub];
+    if (!command) {
+      return usageFailure(
+        `unknown subcommand 'workflow ${sub}'${suggest(sub, Object.keys(WORKFLOW))}`,
+        workflowUsage(),
+      );
+    }
+  } else {
+    command = COMMANDS[name];
+    if (!command) {
+      return usageFailure(
+        `unknown command '${name}'${suggest(name, Object.keys(COMMANDS))}`,
+        topUsage(),
+      );
+    }
+  }
+  return await runCommand(command.spec, command, rest);
+}
+
+async function runCommand(spec: CommandSpec, command: Command, rest: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseCommandArgs(spec, rest);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(e.message, e.usage);
+    throw e;
+  }
+  if (args.help) {
+    console.log(formatHelp(spec));
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(args, globalsFromFlags(args.flags));
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(e.message, e.usage);
+    return reportError(e);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,75 @@
+/**
+ * Shared shapes and small formatters of the workflow output renderers.
+ *
+ * @module
+ */
+
+import type { WorkflowEvent } from "../../workflow/spec.ts";
+
+/** Shows the events of one run somewhere (terminal, log, JSON lines). */
+export interface Renderer {
+  /** One event, already masked by the engine. */
+  event(e: WorkflowEvent): void;
+  /** The run is over: flush and leave the display in its final state. */
+  close(): void;
+}
+
+/** `850ms`, `12.3s`, `4m05s`, `1h02m`. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** `512 B`, `1.2 KB`, `3.4 MB`, `1.0 GB` (powers of 1024). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** The step's label: its id, with the type when they differ. */
+export function stepLabel(e: WorkflowEvent): string {
+  const id = e.step ?? "";
+  if (!e.step_type || id === e.step_type) return id || (e.step_type ?? "");
+  return id.startsWith("#") ? `${e.step_type}${id}` : `${id} (${e.step_type})`;
+}
+
+/** The bytes figure of a progress event, if any. */
+export function eventBytes(e: WorkflowEvent): { bytes?: number; total?: number } {
+  const d = e.data ?? {};
+  const num = (v: unknown) => typeof v === "number" && Number.isFinite(v) ? v : undefined;
+  return { bytes: num(d.bytes), total: num(d.total) };
+}
+
+/** Splits streamed output into complete lines, keeping the unfinished tail per key. */
+export class LineBuffer {
+  #tails = new Map<string, string>();
+  /** Adds a chunk; returns the complete lines. */
+  push(key: string, chunk: string): string[] {
+    const text = (this.#tails.get(key) ?? "") + chunk;
+    const lines = text.split(/\r?\n/);
+    this.#tails.set(key, lines.pop() ?? "");
+    return lines;
+  }
+  /** Returns and clears the unfinished tail of a key (or of all keys). */
+  flush(key?: string): [string, string][] {
+    const keys = key === undefined ? [...this.#tails.keys()] : [key];
+    const out: [string, string][] = [];
+    for (const k of keys) {
+      const t = this.#tails.get(k);
+      if (t) out.push([k, t]);
+      this.#tails.delete(k);
+    }
+    return out;
+  }
+}

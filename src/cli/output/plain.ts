@@ -1,0 +1,111 @@
+/**
+ * Plain output for cron and CI: one timestamped line per event, prefixed by the node, no
+ * colours, no cursor movement, progress at most every few seconds per step.
+ *
+ * ```
+ * 2026-11-28T02:15:00.120Z [db-1] step app (add_app) started
+ * 2026-11-28T02:15:01.480Z [db-1] job | dump complete
+ * 2026-11-28T02:15:02.001Z [db-1] step done (wait) success in 1.4s, exit 0
+ * ```
+ *
+ * @module
+ */
+
+import type { WorkflowEvent } from "../../workflow/spec.ts";
+import {
+  eventBytes,
+  formatBytes,
+  formatElapsed,
+  LineBuffer,
+  type Renderer,
+  stepLabel,
+} from "./format.ts";
+
+/** Options of {@linkcode plainRenderer}. */
+export interface PlainOptions {
+  /** Where lines go (default: `console.log`). */
+  write?: (line: string) => void;
+  /** Minimum milliseconds between two progress lines of one step (default 5000). */
+  progressEveryMs?: number;
+}
+
+/** A renderer that prints timestamped, node-prefixed lines. */
+export function plainRenderer(options: PlainOptions = {}): Renderer {
+  const write = options.write ?? ((l: string) => console.log(l));
+  const every = options.progressEveryMs ?? 5000;
+  const lines = new LineBuffer();
+  const lastProgress = new Map<string, number>();
+  const prefix = (e: WorkflowEvent) => `${e.time} ${e.node ? `[${e.node}] ` : ""}`;
+  const key = (e: WorkflowEvent) => `${e.node ?? ""}\u0000${e.step ?? ""}`;
+  const flushOutput = (e: WorkflowEvent) => {
+    for (const [, tail] of lines.flush(key(e))) write(`${prefix(e)}${e.step} | ${tail}`);
+  };
+  return {
+    event(e) {
+      const p = prefix(e);
+      const d = e.data ?? {};
+      switch (e.type) {
+        case "run_start":
+          write(`${p}run started${e.message ? `: ${e.message}` : ""}`);
+          break;
+        case "node_start":
+          write(`${p}node started`);
+          break;
+        case "step_start":
+          write(`${p}step ${stepLabel(e)} started`);
+          break;
+        case "step_output":
+          for (const l of lines.push(key(e), e.message ?? "")) write(`${p}${e.step} | ${l}`);
+          break;
+        case "step_progress": {
+          const now = Date.parse(e.time) || Date.now();
+          const k = key(e);
+          if (now - (lastProgress.get(k) ?? 0) < every) break;
+          lastProgress.set(k, now);
+          const { bytes, total } = eventBytes(e);
+          const figure = bytes === undefined
+            ? (e.message ?? "")
+            : `${formatBytes(bytes)}${total ? ` of ${formatBytes(total)}` : ""}`;
+          write(`${p}step ${stepLabel(e)} ${figure}`);
+          break;
+        }
+        case "step_retry":
+          write(
+            `${p}step ${stepLabel(e)} retry${
+              d.attempt !== undefined ? ` (attempt ${d.attempt})` : ""
+            }${e.message ? `: ${e.message}` : ""}`,
+          );
+          break;
+        case "step_end": {
+          flushOutput(e);
+          const parts = [`${p}step ${stepLabel(e)} ${e.status ?? "done"}`];
+          if (typeof d.duration_ms === "number") parts.push(` in ${formatElapsed(d.duration_ms)}`);
+          if (d.exit_code !== undefined) parts.push(`, exit ${d.exit_code}`);
+          if (typeof d.bytes === "number") parts.push(`, ${formatBytes(d.bytes)}`);
+          if (e.message && e.status !== "success") parts.push(`: ${e.message}`);
+          write(parts.join(""));
+          break;
+        }
+        case "node_end":
+          write(
+            `${p}node ${e.status ?? "done"}${
+              typeof d.duration_ms === "number" ? ` in ${formatElapsed(d.duration_ms)}` : ""
+            }${e.message && e.status !== "success" ? `: ${e.message}` : ""}`,
+          );
+          break;
+        case "run_end":
+          // The command prints the report's one-line summary after the run.
+          break;
+        case "log":
+          write(`${p}${e.message ?? ""}`);
+          break;
+      }
+    },
+    close() {
+      for (const [k, tail] of lines.flush()) {
+        const [node, step] = k.split("\u0000");
+        write(`${new Date().toISOString()} ${node ? `[${node}] ` : ""}${step} | ${tail}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,436 @@
+/**
+ * The network layer of the local server: one `node:http`/`node:https` listener per node, the
+ * adapter between Node's request/response objects and fetch's `Request`/`Response` (bodies
+ * streamed both ways, with backpressure), and the dispatcher that answers as the daemon's
+ * Worker does: CSRF first, then `X-Target-Host` forwarding, then the route table with token and
+ * permission checks, the daemon's 404s, CORS and security headers on every answer.
+ *
+ * @module
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import type { Socket } from "node:net";
+import { authenticate, csrfViolation, permissionDenied, sharedOf } from "./auth.ts";
+import { forward, forwardFailure, resolveTarget } from "./cluster.ts";
+import type { FaultState } from "./faults.ts";
+import { HttpError, json, type NodeHandle, type RequestContext } from "./http.ts";
+import type { Router } from "./routes.ts";
+import { systemOf } from "./system.ts";
+
+/** Methods the daemon hands to its REST handler; any other gets `{"error":"Route not found"}`. */
+const REST_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"];
+
+/** One running node. */
+export interface NodeRuntime {
+  /** What handlers see. */
+  handle: NodeHandle;
+  /** Port. */
+  port: number;
+  /** Base URL. */
+  url: string;
+  /** Serves a request (dispatch + metrics), for the listener and for forwarding. */
+  serve(req: Request): Promise<Response>;
+  /** Stops listening and destroys every open connection. */
+  close(): Promise<void>;
+}
+
+/** What the listeners of one server share. */
+export interface ListenContext {
+  router: Router;
+  faults: FaultState;
+  nodes: NodeRuntime[];
+  bindHost: string;
+  tls?: { key: string; cert: string; ca: string; verifyClient: boolean };
+  logger?: (line: string) => void;
+}
+
+function errorResponse(e: unknown, logger?: (line: string) => void): Response {
+  if (e instanceof HttpError) {
+    const headers = { ...e.headers };
+    if (e.body === null || e.body === undefined) {
+      return new Response(null, { status: e.status, headers });
+    }
+    if (typeof e.body === "string") {
+      return new Response(e.body, {
+        status: e.status,
+        headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
+      });
+    }
+    return json(e.status, e.body, headers);
+  }
+  logger?.(`internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  return json(500, { message: "Internal server error" });
+}
+
+/** Serves one request on a node, as the daemon's Worker::process does. */
+async function dispatch(
+  lc: ListenContext,
+  node: NodeRuntime,
+  req: Request,
+  meta: { label: string; counted: boolean; started: boolean },
+  metricMethod: string,
+): Promise<Response> {
+  const url = new URL(req.url);
+  const method = req.method.toUpperCase();
+  const path = url.pathname.replace(/\/{2,}/g, "/");
+  // As the daemon: the request is counted under its route before CSRF and forwarding.
+  const match = REST_METHODS.includes(method) ? lc.router.match(method, path) : undefined;
+  if (match) meta.label = match.label;
+  if (meta.counted) {
+    systemOf(node.handle).metrics.start(metricMethod, meta.label);
+    meta.started = true;
+  }
+  const csrf = csrfViolation(node.handle, req, systemOf(node.handle).csrfAllowedOrigins());
+  if (csrf) return errorResponse(csrf);
+
+  const target = req.headers.get("x-target-host");
+  if (target !== null) {
+    const to = resolveTarget(target, node, lc.nodes, lc.bindHost);
+    if (!to) return forwardFailure();
+    return await forward(req, to);
+  }
+
+  if (!REST_METHODS.includes(method)) {
+    return new Response('{"error":"Route not found"}', {
+      status: 404,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+  if (method === "OPTIONS") return new Response(null, { status: 200 });
+  if (!match) throw new HttpError(404, `Path not found ${method}:${path}`);
+
+  const ctx: RequestContext = {
+    req,
+    url,
+    params: match.params,
+    node: node.handle,
+    require(permission: string) {
+      if (!ctx.user) throw new HttpError(401, "No authentication token provided");
+      if (!ctx.user.permissions.has(permission)) throw permissionDenied(ctx.user.name, permission);
+    },
+  };
+  if (match.route.auth) {
+    const { user, token } = await authenticate(node.handle, req);
+    ctx.user = sharedOf(node.handle).identity.authUser(user, token);
+    if (match.route.permission) ctx.require(match.route.permission);
+  }
+  return await match.route.handler(ctx);
+}
+
+/** The node's full pipeline minus the network: dispatch, error mapping, metrics. */
+async function serve(lc: ListenContext, node: NodeRuntime, req: Request): Promise<Response> {
+  const started = performance.now();
+  const path = new URL(req.url).pathname;
+  const metrics = systemOf(node.handle).metrics;
+  const method = [...REST_METHODS, "HEAD"].includes(req.method) ? req.method : "OTHER";
+  // As the daemon: the metrics endpoint does not count itself.
+  const meta = { label: "unmatched", counted: path !== "/appmesh/metrics", started: false };
+  let res: Response;
+  try {
+    res = await dispatch(lc, node, req, meta, method);
+  } catch (e) {
+    res = errorResponse(e, lc.logger);
+  }
+  if (meta.counted) {
+    if (!meta.started) metrics.start(method, meta.label);
+    metrics.finish(method, meta.label, res.status, (performance.now() - started) / 1000);
+  }
+  lc.logger?.(`${node.handle.name} ${req.method} ${path} ${res.status}`);
+  return res;
+}
+
+/** Fetch `Request` from a Node request; the body streams with backpressure. */
+function toRequest(
+  req: http.IncomingMessage,
+  base: string,
+  signal: AbortSignal,
+  finished: () => boolean,
+): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i], raw[i + 1]);
+    } catch {
+      // a header fetch refuses (invalid name/value): dropped, as a proxy would
+    }
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  let target = req.url ?? "/";
+  if (!target.startsWith("/")) {
+    try {
+      const u = new URL(target);
+      target = u.pathname + u.search;
+    } catch {
+      target = "/" + target;
+    }
+  }
+  const url = new URL(target.replace(/^\/{2,}/, "/"), base);
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  if (method !== "GET" && method !== "HEAD") {
+    let closed = false;
+    init.body = new ReadableStream<Uint8Array>({
+      start(c) {
+        req.on("data", (chunk: Uint8Array) => {
+          if (closed || finished()) return;
+          c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((c.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.on("end", () => {
+          if (!closed) {
+            closed = true;
+            c.close();
+          }
+        });
+        req.on("error", (e) => {
+          if (!closed) {
+            closed = true;
+            c.error(e);
+          }
+        });
+        req.on("close", () => {
+          if (!closed && !req.complete) {
+            closed = true;
+            c.error(new Error("client closed the connection"));
+          }
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        closed = true;
+        req.resume(); // drain, so that keep-alive can go on
+      },
+    }, { highWaterMark: 4 });
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
+const STANDARD_HEADERS: [string, string][] = [
+  ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+];
+const CORS_HEADERS: [string, string][] = [
+  ["Access-Control-Allow-Headers", "Authorization, Content-Type"],
+  ["Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"],
+  ["Access-Control-Allow-Origin", "*"],
+];
+
+/** Writes a fetch `Response` to a Node response (streamed; optionally cut mid-body). */
+async function writeResponse(
+  node: NodeRuntime,
+  res: http.ServerResponse,
+  response: Response,
+  cut: boolean,
+  head: boolean,
+): Promise<void> {
+  res.statusCode = response.status;
+  if (!systemOf(node.handle).corsDisabled()) {
+    for (const [k, v] of CORS_HEADERS) res.setHeader(k, v);
+  }
+  for (const [k, v] of STANDARD_HEADERS) res.setHeader(k, v);
+  const cookies = response.headers.getSetCookie();
+  for (const [k, v] of response.headers) {
+    if (k.toLowerCase() !== "set-cookie") res.setHeader(k, v);
+  }
+  if (cookies.length) res.setHeader("Set-Cookie", cookies);
+  if (!response.body || head) {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  if (cut) {
+    // Whole body first so that Content-Length promises more than ever arrives.
+    const body = new Uint8Array(await response.arrayBuffer());
+    res.setHeader("Content-Length", String(body.length));
+    res.flushHeaders();
+    const half = body.subarray(0, Math.floor(body.length / 2));
+    await new Promise<void>((resolve) => {
+      if (half.length) res.write(half, () => resolve());
+      else resolve();
+    });
+    res.destroy();
+    res.socket?.destroy();
+    return;
+  }
+  const reader = response.body.getReader();
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+    reader.cancel().catch(() => {});
+  };
+  res.once("close", onClose);
+  try {
+    // A body that is complete at once (JSON, text) goes out with Content-Length, as the
+    // daemon's; one that keeps coming (output, downloads) streams chunked.
+    const first = await reader.read();
+    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+    if (!first.done) {
+      pending = reader.read();
+      const next = await Promise.race([
+        pending,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 2)),
+      ]);
+      if (next?.done) {
+        res.setHeader("Content-Length", String(first.value.byteLength));
+        res.end(first.value);
+        return;
+      }
+      if (first.value.length) res.write(first.value);
+    } else {
+      res.setHeader("Content-Length", "0");
+    }
+    while (!gone && pending) {
+      const { done, value } = await pending;
+      if (done) break;
+      pending = reader.read();
+      if (!value?.length) continue;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off("drain", go);
+            res.off("close", go);
+            resolve();
+          };
+          res.on("drain", go);
+          res.on("close", go);
+        });
+      }
+    }
+  } catch {
+    // the producer failed mid-body: the client sees a truncated answer, as with any server
+    res.destroy();
+    return;
+  } finally {
+    res.off("close", onClose);
+  }
+  if (!gone) res.end();
+}
+
+/** Starts one node's listener. */
+export async function listenNode(
+  lc: ListenContext,
+  handle: NodeHandle,
+  port: number,
+): Promise<NodeRuntime> {
+  const sockets = new Set<Socket>();
+  const scheme = lc.tls ? "https" : "http";
+  const hostForUrl = lc.bindHost.includes(":") ? `[${lc.bindHost}]` : lc.bindHost;
+  const runtime: NodeRuntime = {
+    handle,
+    port,
+    url: "",
+    serve: (req) => serve(lc, runtime, req),
+    close: () => Promise.resolve(),
+  };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let finished = false;
+    const abort = new AbortController();
+    res.on("close", () => {
+      finished = true;
+      if (!res.writableFinished) abort.abort();
+    });
+    req.on("error", () => {});
+    res.on("error", () => {});
+    (async () => {
+      const base = `${scheme}://${hostForUrl}:${runtime.port}`;
+      let path = "/";
+      try {
+        path = new URL(req.url ?? "/", base).pathname;
+      } catch {
+        // answered as a 404 by dispatch
+      }
+      let response: Response;
+      try {
+        await lc.faults.delay(path);
+        if (lc.faults.shouldFail(path)) {
+          response = json(503, { message: "Injected fault" });
+        } else {
+          response = await runtime.serve(toRequest(req, base, abort.signal, () => finished));
+        }
+      } catch (e) {
+        response = errorResponse(
+          e instanceof TypeError ? new HttpError(400, "Bad request") : e,
+          lc.logger,
+        );
+      }
+      if (finished) {
+        await response.body?.cancel().catch(() => {});
+        return;
+      }
+      await writeResponse(runtime, res, response, lc.faults.shouldCut(path), req.method === "HEAD");
+    })().catch((e) => {
+      lc.logger?.(`response failed: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        res.destroy();
+      } catch {
+        // already gone
+      }
+    });
+  };
+  const options: http.ServerOptions = { maxHeaderSize: 64 * 1024, keepAlive: true };
+  const server = lc.tls
+    ? https.createServer({
+      ...options,
+      key: lc.tls.key,
+      cert: lc.tls.cert,
+      ca: lc.tls.ca,
+      requestCert: lc.tls.verifyClient,
+      rejectUnauthorized: lc.tls.verifyClient,
+    }, onRequest)
+    : http.createServer(options, onRequest);
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0; // long-polls and big uploads must not be cut by the server
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on("error", () => {});
+    s.once("close", () => sockets.delete(s));
+  };
+  server.on("connection", track);
+  server.on("secureConnection", track);
+  server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
+    // Oversized or malformed request heads: answer as Node would, never crash.
+    if (socket.writable) {
+      const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      socket.end(
+        `HTTP/1.1 ${status} Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
+  server.on("tlsClientError", () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, lc.bindHost, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (e) => lc.logger?.(`listener error: ${e.message}`));
+  const addr = server.address();
+  runtime.port = typeof addr === "object" && addr ? addr.port : port;
+  runtime.url = `${scheme}://${hostForUrl}:${runtime.port}`;
+  handle.port = runtime.port;
+  handle.name = `${lc.bindHost.includes(":") ? `[${lc.bindHost}]` : lc.bindHost}:${runtime.port}`;
+  runtime.close = () =>
+    new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      server.close(() => finish());
+      for (const s of sockets) s.destroy();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      // Some runtimes never call back when a connection was torn down mid-request.
+      const timer = setTimeout(finish, 2_000);
+    });
+  return runtime;
+}

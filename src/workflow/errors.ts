@@ -1,0 +1,102 @@
+/**
+ * Located workflow errors: every issue of a file at once, each printed as
+ * `file:line:col: error: message (hint)` with the source line and a caret under the spot.
+ *
+ * @module
+ */
+
+/** One problem found in a workflow, with where it is. */
+export interface WorkflowIssue {
+  /** The file, when the workflow came from one. */
+  file?: string;
+  /** 1-based line; 0 when unknown (a workflow built in code). */
+  line: number;
+  /** 1-based column; 0 when unknown. */
+  col: number;
+  /** What is wrong, one stable sentence without a trailing period. */
+  message: string;
+  /** What to do about it, e.g. `did you mean "command"?`. */
+  hint?: string;
+  /** The source line (secret values already replaced by `***`). */
+  source?: string;
+  /** How many characters the caret line underlines (default 1). */
+  length?: number;
+  /** Where in the object the issue is (`steps[2].add_app.comand`), for workflows built in code. */
+  path?: string;
+}
+
+/** Options of {@linkcode WorkflowError.format}. */
+export interface FormatOptions {
+  /** ANSI colours (default false). */
+  color?: boolean;
+}
+
+const RED = "\x1b[31;1m";
+const BOLD = "\x1b[1m";
+const CYAN = "\x1b[36m";
+const RESET = "\x1b[0m";
+
+/** The first line of an issue: `file:line:col: error: message (hint)`. */
+export function issueHeading(issue: WorkflowIssue, options: FormatOptions = {}): string {
+  const file = issue.file ?? "<workflow>";
+  let where = issue.line > 0 ? `${file}:${issue.line}:${issue.col}` : file;
+  if (issue.line <= 0 && issue.path) where += `: ${issue.path}`;
+  const hint = issue.hint ? ` (${issue.hint})` : "";
+  if (!options.color) return `${where}: error: ${issue.message}${hint}`;
+  return `${BOLD}${where}:${RESET} ${RED}error:${RESET} ${BOLD}${issue.message}${RESET}${hint}`;
+}
+
+/** One issue with its source line and caret line. */
+export function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): string {
+  const lines = [issueHeading(issue, options)];
+  if (issue.source !== undefined && issue.line > 0) {
+    const num = String(issue.line);
+    const gutter = " ".repeat(num.length);
+    // Keep tabs so the caret lines up under a tab-indented line.
+    const pad = issue.source.slice(0, Math.max(0, issue.col - 1)).replace(/[^\t]/g, " ");
+    const room = Math.max(1, issue.source.length - (issue.col - 1));
+    const caret = "^".repeat(Math.max(1, Math.min(issue.length ?? 1, room)));
+    const bar = options.color ? `${CYAN}|${RESET}` : "|";
+    lines.push(` ${num} ${bar} ${issue.source}`.trimEnd());
+    lines.push(` ${gutter} ${bar} ${pad}${options.color ? RED + caret + RESET : caret}`);
+  }
+  return lines.join("\n");
+}
+
+/** Sorts issues by file position (unknown positions first, then by line and column). */
+export function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/**
+ * A workflow that cannot be loaded: malformed YAML or failed validation. It holds every
+ * issue found, not only the first.
+ *
+ * @example
+ * ```ts
+ * import { parseWorkflow } from "./load.ts";
+ * import { WorkflowError } from "./errors.ts";
+ * try {
+ *   parseWorkflow("steps:\n  - add_ap: {}\n", { file: "x.yaml" });
+ * } catch (e) {
+ *   if (e instanceof WorkflowError) console.error(e.format());
+ * }
+ * ```
+ */
+export class WorkflowError extends Error {
+  /** Every issue, sorted by position. */
+  readonly issues: WorkflowIssue[];
+
+  /** Wraps the issues (sorted by position). */
+  constructor(issues: readonly WorkflowIssue[]) {
+    const sorted = sortIssues(issues);
+    super(sorted.map((i) => issueHeading(i)).join("\n"));
+    this.name = "WorkflowError";
+    this.issues = sorted;
+  }
+
+  /** Every issue: heading, source line and caret line, one block after another. */
+  format(options: FormatOptions = {}): string {
+    return this.issues.map((i) => formatIssue(i, options)).join("\n");
+  }
+}

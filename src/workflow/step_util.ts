@@ -1,0 +1,221 @@
+/**
+ * Small pieces the step files share: the inline `App` fields of `run_async`/`run_sync`,
+ * argument readers that name the step and field in their errors, and output capping.
+ *
+ * @module
+ */
+
+import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
+
+/** The fields of an App definition most workflows use (any other App field is accepted too). */
+export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  name: { type: "string", description: "App name (`^[A-Za-z0-9_-]{1,128}$`)." },
+  description: { type: "string", description: "Free text shown by `appc ls`." },
+  command: { type: "string", description: "The command line to run." },
+  shell: {
+    type: "boolean",
+    description: "Run `command` through a shell (pipes, redirections, `&&`).",
+  },
+  working_dir: { type: "string", description: "Working directory of the process." },
+  env: { type: "string_map", description: "Environment variables of the process." },
+  sec_env: {
+    type: "string_map",
+    description: "Environment variables stored encrypted by the server.",
+  },
+  metadata: {
+    type: "any",
+    description: "Data handed to the app (structured; readable by the process).",
+  },
+  behavior: {
+    type: "object",
+    description: "What the server does when the process exits (`exit`, `control`).",
+  },
+  status: { type: "integer", description: "1 enabled (default), 0 disabled.", enum: [0, 1] },
+  stdout_cache_num: {
+    type: "integer",
+    description: "How many stdout files of past runs the server keeps.",
+  },
+  health_check_cmd: { type: "string", description: "Command whose exit code 0 means healthy." },
+  docker_image: { type: "string", description: "Run the command in this container image." },
+  start_time: { type: "string", description: "Not before this time (ISO 8601)." },
+  end_time: { type: "string", description: "Not after this time (ISO 8601)." },
+  daily_limitation: {
+    type: "object",
+    description: "Daily time window (`daily_start`, `daily_end`).",
+  },
+  resource_limit: {
+    type: "object",
+    description: "Memory and CPU limits (`memory_mb`, `memory_virt_mb`, `cpu_shares`).",
+  },
+  permission: { type: "integer", description: "Permission bits for other users (e.g. 11)." },
+};
+
+/** The fields `run_async` and `run_sync` add to an App definition. */
+export const RUN_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  app: {
+    type: "string",
+    description: "Run this registered app (instead of an inline definition).",
+  },
+  ...APP_FIELDS,
+  max_time: {
+    type: "duration",
+    description: "Kill the process after this long (ISO 8601 or seconds).",
+    default: "P2D",
+  },
+  lifecycle: {
+    type: "duration",
+    description: "How long the server keeps the finished run app (ISO 8601 or seconds).",
+    default: "P2DT12H",
+  },
+};
+
+/** Keys of a run step that are not part of the App definition sent to the server. */
+const RUN_ONLY = new Set(["app", "max_time", "lifecycle", "output", "check"]);
+
+/** The App (or registered app name) a `run_async`/`run_sync` step runs. */
+export function runTarget(args: Record<string, unknown>): Record<string, unknown> {
+  if (typeof args.app === "string") return { name: args.app };
+  const app: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (!RUN_ONLY.has(k) && v !== undefined) app[k] = v;
+  }
+  return app;
+}
+
+/** The named string argument; throws a TypeError naming it when absent or not a string. */
+export function str(args: Record<string, unknown>, name: string): string {
+  const v = args[name];
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number") return String(v);
+  throw new TypeError(`field "${name}" must be a non-empty string, got ${describe(v)}`);
+}
+
+/** The named optional string argument. */
+export function optStr(args: Record<string, unknown>, name: string): string | undefined {
+  const v = args[name];
+  if (v === undefined || v === null) return undefined;
+  return str(args, name);
+}
+
+/** A number or ISO 8601 duration, passed through as the client takes it. */
+export function optDuration(
+  args: Record<string, unknown>,
+  name: string,
+): number | string | undefined {
+  const v = args[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "number" || typeof v === "string") return v;
+  throw new TypeError(`field "${name}" must be a duration, got ${describe(v)}`);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "a mapping" : typeof v;
+}
+
+/** Encodes one path segment the way the client does, for plans. */
+export function seg(v: unknown): string {
+  return typeof v === "string" && v.includes("${{") ? v : encodeURIComponent(String(v ?? ""));
+}
+
+/** Shorthand for a planned request. */
+export function req(method: string, path: string, note?: string): PlannedRequest {
+  return note ? { method, path, note } : { method, path };
+}
+
+/** Largest `stdout` output kept by `capture` (the tail is kept). */
+export const OUTPUT_CAP = 1024 * 1024;
+
+/** Collects output up to `OUTPUT_CAP` characters, keeping the tail. */
+export class OutputBuffer {
+  #parts: string[] = [];
+  #size = 0;
+  /** Whether anything was dropped. */
+  truncated = false;
+  /** Adds a chunk. */
+  push(chunk: string): void {
+    this.#parts.push(chunk);
+    this.#size += chunk.length;
+    if (this.#size > OUTPUT_CAP * 2) this.#compact();
+  }
+  #compact(): void {
+    const all = this.#parts.join("");
+    if (all.length > OUTPUT_CAP) {
+      this.truncated = true;
+      this.#parts = [all.slice(all.length - OUTPUT_CAP)];
+    } else this.#parts = [all];
+    this.#size = this.#parts[0].length;
+  }
+  /** The collected text (at most `OUTPUT_CAP` characters). */
+  text(): string {
+    this.#compact();
+    return this.#parts[0] ?? "";
+  }
+}
+
+/**
+ * Where `wait` finds the `AppRun` of a `run_async` step: a symbol key on its outputs, so it
+ * is never serialised into a report or an event.
+ */
+export const APP_RUN: unique symbol = Symbol("appmesh.appRun");
+
+/** Seconds since `t0` (from `performance.now()`), to the millisecond. */
+export function secondsSince(t0: number): number {
+  return Math.round(performance.now() - t0) / 1000;
+}
+
+/** A duration (integer seconds, or ISO 8601 with weeks, days, hours, minutes, seconds) in seconds. */
+export function toSeconds(v: number | string): number {
+  if (typeof v === "number") return v;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(v);
+  if (!m || v === "P" || v.endsWith("T")) throw new TypeError(`bad duration "${v}"`);
+  const [, w, d, h, mi, s] = m.map((x) => Number(x ?? 0));
+  return (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s;
+}
+
+/**
+ * `local` resolved against the workflow's folder (`~/` against the home folder); with
+ * `mkdir`, its parent folder is created.
+ */
+export async function localPath(
+  cwd: string,
+  local: string,
+  options: { mkdir?: boolean } = {},
+): Promise<string> {
+  const path = await import("node:path");
+  let full = local;
+  if (local === "~" || local.startsWith("~/")) {
+    const os = await import("node:os");
+    full = path.join(os.homedir(), local.slice(1));
+  } else full = path.resolve(cwd, local);
+  if (options.mkdir) {
+    const fs = await import("node:fs/promises");
+    await fs.mkdir(path.dirname(full), { recursive: true });
+  }
+  return full;
+}
+
+/** `onProgress` for a transfer: `step_progress` events, at most one per 100 ms, plus the last. */
+export function progressEmitter(
+  ctx: Pick<StepContext, "emit">,
+): (bytes: number, total?: number) => void {
+  let last = 0;
+  return (bytes, total) => {
+    const now = performance.now();
+    if (now - last < 100 && bytes !== total) return;
+    last = now;
+    ctx.emit({ type: "step_progress", data: total === undefined ? { bytes } : { bytes, total } });
+  };
+}
+
+/** SHA-256 of a file, hex, read as a stream (WebCrypto cannot hash incrementally). */
+export async function sha256File(file: string): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  const { createReadStream } = await import("node:fs");
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Uint8Array);
+  return hash.digest("hex");
+}

@@ -1,0 +1,24 @@
+/**
+ * `enable_app`: enable a registered app.
+ *
+ * @module
+ */
+
+import type { StepSpec } from "../spec.ts";
+import { req, seg, str } from "../step_util.ts";
+
+const enableApp: StepSpec = {
+  type: "enable_app",
+  description: "Enable a registered app (the server starts it as its schedule says).",
+  method: "enableApp",
+  idempotent: true,
+  fields: { name: { type: "string", description: "App name.", required: true } },
+  outputs: {},
+  requests: (a) => [req("POST", `/appmesh/app/${seg(a.name)}/enable`)],
+  async run(ctx, args) {
+    await ctx.client.enableApp(str(args, "name"), { signal: ctx.signal });
+    return {};
+  },
+};
+
+export default enableApp;

@@ -1,0 +1,67 @@
+/**
+ * `run_sync`: run a process and wait for it in one request.
+ *
+ * @module
+ */
+
+import type { StepSpec } from "../spec.ts";
+import { optDuration, OUTPUT_CAP, req, RUN_FIELDS, runTarget, secondsSince } from "../step_util.ts";
+
+const runSync: StepSpec = {
+  type: "run_sync",
+  description: "Run a process on the node and wait for its exit in one request. Give `app` " +
+    "(a registered app) or an inline App definition (`command`, `shell`, `env`, " +
+    "`working_dir`, ...). The output (stdout and stderr merged) is kept as the `stdout` " +
+    "output (`capture`, at most 1 MiB, the tail), shown (`stream`) or dropped (`discard`). " +
+    "A non-zero exit code fails the step only with `check: true`.",
+  method: "runAppSync",
+  idempotent: false,
+  openFields: true,
+  oneOf: [["app"], ["command"]],
+  fields: {
+    ...RUN_FIELDS,
+    output: {
+      type: "string",
+      description: "What to do with the process output.",
+      enum: ["stream", "capture", "discard"],
+      default: "capture",
+    },
+    check: {
+      type: "boolean",
+      description: "Fail the step when the exit code is not 0.",
+      default: false,
+    },
+  },
+  outputs: {
+    exit_code: "The process exit code (negative: killed by that signal).",
+    stdout: "The output, when `output: capture` (at most 1 MiB, the tail).",
+    stdout_truncated: "true when `stdout` lost its beginning to the cap.",
+    duration: "Seconds the run took.",
+  },
+  requests: () => [req("POST", "/appmesh/app/syncrun?timeout=<max_time>&lifecycle=<lifecycle>")],
+  async run(ctx, args) {
+    const t0 = performance.now();
+    const result = await ctx.client.runAppSync(runTarget(args), {
+      maxTime: optDuration(args, "max_time"),
+      lifecycle: optDuration(args, "lifecycle"),
+      signal: ctx.signal,
+    });
+    const mode = args.output ?? "capture";
+    if (mode === "stream" && result.output) {
+      ctx.emit({ type: "step_output", message: result.output });
+    }
+    const code = result.exitCode;
+    if (args.check === true && code !== 0) {
+      throw new Error(`process exited with code ${code ?? "unknown"}`);
+    }
+    const out: Record<string, unknown> = { exit_code: code, duration: secondsSince(t0) };
+    if (mode === "capture") {
+      const text = result.output;
+      out.stdout = text.length > OUTPUT_CAP ? text.slice(text.length - OUTPUT_CAP) : text;
+      out.stdout_truncated = text.length > OUTPUT_CAP;
+    }
+    return out;
+  },
+};
+
+export default runSync;

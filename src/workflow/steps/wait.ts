@@ -1,0 +1,109 @@
+/**
+ * `wait`: follow a `run_async` process to its exit.
+ *
+ * @module
+ */
+
+import type { StepSpec } from "../spec.ts";
+import type { AppRun } from "../../client/app_run.ts";
+import {
+  APP_RUN,
+  optDuration,
+  OutputBuffer,
+  req,
+  secondsSince,
+  str,
+  toSeconds,
+} from "../step_util.ts";
+
+const wait: StepSpec = {
+  type: "wait",
+  description: "Wait for the process a `run_async` step started to exit, following its " +
+    "output (`stream`: shown live and in `--json` events; `capture`: kept as the `stdout` " +
+    "output, at most 1 MiB, the tail; `discard`). A non-zero exit code does not fail the step " +
+    "(test `exit_code`, or set `check: true`); not exiting within `timeout` does. The run " +
+    "app is deleted after the exit.",
+  method: "waitForAsyncRun",
+  // A long poll from the last output position: safe to repeat.
+  idempotent: true,
+  fields: {
+    run: {
+      type: "string",
+      description: "The id of the `run_async` step whose process to wait for.",
+      required: true,
+      stepRef: "run_async",
+    },
+    timeout: {
+      type: "duration",
+      description: "Give up (and fail the step) after this long; 0: no limit.",
+      default: 0,
+    },
+    output: {
+      type: "string",
+      description: "What to do with the process output.",
+      enum: ["stream", "capture", "discard"],
+      default: "stream",
+    },
+    check: {
+      type: "boolean",
+      description: "Fail the step when the exit code is not 0.",
+      default: false,
+    },
+    delete_app: {
+      type: "boolean",
+      description: "Delete the run app after the process exited.",
+      default: true,
+    },
+  },
+  outputs: {
+    exit_code: "The process exit code (negative: killed by that signal).",
+    stdout: "The output, when `output: capture` (at most 1 MiB, the tail).",
+    stdout_truncated: "true when `stdout` lost its beginning to the cap.",
+    duration: "Seconds waited.",
+  },
+  requests: () => [
+    req(
+      "GET",
+      "/appmesh/app/<run app>/output?stdout_position=<n>&timeout=<s>",
+      "long poll, repeated",
+    ),
+    req("DELETE", "/appmesh/app/<run app>", "after the exit"),
+  ],
+  async run(ctx, args) {
+    const id = str(args, "run");
+    const started = ctx.steps[id] as Record<string | symbol, unknown> | undefined;
+    const run = started?.[APP_RUN] as AppRun | undefined;
+    if (!run) throw new Error(`step "${id}" started no process on this node`);
+    const mode = args.output ?? "stream";
+    const buffer = mode === "capture" ? new OutputBuffer() : undefined;
+    const limit = optDuration(args, "timeout");
+    const timeoutMs = limit === undefined ? 0 : toSeconds(limit) * 1000;
+    const deleteApp = args.delete_app !== false;
+    const t0 = performance.now();
+    const code = await ctx.client.waitForAsyncRun(run, {
+      signal: ctx.signal,
+      timeout: timeoutMs,
+      deleteApp,
+      onOutput: mode === "stream"
+        ? (chunk) => ctx.emit({ type: "step_output", message: chunk })
+        : buffer
+        ? (chunk) => buffer.push(chunk)
+        : undefined,
+    });
+    if (code === undefined) {
+      throw new Error(`process of app ${run.appName} did not exit within ${limit}`);
+    }
+    if (deleteApp) ctx.forget(run.appName);
+    if (args.check === true && code !== 0) {
+      throw new Error(`process of app ${run.appName} exited with code ${code}`);
+    }
+    const out: Record<string, unknown> = { exit_code: code, duration: secondsSince(t0) };
+    if (buffer) {
+      out.stdout = buffer.text();
+      out.stdout_truncated = buffer.truncated;
+    }
+    return out;
+  },
+};
+
+export default wait;

@@ -1,0 +1,260 @@
+/**
+ * YAML with source positions: the `yaml` package's document turned into a small tree whose
+ * every node knows where it starts, so that validation can point at the offending key or
+ * value. Duplicate keys are reported here (the first one is kept); a workflow built as a plain
+ * object gets the same tree without positions.
+ *
+ * @module
+ */
+
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node as YNode,
+  parseDocument,
+  type Scalar,
+} from "yaml";
+import type { WorkflowIssue } from "./errors.ts";
+
+/** A node of the located tree. */
+export interface LNode {
+  /** Mapping, sequence or scalar. */
+  kind: "map" | "seq" | "scalar";
+  /** The plain JavaScript value (for mappings and sequences: the whole subtree). */
+  value: unknown;
+  /** Offset of its first character in the file; -1 when it did not come from a file. */
+  start: number;
+  /** Offset just past the value. */
+  end: number;
+  /** Entries of a mapping, in order (later duplicates dropped). */
+  entries?: LEntry[];
+  /** Items of a sequence. */
+  items?: LNode[];
+  /** Its path in the document (`steps[2].add_app.command`), for issues without positions. */
+  path: string;
+}
+
+/** One key of a mapping. */
+export interface LEntry {
+  /** The key as text. */
+  key: string;
+  /** Offset of the key; -1 when unknown. */
+  keyStart: number;
+  /** The value (a null scalar for `key:` with nothing after it). */
+  value: LNode;
+}
+
+/** Options of {@linkcode Locator.issue}. */
+export interface IssueOptions {
+  /** A did-you-mean or advice. */
+  hint?: string;
+  /** Characters to underline (default: the node's text on its line, or the key). */
+  length?: number;
+  /** Replace the node's text by `***` in the shown source line (a literal secret). */
+  mask?: boolean;
+}
+
+/** Turns offsets into issues with file, line, column and the source line. */
+export class Locator {
+  /** The file name shown in issues. */
+  readonly file?: string;
+  #text?: string;
+  #lines: string[];
+  #counter?: LineCounter;
+
+  /** `text` is the file's content (absent for workflows built in code). */
+  constructor(options: { file?: string; text?: string; counter?: LineCounter }) {
+    this.file = options.file;
+    this.#text = options.text;
+    this.#lines = options.text?.split(/\r?\n/) ?? [];
+    this.#counter = options.counter;
+    if (this.#text !== undefined && !this.#counter) {
+      const counter = new LineCounter();
+      counter.addNewLine(0);
+      for (let i = 0; i < this.#text.length; i++) {
+        if (this.#text[i] === "\n") counter.addNewLine(i + 1);
+      }
+      this.#counter = counter;
+    }
+  }
+
+  /** An issue at an offset (-1: unknown, then `path` says where). */
+  at(
+    offset: number,
+    message: string,
+    options: IssueOptions & { path?: string; end?: number } = {},
+  ): WorkflowIssue {
+    const issue: WorkflowIssue = { line: 0, col: 0, message };
+    if (this.file !== undefined) issue.file = this.file;
+    if (offset < 0 || !this.#counter || this.#text === undefined) {
+      if (options.path) issue.path = options.path;
+    } else {
+      const { line, col } = this.#counter.linePos(Math.min(offset, this.#text.length));
+      issue.line = line;
+      issue.col = col;
+      let source = this.#lines[line - 1] ?? "";
+      const lineEnd = col - 1 + (source.length - (col - 1));
+      const end = options.end !== undefined ? options.end - offset + col - 1 : undefined;
+      let length = options.length ?? (end !== undefined ? Math.min(end, lineEnd) - (col - 1) : 1);
+      if (options.mask) {
+        source = `${source.slice(0, col - 1)}***${
+          end !== undefined ? source.slice(Math.min(end, lineEnd)) : ""
+        }`;
+        length = 3;
+      }
+      issue.source = source.replace(/\s+$/, "");
+      issue.length = Math.max(1, length);
+    }
+    if (options.hint) issue.hint = options.hint;
+    return issue;
+  }
+
+  /** An issue pointing at a node (its whole text on its line). */
+  issue(node: LNode, message: string, options: IssueOptions = {}): WorkflowIssue {
+    return this.at(node.start, message, { ...options, path: node.path, end: node.end });
+  }
+
+  /** An issue pointing at a mapping key. */
+  key(entry: LEntry, parent: LNode, message: string, options: IssueOptions = {}): WorkflowIssue {
+    return this.at(entry.keyStart, message, {
+      ...options,
+      path: childPath(parent.path, entry.key),
+      end: entry.keyStart + entry.key.length,
+    });
+  }
+
+  /** The raw source text of a node, when it came from a file. */
+  raw(node: LNode): string | undefined {
+    return node.start < 0 || this.#text === undefined
+      ? undefined
+      : this.#text.slice(node.start, node.end);
+  }
+}
+
+/** `parent.key` or `key` at the root. */
+export function childPath(parent: string, key: string | number): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
+  return parent ? `${parent}.${part}` : part;
+}
+
+/** The result of {@linkcode parseYaml}. */
+export interface ParsedYaml {
+  /** The tree (undefined when the YAML is malformed or empty). */
+  root?: LNode;
+  /** Malformed YAML and duplicate keys. */
+  issues: WorkflowIssue[];
+  /** Positions for further issues. */
+  locator: Locator;
+}
+
+/**
+ * Parses YAML text into a located tree.
+ *
+ * @example
+ * ```ts
+ * import { parseYaml } from "./yaml.ts";
+ * const { root, issues } = parseYaml("steps:\n  - logout:\n", { file: "x.yaml" });
+ * root?.entries?.[0].key; // "steps"
+ * issues.length; // 0
+ * ```
+ */
+export function parseYaml(text: string, options: { file?: string } = {}): ParsedYaml {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
+  const locator = new Locator({ file: options.file, text, counter });
+  const issues: WorkflowIssue[] = [];
+  for (const error of doc.errors) {
+    const message = error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, "");
+    issues.push(locator.at(error.pos[0], `malformed YAML: ${lowerFirst(message)}`));
+  }
+  if (issues.length) return { issues, locator };
+  if (doc.contents === null) return { issues, locator };
+
+  const convert = (node: unknown, path: string, fallback: number): LNode => {
+    if (isAlias(node)) return convert(node.resolve(doc), path, fallback);
+    if (isMap(node)) {
+      const entries: LEntry[] = [];
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        const keyNode = pair.key as YNode | null;
+        const key = keyNode === null
+          ? ""
+          : isScalar(keyNode)
+          ? String((keyNode as Scalar).value)
+          : String(keyNode.toJSON());
+        const keyStart = keyNode?.range?.[0] ?? fallback;
+        if (seen.has(key)) {
+          const first = locator.at(seen.get(key)!, "").line;
+          issues.push(locator.at(keyStart, `duplicate key "${key}"`, {
+            hint: `first given on line ${first}`,
+            end: keyStart + key.length,
+          }));
+          continue;
+        }
+        seen.set(key, keyStart);
+        const after = keyNode?.range?.[1] ?? fallback;
+        entries.push({ key, keyStart, value: convert(pair.value, childPath(path, key), after) });
+      }
+      const value: Record<string, unknown> = {};
+      for (const e of entries) value[e.key] = e.value.value;
+      return {
+        kind: "map",
+        value,
+        entries,
+        start: node.range?.[0] ?? fallback,
+        end: node.range?.[1] ?? fallback,
+        path,
+      };
+    }
+    if (isSeq(node)) {
+      const items = node.items.map((item, i) =>
+        convert(item, childPath(path, i), node.range?.[0] ?? fallback)
+      );
+      return {
+        kind: "seq",
+        value: items.map((i) => i.value),
+        items,
+        start: node.range?.[0] ?? fallback,
+        end: node.range?.[1] ?? fallback,
+        path,
+      };
+    }
+    if (isScalar(node)) {
+      return {
+        kind: "scalar",
+        value: node.value ?? null,
+        start: node.range?.[0] ?? fallback,
+        end: node.range?.[1] ?? fallback,
+        path,
+      };
+    }
+    return { kind: "scalar", value: null, start: fallback, end: fallback, path };
+  };
+  const root = convert(doc.contents, "", 0);
+  return { root, issues, locator };
+}
+
+/** The located tree of a plain value (no positions; paths only). */
+export function fromPlain(value: unknown, path = ""): LNode {
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => fromPlain(v, childPath(path, i)));
+    return { kind: "seq", value, items, start: -1, end: -1, path };
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).map(([key, v]) => ({
+      key,
+      keyStart: -1,
+      value: fromPlain(v, childPath(path, key)),
+    }));
+    return { kind: "map", value, entries, start: -1, end: -1, path };
+  }
+  return { kind: "scalar", value: value ?? null, start: -1, end: -1, path };
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 1 && /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+}
