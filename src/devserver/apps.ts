@@ -9,10 +9,9 @@ import { mkdirSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { HttpError, json, type NodeHandle, type RequestContext, type Route, text } from "./http.ts";
-import { OutputHistory, OutputLog } from "./output.ts";
-import { ProcessRun, shortId } from "./processes.ts";
+import { OutputHistory, OutputLog, outputRoute, VIEW_DEFAULT_SIZE } from "./output.ts";
+import { lifecycleParams, ProcessRun, runCheck, shortId } from "./processes.ts";
 import { TaskChannel } from "./tasks.ts";
-import { lifecycleParams, outputRoute } from "./app_runs.ts";
 
 /** JSON object as parsed from a request. */
 export type JsonObject = Record<string, unknown>;
@@ -33,7 +32,6 @@ const PASSTHROUGH = [
   "cron",
   "retention",
   "version",
-  "health_check_cmd",
 ];
 
 /** `2026-11-28T09:33:25+08`: the daemon's `*_TEXT` form of a time, in local time. */
@@ -75,20 +73,36 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 }
 
 /** The validated, normalized definition of an app. */
-interface AppDefinition {
+export interface AppDefinition {
+  /** `name` of the app JSON. */
   name: string;
+  /** `command` of the app JSON. */
   command: string;
+  /** `shell` of the app JSON. */
   shell: boolean;
+  /** `session_login` of the app JSON. */
   sessionLogin: boolean;
+  /** `description` of the app JSON. */
   description: string;
+  /** `health_check_cmd` of the app JSON. */
+  healthCheckCmd: string;
+  /** `working_dir` of the app JSON. */
   workingDir: string;
+  /** `env` of the app JSON. */
   env: Record<string, string>;
+  /** `sec_env` of the app JSON. */
   secEnv: Record<string, string>;
+  /** `metadata` of the app JSON. */
   metadata: unknown;
+  /** `stdout_cache_num` of the app JSON. */
   stdoutCacheNum: number;
+  /** `permission` of the app JSON. */
   permission: number;
+  /** `status` of the app JSON. */
   status: number;
+  /** `behavior` of the app JSON. */
   behavior: { exit: string; control: Record<string, string> };
+  /** Fields answered back as given, not enforced (schedule, limits, retention...). */
   extra: JsonObject;
 }
 
@@ -139,6 +153,7 @@ export function parseDefinition(body: unknown): AppDefinition {
     shell: o.shell === true,
     sessionLogin: o.session_login === true,
     description: typeof o.description === "string" ? o.description.trim() : "",
+    healthCheckCmd: typeof o.health_check_cmd === "string" ? o.health_check_cmd.trim() : "",
     workingDir: typeof o.working_dir === "string" ? o.working_dir.trim() : "",
     env: stringMap(o.env, "env"),
     secEnv: stringMap(o.sec_env, "sec_env"),
@@ -162,7 +177,7 @@ export class App {
   /** 0 disabled, 1 enabled, 2 one-shot run app. */
   status: number;
   /** Registration time, seconds. */
-  readonly registerTime = Math.floor(Date.now() / 1000);
+  readonly registerTime: number = Math.floor(Date.now() / 1000);
   /** Outputs of the current and previous runs. */
   readonly history: OutputHistory;
   /** Task channel between clients and the app's process. */
@@ -173,8 +188,9 @@ export class App {
   starts = 0;
   /** Last error text. */
   lastError = "";
-  /** Restart/removal timers. */
+  /** Pending restart. */
   restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pending removal (lifecycle, behavior `remove`). */
   removalTimer: ReturnType<typeof setTimeout> | undefined;
   /** Next scheduled start, seconds. */
   nextStart: number | undefined;
@@ -182,7 +198,12 @@ export class App {
   failures = 0;
   /** Removed from the store. */
   removed = false;
+  /** Result of the last `health_check_cmd` run (true: healthy). */
+  checkedHealthy = true;
+  /** Next health check. */
+  healthTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** A new app; `status` 0 disabled, 1 enabled, 2 one-shot. */
   constructor(def: AppDefinition, owner: string, ownerGroup: string, status: number) {
     this.def = def;
     this.owner = owner;
@@ -196,8 +217,9 @@ export class App {
     return this.def.name;
   }
 
-  /** 0 healthy (running), 1 not. */
+  /** 0 healthy, 1 not: the `health_check_cmd` result if there is one, else "running". */
   get health(): number {
+    if (this.def.healthCheckCmd) return this.checkedHealthy ? 0 : 1;
     return this.current?.running ? 0 : 1;
   }
 
@@ -208,17 +230,18 @@ export class App {
     if (d.permission) r.permission = d.permission;
     if (d.shell) r.shell = true;
     if (d.sessionLogin) r.session_login = true;
-    if (d.metadata !== undefined && d.metadata !== null && d.metadata !== "") r.metadata = d.metadata;
+    if (d.metadata !== undefined && d.metadata !== null && d.metadata !== "") {
+      r.metadata = d.metadata;
+    }
     r.command = d.command;
     if (d.description) r.description = d.description;
     if (d.stdoutCacheNum) r.stdout_cache_num = d.stdoutCacheNum;
+    if (d.healthCheckCmd) r.health_check_cmd = d.healthCheckCmd;
     if (d.workingDir) r.working_dir = d.workingDir;
     if (Object.keys(d.env).length) r.env = d.env;
     Object.assign(r, d.extra);
     r.register_time = this.registerTime;
-    r.behavior = Object.keys(d.behavior.control).length
-      ? d.behavior
-      : { exit: d.behavior.exit };
+    r.behavior = Object.keys(d.behavior.control).length ? d.behavior : { exit: d.behavior.exit };
     const run = this.current;
     if (run && run.exitCode !== undefined) r.return_code = run.exitCode;
     if (run?.running) {
@@ -237,7 +260,16 @@ export class App {
     if (this.lastError) r.last_error = this.lastError;
     r.starts = this.starts;
     if (this.nextStart) r.next_start_time = this.nextStart;
-    for (const k of ["register_time", "start_time", "end_time", "last_start_time", "last_exit_time", "next_start_time"]) {
+    for (
+      const k of [
+        "register_time",
+        "start_time",
+        "end_time",
+        "last_start_time",
+        "last_exit_time",
+        "next_start_time",
+      ]
+    ) {
       if (typeof r[k] === "number") r[`${k}_TEXT`] = formatLocalTime(r[k] as number);
     }
     return sorted(r) as JsonObject;
@@ -307,7 +339,9 @@ class Store implements AppStore {
 
   checkAccess(ctx: RequestContext, app: App, write: boolean): void {
     if (!this.allowed(ctx, app, write)) {
-      throw bad(`User <${ctx.user?.name}> is not allowed to <${write ? "EDIT" : "VIEW"}> app <${app.name}>`);
+      throw bad(
+        `User <${ctx.user?.name}> is not allowed to <${write ? "EDIT" : "VIEW"}> app <${app.name}>`,
+      );
     }
   }
 
@@ -328,6 +362,7 @@ class Store implements AppStore {
     const app = new App(def, owner, ownerGroup, oneShot ? STATUS_ONE_SHOT : def.status);
     this.#apps.set(def.name, app);
     if (app.status === STATUS_ENABLED) this.#startManaged(app);
+    if (def.healthCheckCmd) this.#healthLoop(app);
     return app;
   }
 
@@ -338,7 +373,7 @@ class Store implements AppStore {
     app.history.push(log);
     let cwd = app.def.workingDir;
     if (cwd) cwd = resolve(this.#node.stateDir, cwd);
-    else mkdirSync((cwd = this.#workDir), { recursive: true });
+    else mkdirSync(cwd = this.#workDir, { recursive: true });
     let run: ProcessRun;
     try {
       run = new ProcessRun({
@@ -372,8 +407,8 @@ class Store implements AppStore {
   disable(app: App): void {
     if (app.status !== STATUS_ENABLED) return;
     app.status = STATUS_DISABLED;
+    if (app.current?.running) app.lastError = `${formatLocalTime(Date.now() / 1000)} not enabled`;
     this.#stop(app, false);
-    app.lastError = `${formatLocalTime(Date.now() / 1000)} not enabled`;
   }
 
   remove(app: App): void {
@@ -423,6 +458,7 @@ class Store implements AppStore {
     if (purge) {
       app.removed = true;
       clearTimeout(app.removalTimer);
+      clearTimeout(app.healthTimer);
     }
     app.current?.kill();
     app.task.terminate();
@@ -432,6 +468,15 @@ class Store implements AppStore {
       if (run?.running) run.done.then(() => app.history.clear());
       else app.history.clear();
     }
+  }
+
+  /** The daemon's health check: every second, the command's exit status (only while enabled). */
+  #healthLoop(app: App): void {
+    app.healthTimer = setTimeout(async () => {
+      if (app.removed) return;
+      app.checkedHealthy = app.status === STATUS_ENABLED && await runCheck(app.def.healthCheckCmd);
+      if (!app.removed) this.#healthLoop(app);
+    }, 1000);
   }
 
   #onExit(app: App, run: ProcessRun, code: number): void {
@@ -499,7 +544,7 @@ async function readBody(req: Request): Promise<unknown> {
 }
 
 /** Builds the one-shot app of a run request (`parseAndRegRunApp`). */
-async function runApp(ctx: RequestContext, timeout: number, lifecycle: number): Promise<App> {
+async function runApp(ctx: RequestContext, lifecycle: number): Promise<App> {
   const s = store(ctx);
   const body = await readBody(ctx.req);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
@@ -526,7 +571,6 @@ async function runApp(ctx: RequestContext, timeout: number, lifecycle: number): 
     o.name = shortId();
   }
   if (lifecycle === 0) throw bad("Zero timeout and lifecycle speficied");
-  void timeout;
   const def = parseDefinition(o);
   const app = s.register(def, ctx.user?.name ?? "", ctx.user?.group ?? "", true);
   s.scheduleRemoval(app, lifecycle);
@@ -623,7 +667,7 @@ export const appRoutes: Route[] = [
     permission: "app-run-async",
     handler: async (ctx) => {
       const { timeout, lifecycle } = lifecycleParams(ctx.url);
-      const app = await runApp(ctx, timeout, lifecycle);
+      const app = await runApp(ctx, lifecycle);
       let run: ProcessRun;
       try {
         run = store(ctx).start(app, timeout);
@@ -642,7 +686,7 @@ export const appRoutes: Route[] = [
     handler: async (ctx) => {
       const s = store(ctx);
       const { timeout, lifecycle } = lifecycleParams(ctx.url);
-      const app = await runApp(ctx, timeout, lifecycle);
+      const app = await runApp(ctx, lifecycle);
       let run: ProcessRun;
       try {
         run = s.start(app, timeout);
@@ -651,7 +695,8 @@ export const appRoutes: Route[] = [
         throw e;
       }
       const code = await run.done;
-      const { data, next } = run.output.read(0);
+      // As the daemon: the answer holds at most the first 3 MiB of the output.
+      const { data, next } = run.output.read(0, VIEW_DEFAULT_SIZE);
       s.remove(app);
       return new Response(data.length ? data as Uint8Array<ArrayBuffer> : null, {
         status: 200,

@@ -180,7 +180,8 @@ function tokenAnswer(
   cookie: boolean,
   legacyCsrfCookie = false,
 ): Response {
-  const res = json(200, body);
+  // The agent in front of a normal install marks token answers uncacheable.
+  const res = json(200, body, { "Cache-Control": "no-store", Pragma: "no-cache" });
   if (cookie) {
     res.headers.append(
       "Set-Cookie",

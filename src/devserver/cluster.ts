@@ -77,10 +77,8 @@ export async function forward(req: Request, target: ClusterNode): Promise<Respon
   const url = new URL(req.url);
   const headers = new Headers(req.headers);
   for (const h of HOP) headers.delete(h);
-  headers.set(
-    "host",
-    `${url.hostname.includes(":") ? `[${url.hostname}]` : url.hostname}:${target.port}`,
-  );
+  // Host stays the one the client addressed (the daemon relays the request as received), so the
+  // target's same-origin CSRF check sees the origin the browser actually used.
   url.port = String(target.port);
   const hasBody = req.body !== null && req.method !== "GET" && req.method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = {

@@ -170,15 +170,25 @@ async function sha256Hex(s: string): Promise<string> {
 
 /** A user as stored. */
 export interface UserRecord {
+  /** User name. */
   name: string;
+  /** `$pbkdf2$...` password hash. */
   key: string;
+  /** E-mail. */
   email: string;
+  /** Group. */
   group: string;
+  /** OS user for processes ("" → the server's user). */
   exec_user: string;
+  /** Locked: no login, tokens refused. */
   locked: boolean;
+  /** TOTP required at login. */
   mfa_enabled: boolean;
+  /** TOTP secret (base32), "" when none. */
   mfa_key: string;
+  /** Role names. */
   roles: string[];
+  /** Free text. */
   metadata: string;
   /** Tokens issued at or before this second are revoked (password change). */
   tokenEpoch: number;
@@ -188,8 +198,11 @@ export interface UserRecord {
 
 /** Claims this server puts in its tokens. */
 export interface TokenOptions {
+  /** Subject. */
   user: UserRecord;
+  /** Audience (default `appmesh-service`). */
   audience?: string;
+  /** Lifetime in seconds (before the fault cap). */
   lifetimeSeconds: number;
 }
 

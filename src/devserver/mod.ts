@@ -44,7 +44,9 @@ import { type ListenContext, listenNode, type NodeRuntime } from "./server.ts";
 import { SystemStore } from "./system.ts";
 import { ensureCerts } from "./tls.ts";
 
+/** Fault options (re-exported). */
 export type { Faults } from "./faults.ts";
+/** The `security.yaml` shapes (re-exported). */
 export type { SecurityConfig, UserConfig } from "./identity.ts";
 
 /** Options of `startDevServer`. */

@@ -9,6 +9,9 @@
  */
 import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import type { AppStore } from "./apps.ts";
+import type { Route } from "./http.ts";
+import { queryValue } from "./processes.ts";
 
 /** One slice of output. */
 export interface OutputSlice {
@@ -37,7 +40,11 @@ export class OutputLog {
   #sealed = false;
   #waiters = new Set<() => void>();
 
-  /** @param path file to create (its directory is created too) */
+  /**
+   * Creates the file (and its directory).
+   *
+   * @param path file to create
+   */
   constructor(path: string) {
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
@@ -138,7 +145,11 @@ export class OutputHistory {
   #logs: OutputLog[] = [];
   #limit: number;
 
-  /** @param cacheNum `stdout_cache_num`: how many previous runs are kept */
+  /**
+   * An empty history.
+   *
+   * @param cacheNum `stdout_cache_num`: how many previous runs are kept
+   */
   constructor(cacheNum: number) {
     this.#limit = Math.max(0, cacheNum) + 1;
   }
@@ -165,3 +176,66 @@ export class OutputHistory {
     this.#logs = [];
   }
 }
+
+/** Most bytes one output read answers (the daemon's `APP_STD_OUT_VIEW_DEFAULT_SIZE`, 3 MiB). */
+export const VIEW_DEFAULT_SIZE = 3 * 1024 * 1024;
+
+/** An empty answer with only a status. */
+function empty(status: number): Response {
+  return new Response(null, { status });
+}
+
+/**
+ * `GET /appmesh/app/{name}/output`: the output from `stdout_position` (at most
+ * `stdout_maxsize`), of run `stdout_index` (0 current), checked against `process_uuid` (417
+ * when it is not the current run). With `timeout=N` it parks until new bytes, the exit or N
+ * seconds. `X-Output-Position` when the next position is not 0, `X-Exit-Code` once exited.
+ */
+export const outputRoute: Route = {
+  method: "GET",
+  path: "/appmesh/app/:name/output",
+  auth: true,
+  permission: "app-output-view",
+  handler: async (ctx) => {
+    const apps = ctx.node.stores.apps as AppStore;
+    const app = apps.mustGet(ctx.params.name);
+    apps.checkAccess(ctx, app, false);
+    const url = ctx.url;
+    const timeout = queryValue(url, "timeout", { fallback: 0 });
+    const index = queryValue(url, "stdout_index", { fallback: 0 });
+    const position = queryValue(url, "stdout_position", { fallback: 0 });
+    const maxSize = queryValue(url, "stdout_maxsize", {
+      fallback: VIEW_DEFAULT_SIZE,
+      min: 1024,
+      max: VIEW_DEFAULT_SIZE,
+    });
+    const uuid = url.searchParams.get("process_uuid") ?? "";
+    let run = app.current;
+    const matches = run !== undefined && (uuid === "" || run.uuid === uuid);
+    if (matches && index === 0 && run!.running && timeout > 0 && position >= run!.output.size) {
+      await run!.output.wait(timeout * 1000, ctx.req.signal);
+    }
+    run = app.current;
+    let log: OutputLog | undefined;
+    let finished = false;
+    if (run && index === 0) {
+      if (uuid !== "" && run.uuid !== uuid) return empty(417);
+      log = run.output;
+      finished = !run.running;
+    } else {
+      log = app.history.at(index);
+    }
+    if (!log) return empty(417);
+    let slice: OutputSlice;
+    try {
+      slice = log.read(position, maxSize);
+    } catch {
+      return empty(417);
+    }
+    const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" };
+    if (slice.next) headers["X-Output-Position"] = String(slice.next);
+    if (finished) headers["X-Exit-Code"] = String(run!.exitCode);
+    const body = slice.data.length ? slice.data as Uint8Array<ArrayBuffer> : null;
+    return new Response(body, { status: 200, headers });
+  },
+};

@@ -36,11 +36,17 @@ export interface NodeRuntime {
 
 /** What the listeners of one server share. */
 export interface ListenContext {
+  /** The route table. */
   router: Router;
+  /** Injected faults (shared by all nodes). */
   faults: FaultState;
+  /** Every node of the server (forwarding targets). */
   nodes: NodeRuntime[];
+  /** Bind address. */
   bindHost: string;
+  /** TLS material; undefined serves plain HTTP. */
   tls?: { key: string; cert: string; ca: string; verifyClient: boolean };
+  /** Request log. */
   logger?: (line: string) => void;
 }
 
@@ -218,6 +224,12 @@ const CORS_HEADERS: [string, string][] = [
   ["Access-Control-Allow-Origin", "*"],
 ];
 
+/** `x-exit-code` → `X-Exit-Code`: fetch lower-cases names; the daemon sends them capitalised. */
+function canonicalHeader(name: string): string {
+  if (name === "www-authenticate") return "WWW-Authenticate";
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
 /** Writes a fetch `Response` to a Node response (streamed; optionally cut mid-body). */
 async function writeResponse(
   node: NodeRuntime,
@@ -233,7 +245,7 @@ async function writeResponse(
   for (const [k, v] of STANDARD_HEADERS) res.setHeader(k, v);
   const cookies = response.headers.getSetCookie();
   for (const [k, v] of response.headers) {
-    if (k.toLowerCase() !== "set-cookie") res.setHeader(k, v);
+    if (k !== "set-cookie") res.setHeader(canonicalHeader(k), v);
   }
   if (cookies.length) res.setHeader("Set-Cookie", cookies);
   if (!response.body || head) {
@@ -269,10 +281,12 @@ async function writeResponse(
     let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
     if (!first.done) {
       pending = reader.read();
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const next = await Promise.race([
         pending,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), 2)),
+        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 2)),
       ]);
+      clearTimeout(timer);
       if (next?.done) {
         res.setHeader("Content-Length", String(first.value.byteLength));
         res.end(first.value);
@@ -317,7 +331,13 @@ export async function listenNode(
 ): Promise<NodeRuntime> {
   const sockets = new Set<Socket>();
   const scheme = lc.tls ? "https" : "http";
-  const hostForUrl = lc.bindHost.includes(":") ? `[${lc.bindHost}]` : lc.bindHost;
+  // A wildcard bind is reached through loopback (the certificate names 127.0.0.1 and ::1).
+  const reachable = lc.bindHost === "0.0.0.0"
+    ? "127.0.0.1"
+    : lc.bindHost === "::"
+    ? "::1"
+    : lc.bindHost;
+  const hostForUrl = reachable.includes(":") ? `[${reachable}]` : reachable;
   const runtime: NodeRuntime = {
     handle,
     port,
@@ -415,7 +435,7 @@ export async function listenNode(
   runtime.port = typeof addr === "object" && addr ? addr.port : port;
   runtime.url = `${scheme}://${hostForUrl}:${runtime.port}`;
   handle.port = runtime.port;
-  handle.name = `${lc.bindHost.includes(":") ? `[${lc.bindHost}]` : lc.bindHost}:${runtime.port}`;
+  handle.name = `${hostForUrl}:${runtime.port}`;
   runtime.close = () =>
     new Promise<void>((resolve) => {
       let done = false;

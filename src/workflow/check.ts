@@ -93,26 +93,32 @@ function tokenLength(source: string, offset: number): number {
 export class ValueChecker {
   /** Every issue found so far. */
   issues: WorkflowIssue[] = [];
+  /** Positions for issues. */
   protected loc: Locator;
+  /** The step types. */
   protected registry: Readonly<Record<string, StepSpec>>;
   /** Declared input names. */
   protected inputs: Set<string> = new Set<string>();
   /** Every valid step id of the file (first use). */
   protected ids: Map<string, StepInfo> = new Map<string, StepInfo>();
 
+  /** Starts with no issue. */
   constructor(locator: Locator, registry: Readonly<Record<string, StepSpec>>) {
     this.loc = locator;
     this.registry = registry;
   }
 
+  /** An issue at a node. */
   protected at(node: LNode, message: string, opts: { hint?: string; mask?: boolean } = {}): void {
     this.issues.push(this.loc.issue(node, message, opts));
   }
 
+  /** An issue at a mapping key. */
   protected atKey(entry: LEntry, parent: LNode, message: string, hint?: string): void {
     this.issues.push(this.loc.key(entry, parent, message, { hint }));
   }
 
+  /** Checks a mapping's keys against declared fields: unknown, missing, one-of groups. */
   protected fields(
     node: LNode,
     entry: LEntry | undefined,
@@ -127,10 +133,13 @@ export class ValueChecker {
       if (entry && parent) this.atKey(entry, parent, message, hint);
       else this.at(node, message, { hint });
     };
+    // A misspelt key already has its did-you-mean: no second issue saying it is missing.
+    const misspelt = new Set<string>();
     for (const e of entries) {
       const f = fields[e.key];
       if (!f) {
         const close = suggest(e.key, names);
+        if (close) misspelt.add(close);
         if (!o.open || close) {
           this.atKey(
             e,
@@ -146,14 +155,15 @@ export class ValueChecker {
       this.value(e.value, f, `"${e.key}" in ${o.owner}`, o.scope, `${o.owner}.${e.key}`);
     }
     for (const [name, f] of Object.entries(fields)) {
-      if (f.required && !present.has(name)) {
+      if (f.required && !present.has(name) && !misspelt.has(name)) {
         missingAt(`missing required field "${name}" in ${o.owner}`);
       }
     }
     if (o.oneOf?.length) {
       const given = o.oneOf.filter((group) => group.some((k) => present.has(k)));
       const groups = orList(o.oneOf.map((g) => g.map((k) => `"${k}"`).join(" + ")));
-      if (given.length === 0) missingAt(`${o.owner} needs ${groups}`);
+      const near = o.oneOf.some((group) => group.some((k) => misspelt.has(k)));
+      if (given.length === 0 && !near) missingAt(`${o.owner} needs ${groups}`);
       if (given.length > 1) {
         const second = entries.find((e) => given[1].includes(e.key))!;
         this.atKey(second, node, `${o.owner} takes only one of ${groups}, not both`);
@@ -171,6 +181,10 @@ export class ValueChecker {
   ): boolean {
     const types = (Array.isArray(spec.type) ? spec.type : [spec.type]) as string[];
     const v = node.value;
+    if (typeof v === "string" && v.includes("${{") && spec.literal) {
+      this.at(node, `${label} must be written literally, not as an expression`);
+      return false;
+    }
     if (typeof v === "string" && v.includes("${{")) {
       this.expressions(node, v, scope);
       if (wholeExpression(v) !== undefined || types.includes("string") || types.includes("any")) {
@@ -281,6 +295,7 @@ export class ValueChecker {
     }
   }
 
+  /** A field naming a step id (`wait.run`): defined earlier in the same list, of the right type. */
   protected stepRef(node: LNode, kind: "any" | "run_async", label: string, scope: Scope): void {
     const v = node.value;
     if (typeof v !== "string" || v.includes("${{")) return;
@@ -291,7 +306,7 @@ export class ValueChecker {
         this.at(
           node,
           `${label} must name a run_async step; "${v}" is ${
-            info.type ? `a ${info.type} step` : "not one"
+            info.type ? `a step of type ${info.type}` : "not one"
           }`,
         );
       }
@@ -390,6 +405,7 @@ export class ValueChecker {
     for (const ref of collectReferences(tree)) this.reference(ref, scope, report);
   }
 
+  /** One context path of an expression: available here, declared input, earlier step, known output. */
   protected reference(
     ref: Reference,
     scope: Scope,

@@ -8,10 +8,16 @@
 
 import type { FieldSpec } from "./spec.ts";
 
-/** A field declaration with the lower bound the language's own integers need. */
+/**
+ * A field declaration with what the language's own keys need besides {@linkcode FieldSpec}:
+ * a lower bound, and `literal` for the keys the runner reads before any expression can be
+ * evaluated (fan-out settings, timeouts, retry policies, ids, input declarations).
+ */
 export type LangFieldSpec = FieldSpec & {
   /** Least accepted number. */
   minimum?: number;
+  /** No `${{ }}` accepted. */
+  literal?: boolean;
   /** `fields` of nested declarations may carry a minimum too. */
   fields?: Readonly<Record<string, LangFieldSpec>>;
 };
@@ -23,6 +29,7 @@ export const DURATION_TEXT = "ISO 8601 like PT30S, PT5M, PT2H, P1D, or integer s
 export const COMMON_STEP_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
   id: {
     type: "string",
+    literal: true,
     description: "Names the step so later steps can read its outputs (`steps.<id>.<output>`): " +
       "letters, digits, `_` and `-`, starting with a letter or `_`.",
   },
@@ -32,28 +39,41 @@ export const COMMON_STEP_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
     description: "Run the step only when this expression is true (bare or in `${{ }}`); " +
       "`failure()` and `always()` select steps that run after a failure.",
   },
-  timeout: { type: "duration", description: `Fail the step after this long (${DURATION_TEXT}).` },
+  timeout: {
+    type: "duration",
+    literal: true,
+    description: `Fail the step after this long (${DURATION_TEXT}).`,
+  },
   retry: {
     type: "object",
+    literal: true,
     description: "Retry on connection errors, timeouts and 5xx answers (never on 4xx).",
     fields: {
       attempts: {
         type: "integer",
+        literal: true,
         description: "Attempts in all, the first included.",
         required: true,
         minimum: 1,
       },
       backoff: {
         type: "string",
+        literal: true,
         description: "Growth of the wait between attempts (with jitter).",
         enum: ["fixed", "exponential"],
         default: "exponential",
       },
-      interval: { type: "duration", description: "The first wait.", default: "PT1S" },
+      interval: {
+        type: "duration",
+        literal: true,
+        description: "The first wait.",
+        default: "PT1S",
+      },
     },
   },
   continue_on_error: {
     type: "boolean",
+    literal: true,
     description: "A failure is reported as allowed and the node goes on.",
     default: false,
   },
@@ -63,13 +83,22 @@ export const COMMON_STEP_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
 export const INPUT_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
   type: {
     type: "string",
+    literal: true,
     description: "The input's type; `--input k=v` strings are converted to it.",
     enum: ["string", "number", "boolean"],
     default: "string",
   },
-  default: { type: ["string", "number", "boolean"], description: "The value when not given." },
-  required: { type: "boolean", description: "Must be given (when there is no default)." },
-  description: { type: "string", description: "Help text." },
+  default: {
+    type: ["string", "number", "boolean"],
+    literal: true,
+    description: "The value when not given.",
+  },
+  required: {
+    type: "boolean",
+    literal: true,
+    description: "Must be given (when there is no default).",
+  },
+  description: { type: "string", literal: true, description: "Help text." },
 };
 
 /** The top-level keys of a workflow file (`inputs`, `steps` and `finally` are checked apart). */
@@ -78,6 +107,7 @@ export const WORKFLOW_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
   description: { type: "string", description: "What it does." },
   connection: {
     type: "object",
+    literal: true,
     description: "How to reach the server (all optional; command-line flags win).",
     fields: {
       url: {
@@ -106,20 +136,27 @@ export const WORKFLOW_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
   },
   concurrency: {
     type: "integer",
+    literal: true,
     description: "Nodes in flight at once (default: all).",
     minimum: 1,
   },
   fail_fast: {
     type: "boolean",
+    literal: true,
     description: "After a node fails, start no new node.",
     default: false,
   },
   max_failures: {
     type: "integer",
+    literal: true,
     description: "Start no new node once this many failed.",
     minimum: 1,
   },
-  inputs: { type: "object", description: "Declared inputs (`--input k=v`), by name." },
+  inputs: {
+    type: "object",
+    literal: true,
+    description: "Declared inputs (`--input k=v`), by name.",
+  },
   env: { type: "string_map", description: "Environment overlaid on the runner's (`env.NAME`)." },
   steps: { type: "array", description: "The steps, run in order on each node.", required: true },
   finally: {
@@ -143,7 +180,7 @@ export const ISO_DURATION =
  *
  * @example
  * ```ts
- * import { parseDuration } from "./validate.ts";
+ * import { parseDuration } from "./fields.ts";
  * parseDuration("PT1M30S"); // 90000
  * parseDuration(30); // 30000
  * parseDuration("5m"); // undefined

@@ -43,9 +43,13 @@ export interface LoadOptions {
  */
 export function parseWorkflow(source: string, options: ParseOptions = {}): Workflow {
   const { root, issues, locator } = parseYaml(source, { file: options.file });
-  if (issues.length && !root) throw new WorkflowError(issues);
+  if (issues.length && !root) {
+    locator.redact(issues);
+    throw new WorkflowError(issues);
+  }
   const result = validateTree(root, locator, options);
   const all = [...issues, ...result.issues];
+  locator.redact(all);
   if (all.length || !result.workflow) throw new WorkflowError(all);
   return result.workflow;
 }

@@ -6,6 +6,7 @@
  */
 
 import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
+import { parseDuration } from "../runtime/duration.ts";
 
 /** The fields of an App definition most workflows use (any other App field is accepted too). */
 export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
@@ -166,14 +167,9 @@ export function secondsSince(t0: number): number {
   return Math.round(performance.now() - t0) / 1000;
 }
 
-/** A duration (integer seconds, or ISO 8601 with weeks, days, hours, minutes, seconds) in seconds. */
+/** A duration (integer seconds, or ISO 8601) in whole seconds; a TypeError names a bad one. */
 export function toSeconds(v: number | string): number {
-  if (typeof v === "number") return v;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
-  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(v);
-  if (!m || v === "P" || v.endsWith("T")) throw new TypeError(`bad duration "${v}"`);
-  const [, w, d, h, mi, s] = m.map((x) => Number(x ?? 0));
-  return (((w * 7 + d) * 24 + h) * 60 + mi) * 60 + s;
+  return parseDuration(v);
 }
 
 /**

@@ -22,14 +22,7 @@ import {
   parseDuration,
   WORKFLOW_FIELDS,
 } from "./fields.ts";
-import {
-  describe,
-  type Scope,
-  type StepInfo,
-  stringOf,
-  TYPE_TEXT,
-  ValueChecker,
-} from "./check.ts";
+import { describe, type Scope, type StepInfo, stringOf, TYPE_TEXT, ValueChecker } from "./check.ts";
 
 /** Options of {@linkcode validateTree}. */
 export interface ValidateOptions {
@@ -109,23 +102,25 @@ class Checker extends ValueChecker {
     const env = get("env");
     if (env) {
       const scope = { ...top, place: "env", contexts: [...top.contexts, "node"] };
-      if (this.value(env, WORKFLOW_FIELDS.env, `"env"`, scope)) {
-        for (const e of env.entries ?? []) {
-          if (!ENV_NAME.test(e.key)) {
-            this.atKey(
-              e,
-              env,
-              `bad environment variable name "${e.key}"`,
-              "use letters, digits and _",
-            );
-          }
-          wf.env[e.key] = stringOf(e.value.value);
+      const ok = this.value(env, WORKFLOW_FIELDS.env, `"env"`, scope, "env");
+      for (const e of env.entries ?? []) {
+        if (!ENV_NAME.test(e.key)) {
+          this.atKey(
+            e,
+            env,
+            `bad environment variable name "${e.key}"`,
+            "use letters, digits and _",
+          );
         }
+        if (ok) wf.env[e.key] = stringOf(e.value.value);
       }
     }
     const steps = get("steps");
     const fin = get("finally");
-    if (!steps) {
+    const misspeltSteps = root.entries.some((e) =>
+      !(e.key in WORKFLOW_FIELDS) && suggest(e.key, Object.keys(WORKFLOW_FIELDS)) === "steps"
+    );
+    if (!steps && !misspeltSteps) {
       this.issues.push(this.loc.at(root.start, 'missing required key "steps"', { path: "steps" }));
     }
     const lists: [LNode | undefined, "steps" | "finally"][] = [[steps, "steps"], [fin, "finally"]];
@@ -164,7 +159,12 @@ class Checker extends ValueChecker {
         out[e.key] = { type: "string" };
         continue;
       }
-      const spec: LangFieldSpec = { type: "object", description: "", fields: INPUT_FIELDS };
+      const spec: LangFieldSpec = {
+        type: "object",
+        literal: true,
+        description: "",
+        fields: INPUT_FIELDS,
+      };
       const scope: Scope = { place: "inputs", contexts: [] };
       if (!this.value(decl, spec, `input "${e.key}"`, scope, `input "${e.key}"`)) {
         if (decl.kind !== "map") out[e.key] = { type: "string" };
@@ -358,7 +358,11 @@ class Checker extends ValueChecker {
           step.if = String(v);
         } else if (typeof v === "string") {
           if (v.includes("${{")) {
+            const before = this.issues.length;
             this.expressions(node, v, scope);
+            if (this.issues.length === before && wholeExpression(v) === undefined) {
+              this.at(node, `${label} must be one expression, bare or in a single \${{ }}`);
+            }
           } else {
             this.expression(node, v, { source: v, start: -1, offset: 0 }, scope);
           }
@@ -368,14 +372,8 @@ class Checker extends ValueChecker {
         }
         return;
       }
-      case "timeout":
-      case "retry":
-        if (typeof node.value === "string" && node.value.includes("${{")) {
-          this.at(node, `${label} must be written literally, not as an expression`);
-          return;
-        }
     }
-    if (!this.value(node, spec, `"${e.key}"`, scope, e.key)) return;
+    if (!this.value(node, spec, label, scope, e.key)) return;
     if (e.key === "name") step.name = node.value as string;
     if (e.key === "continue_on_error") step.continue_on_error = node.value as boolean;
     if (e.key === "timeout") step.timeout = parseDuration(node.value);
@@ -424,8 +422,6 @@ class Checker extends ValueChecker {
     }
     return out;
   }
-
-  /** Checks a mapping's keys against declared fields: unknown, missing, one-of groups. */
 }
 
 function sameType(v: unknown, type: string): boolean {

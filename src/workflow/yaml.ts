@@ -43,6 +43,8 @@ export interface LEntry {
   key: string;
   /** Offset of the key; -1 when unknown. */
   keyStart: number;
+  /** Offset just past the key (quotes included); -1 when unknown. */
+  keyEnd: number;
   /** The value (a null scalar for `key:` with nothing after it). */
   value: LNode;
 }
@@ -64,6 +66,7 @@ export class Locator {
   #text?: string;
   #lines: string[];
   #counter?: LineCounter;
+  #secrets: [number, number][] = [];
 
   /** `text` is the file's content (absent for workflows built in code). */
   constructor(options: { file?: string; text?: string; counter?: LineCounter }) {
@@ -95,21 +98,45 @@ export class Locator {
       const { line, col } = this.#counter.linePos(Math.min(offset, this.#text.length));
       issue.line = line;
       issue.col = col;
-      let source = this.#lines[line - 1] ?? "";
+      const source = this.#lines[line - 1] ?? "";
       const lineEnd = col - 1 + (source.length - (col - 1));
       const end = options.end !== undefined ? options.end - offset + col - 1 : undefined;
-      let length = options.length ?? (end !== undefined ? Math.min(end, lineEnd) - (col - 1) : 1);
-      if (options.mask) {
-        source = `${source.slice(0, col - 1)}***${
-          end !== undefined ? source.slice(Math.min(end, lineEnd)) : ""
-        }`;
-        length = 3;
-      }
+      const length = options.length ??
+        (end !== undefined ? Math.min(end, lineEnd) - (col - 1) : 1);
+      if (options.mask && options.end !== undefined) this.#secrets.push([offset, options.end]);
       issue.source = source.replace(/\s+$/, "");
       issue.length = Math.max(1, length);
     }
     if (options.hint) issue.hint = options.hint;
     return issue;
+  }
+
+  /**
+   * Replaces, in the source lines of the issues, every literal secret found (`mask`) and
+   * every literal value of a key named like a secret (`password: x`, also on lines the YAML
+   * parser rejected) by as many `*`, so that the carets still line up. Call it once all
+   * issues are known: a secret found late may sit on the line of an earlier issue.
+   */
+  redact(issues: WorkflowIssue[]): void {
+    for (const issue of issues) {
+      if (issue.line <= 0 || issue.source === undefined || !this.#counter) continue;
+      const lineStart = this.#counter.lineStarts[issue.line - 1] ?? 0;
+      // Offsets are UTF-16 units, as string indexes are.
+      const text = this.#lines[issue.line - 1] ?? "";
+      const masked = text.split("");
+      for (const [start, end] of this.#secrets) {
+        for (let i = Math.max(start, lineStart); i < Math.min(end, lineStart + text.length); i++) {
+          masked[i - lineStart] = "*";
+        }
+      }
+      let out = masked.join("");
+      out = out.replace(
+        SECRET_KEY_VALUE,
+        (all, key: string, sep: string, value: string) =>
+          value.startsWith("${{") ? all : `${key}${sep}${"*".repeat(value.length)}`,
+      );
+      issue.source = out.replace(/\s+$/, "");
+    }
   }
 
   /** An issue pointing at a node (its whole text on its line). */
@@ -122,7 +149,7 @@ export class Locator {
     return this.at(entry.keyStart, message, {
       ...options,
       path: childPath(parent.path, entry.key),
-      end: entry.keyStart + entry.key.length,
+      end: entry.keyEnd,
     });
   }
 
@@ -133,6 +160,10 @@ export class Locator {
       : this.#text.slice(node.start, node.end);
   }
 }
+
+/** A key named like a secret with a literal value, on one source line. */
+const SECRET_KEY_VALUE =
+  /\b((?:password|passwd|totp_secret|totp_code|token|secret|api_key)["']?)(\s*:\s*)("[^"]*"|'[^']*'|[^\s,}#][^,}#]*?(?=\s*(?:[,}]|\s#|$)))/gi;
 
 /** `parent.key` or `key` at the root. */
 export function childPath(parent: string, key: string | number): string {
@@ -168,8 +199,10 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
   const locator = new Locator({ file: options.file, text, counter });
   const issues: WorkflowIssue[] = [];
   for (const error of doc.errors) {
-    const message = error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, "");
-    issues.push(locator.at(error.pos[0], `malformed YAML: ${lowerFirst(message)}`));
+    const message = error.code === "MULTIPLE_DOCS"
+      ? "the file holds several YAML documents; a workflow is one"
+      : lowerFirst(error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, ""));
+    issues.push(locator.at(error.pos[0], `malformed YAML: ${message}`));
   }
   if (issues.length) return { issues, locator };
   if (doc.contents === null) return { issues, locator };
@@ -191,13 +224,18 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
           const first = locator.at(seen.get(key)!, "").line;
           issues.push(locator.at(keyStart, `duplicate key "${key}"`, {
             hint: `first given on line ${first}`,
-            end: keyStart + key.length,
+            end: keyNode?.range?.[1] ?? keyStart + key.length,
           }));
           continue;
         }
         seen.set(key, keyStart);
         const after = keyNode?.range?.[1] ?? fallback;
-        entries.push({ key, keyStart, value: convert(pair.value, childPath(path, key), after) });
+        entries.push({
+          key,
+          keyStart,
+          keyEnd: after,
+          value: convert(pair.value, childPath(path, key), after),
+        });
       }
       const value: Record<string, unknown> = {};
       for (const e of entries) value[e.key] = e.value.value;
@@ -248,6 +286,7 @@ export function fromPlain(value: unknown, path = ""): LNode {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined).map(([key, v]) => ({
       key,
       keyStart: -1,
+      keyEnd: -1,
       value: fromPlain(v, childPath(path, key)),
     }));
     return { kind: "map", value, entries, start: -1, end: -1, path };

@@ -25,14 +25,16 @@ export function boundFetch(
     const client = deno.createHttpClient({ caCerts: [caPem], ...mtls });
     const f = ((url: string, init: RequestInit = {}) =>
       fetch(url, { ...init, client } as RequestInit)) as BoundFetch & { close(): void };
-    f.close = () => client.close();
+    f.close = () =>
+      client.close();
     return f;
   }
   const tls = caPem ? { ca: caPem, ...(mtls ?? {}) } : undefined;
-  const f = ((url: string, init: RequestInit = {}) =>
-    fetch(url, { ...init, ...(tls ? { tls } : {}) } as RequestInit)) as BoundFetch & {
-      close(): void;
-    };
+  const f =
+    ((url: string, init: RequestInit = {}) =>
+      fetch(url, { ...init, ...(tls ? { tls } : {}) } as RequestInit)) as BoundFetch & {
+        close(): void;
+      };
   f.close = () => {};
   return f;
 }
@@ -64,7 +66,9 @@ export async function harness(options: DevServerOptions = {}): Promise<Harness> 
         headers: { Authorization: `Basic ${btoa(`${user}:${password}`)}`, ...headers },
       });
       const body = await res.json();
-      if (res.status !== 200) throw new Error(`login ${user}: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200) {
+        throw new Error(`login ${user}: ${res.status} ${JSON.stringify(body)}`);
+      }
       return body.access_token as string;
     },
     call(token, path, init = {}) {

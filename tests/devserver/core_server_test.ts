@@ -1,3 +1,4 @@
+// The server core over real HTTPS: TLS, headers, 404s, persistence, concurrency, close, mTLS.
 // @bun
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -44,7 +45,8 @@ test("core: HTTPS verified with the generated CA, daemon headers and 404s", asyn
     // Malformed JSON: 400 (the daemon says 500; documented difference).
     const bad = await h.call(token, "/appmesh/config", { method: "POST", body: '{"BaseConfig": ' });
     assert.equal(bad.status, 400);
-    assert.equal(typeof (await body(bad) as { message: string }).message, "string");
+    const badBody = (await body(bad)) as { message: string };
+    assert.equal(typeof badBody.message, "string");
   } finally {
     await h.close();
   }
@@ -96,10 +98,13 @@ test("core: many clients at once over keep-alive", async () => {
   try {
     const token = await h.login();
     const results = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        h.call(token, i % 2 ? "/appmesh/labels" : "/appmesh/user/self").then((r) =>
-          r.text().then(() => r.status)
-        )),
+      Array.from(
+        { length: 60 },
+        (_, i) =>
+          h.call(token, i % 2 ? "/appmesh/labels" : "/appmesh/user/self").then((r) =>
+            r.text().then(() => r.status)
+          ),
+      ),
     );
     assert.ok(results.every((s) => s === 200));
   } finally {
@@ -168,5 +173,28 @@ test("core: mTLS with verifyClient", async () => {
     withCert.close();
     without.close();
     await server.close();
+  }
+});
+
+test("core: a slow request never blocks the others", async () => {
+  const h = await harness();
+  try {
+    const token = await h.login();
+    h.server.setFaults({ latencyMs: 3_000, paths: ["/appmesh/config"] });
+    const order: string[] = [];
+    const slow = h.call(token, "/appmesh/config").then(async (r) => {
+      await r.body?.cancel();
+      order.push("slow");
+    });
+    for (let i = 0; i < 5; i++) {
+      const r = await h.call(token, "/appmesh/labels");
+      assert.equal(r.status, 200);
+      await r.body?.cancel();
+      order.push("fast");
+    }
+    await slow;
+    assert.deepEqual(order, ["fast", "fast", "fast", "fast", "fast", "slow"]);
+  } finally {
+    await h.close();
   }
 });

@@ -112,7 +112,10 @@ export function checkExpression(tree: Expr, expression: string): ExprError[] {
               : fn.max === Infinity
               ? `at least ${fn.min}`
               : `${fn.min} to ${fn.max}`;
-            add(`${name}() takes ${want} argument${want === "1" ? "" : "s"}, got ${n}`, node.pos);
+            add(
+              `${name}() takes ${want} argument${/(^| )1$/.test(want) ? "" : "s"}, got ${n}`,
+              node.pos,
+            );
           }
         }
         node.args.forEach(walk);

@@ -45,7 +45,15 @@ export {
   evaluateTree,
   type ExprContext,
 } from "./evaluate.ts";
-export { FUNCTIONS, looseEquals, toText, truthy } from "./functions.ts";
+export {
+  type BuiltinFunction,
+  FUNCTIONS,
+  type FunctionScope,
+  looseEquals,
+  toText,
+  truthy,
+  type Value,
+} from "./functions.ts";
 export {
   conditionSource,
   isExpression,

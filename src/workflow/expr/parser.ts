@@ -201,25 +201,28 @@ export interface Reference {
  */
 export function collectReferences(tree: Expr): Reference[] {
   const found: Reference[] = [];
-  const chain = (node: Expr): Reference | undefined => {
-    if (node.kind === "context") return { path: [node.name], offsets: [node.pos] };
+  // `closed`: a computed index ended the path; later parts are not part of it.
+  type Chain = Reference & { closed: boolean };
+  const chain = (node: Expr): Chain | undefined => {
+    if (node.kind === "context") return { path: [node.name], offsets: [node.pos], closed: false };
+    if (node.kind !== "member" && node.kind !== "index") return undefined;
+    const base = chain(node.object);
+    if (!base || base.closed) return base;
     if (node.kind === "member") {
-      const base = chain(node.object);
-      if (!base) return undefined;
-      return { path: [...base.path, node.name], offsets: [...base.offsets, node.namePos] };
+      return {
+        path: [...base.path, node.name],
+        offsets: [...base.offsets, node.namePos],
+        closed: false,
+      };
     }
-    if (node.kind === "index") {
-      const base = chain(node.object);
-      if (!base) return undefined;
-      if (node.index.kind === "literal" && node.index.value !== null) {
-        return {
-          path: [...base.path, String(node.index.value)],
-          offsets: [...base.offsets, node.index.pos],
-        };
-      }
-      return base;
+    if (node.index.kind === "literal" && node.index.value !== null) {
+      return {
+        path: [...base.path, String(node.index.value)],
+        offsets: [...base.offsets, node.index.pos],
+        closed: false,
+      };
     }
-    return undefined;
+    return { ...base, closed: true };
   };
   const walk = (node: Expr): void => {
     switch (node.kind) {
@@ -227,7 +230,7 @@ export function collectReferences(tree: Expr): Reference[] {
       case "member":
       case "index": {
         const ref = chain(node);
-        if (ref) found.push(ref);
+        if (ref) found.push({ path: ref.path, offsets: ref.offsets });
         // Computed parts of the chain are expressions of their own.
         let cur: Expr = node;
         while (cur.kind === "member" || cur.kind === "index") {

@@ -6,7 +6,6 @@
 
 import type { StepSpec } from "../spec.ts";
 import { APP_FIELDS, req, seg, str } from "../step_util.ts";
-import { AppMeshHttpError } from "../../client/errors.ts";
 
 const addApp: StepSpec = {
   type: "add_app",
@@ -38,7 +37,7 @@ const addApp: StepSpec = {
     try {
       current = await ctx.client.getApp(name, { signal: ctx.signal });
     } catch (e) {
-      if (!(e instanceof AppMeshHttpError && e.status === 404)) throw e;
+      if ((e as { status?: number } | null)?.status !== 404) throw e;
     }
     if (current && sameDefinition(app, current)) return { ...current, changed: false };
     const registered = await ctx.client.addApp(app, { signal: ctx.signal });

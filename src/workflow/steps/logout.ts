@@ -10,15 +10,19 @@ import { req } from "../step_util.ts";
 const logout: StepSpec = {
   type: "logout",
   description: "Log off (the server revokes the token) and forget the token in the cookie " +
-    "file. Runs once per run, whichever node reaches it first.",
+    "file. Runs once per run: when the first node reaches it, the log-off is scheduled for " +
+    "the end of the run, after every node has finished (logging off earlier would cut the " +
+    "session of the nodes still running).",
   method: "logout",
   session: true,
   idempotent: true,
   fields: {},
-  outputs: { ok: "Whether the server accepted the logoff." },
+  outputs: { deferred: "true: the log-off happens at the end of the run." },
   requests: () => [req("POST", "/appmesh/self/logoff")],
   async run(ctx) {
-    return { ok: await ctx.session.logout() };
+    // The engine never calls this (it defers the log-off, see above); other callers log off now.
+    await ctx.session.logout();
+    return { deferred: false };
   },
 };
 

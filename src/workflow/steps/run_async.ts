@@ -28,7 +28,9 @@ const runAsync: StepSpec = {
     const run = await ctx.client.runAppAsync(runTarget(args), {
       maxTime: optDuration(args, "max_time"),
       lifecycle: optDuration(args, "lifecycle"),
-      signal: ctx.signal,
+      // No signal on purpose: an interrupt must not cut the start short, or a process the
+      // server did start would be untracked and left running. The engine stops waiting for
+      // this step at once, and deletes the app once the start has answered.
     });
     ctx.track(run.appName);
     const out: Record<string, unknown> = { app: run.appName, process_uuid: run.processUuid };

@@ -1,0 +1,218 @@
+/**
+ * B1: small calls one after another on one keep-alive connection — `getApp` and `listLabels`
+ * alternating — as calls/s: ours ÷ raw fetch (the floor, also the server's share) and ours ÷
+ * each peer (npm `appmesh` on Node, Python `requests`).
+ *
+ * Floor and ours run in the same child process, in interleaved rounds (alternating which goes
+ * first), so drift of a shared machine hits both alike.
+ *
+ * @module
+ */
+import {
+  type BenchOptions,
+  type BenchResult,
+  errorText,
+  loadClient,
+  rawLogin,
+  runClient,
+  type Runtime,
+  type ServerInfo,
+  startServer,
+  tlsFetch,
+} from "./common.ts";
+import { runNodePeer, runPythonPeer } from "./peers/setup.ts";
+import { ratio, summarize } from "./stats.ts";
+
+/** Benchmark id. */
+export const id = "B1";
+/** What it measures. */
+export const title = "small calls (getApp, listLabels) one after another, keep-alive";
+
+/** The app every small call reads (registered disabled: no process behind it). */
+export const APP = "bench-app";
+
+/** The job of the client side. */
+export interface B1Job {
+  /** Server base URL. */
+  url: string;
+  /** Server CA. */
+  caPem: string;
+  /** App name to read. */
+  app: string;
+  /** Calls per round. */
+  calls: number;
+  /** Measured rounds. */
+  rounds: number;
+  /** Calls before the first round (not measured). */
+  warmup: number;
+}
+
+/** Calls/s per round of each contender. */
+export interface B1Out {
+  floor: number[];
+  ours: number[];
+  /** Why ours was not measured (the floor still is). */
+  oursError?: string;
+}
+
+/** The same two requests as our client's `getApp` / `listLabels`, with raw fetch. */
+export function floorCalls(f: typeof fetch, url: string, token: string, app: string) {
+  const headers = { "authorization": `Bearer ${token}`, "user-agent": "appmesh/typescript" };
+  const appUrl = `${url}/appmesh/app/${encodeURIComponent(app)}`;
+  const labelsUrl = `${url}/appmesh/labels`;
+  return async (i: number): Promise<void> => {
+    const res = await f(i % 2 ? labelsUrl : appUrl, { headers });
+    if (!res.ok) throw new Error(`floor call: ${res.status}`);
+    await res.json();
+  };
+}
+
+/** Our client's calls, the same mix. */
+export function ourCalls(client: Awaited<ReturnType<typeof makeOurs>>, app: string) {
+  return async (i: number): Promise<void> => {
+    if (i % 2) await client.listLabels();
+    else await client.getApp(app);
+  };
+}
+
+/** Our client, logged in, trusting the server's CA. */
+export async function makeOurs(url: string, caPem: string) {
+  const AppMeshClient = await loadClient();
+  const client = new AppMeshClient({ baseUrl: url, ca: caPem });
+  await client.login("admin", "admin123");
+  return client;
+}
+
+async function callsPerSecond(call: (i: number) => Promise<void>, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await call(i);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Runs in the child (Deno or Bun): floor and ours, interleaved rounds. */
+export async function clientSide(job: B1Job): Promise<B1Out> {
+  const raw = tlsFetch(job.caPem);
+  const token = await rawLogin(raw.fetch, job.url);
+  const floor = floorCalls(raw.fetch, job.url, token, job.app);
+  const out: B1Out = { floor: [], ours: [] };
+  let client: Awaited<ReturnType<typeof makeOurs>> | undefined;
+  try {
+    client = await makeOurs(job.url, job.caPem);
+  } catch (e) {
+    out.oursError = errorText(e);
+  }
+  const ours = client && ourCalls(client, job.app);
+  try {
+    await callsPerSecond(floor, job.warmup);
+    if (ours) await callsPerSecond(ours, job.warmup);
+    for (let r = 0; r < job.rounds; r++) {
+      const order = r % 2 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
+      for (const who of order) {
+        const call = who === "floor" ? floor : ours;
+        if (call) out[who].push(await callsPerSecond(call, job.calls));
+      }
+    }
+    return out;
+  } finally {
+    await client?.close();
+    raw.close();
+  }
+}
+
+/** Registers the (disabled) app the small calls read, with raw fetch from this process. */
+export async function seedApp(info: ServerInfo, name = APP): Promise<void> {
+  const raw = tlsFetch(info.caPem);
+  try {
+    const token = await rawLogin(raw.fetch, info.urls[0]);
+    const res = await raw.fetch(`${info.urls[0]}/appmesh/app/${name}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name, command: "sleep 60", status: 0 }),
+    });
+    if (!res.ok) throw new Error(`register ${name}: ${res.status} ${await res.text()}`);
+    await res.body?.cancel();
+  } finally {
+    raw.close();
+  }
+}
+
+/** Counts per mode. */
+export function b1Counts(o: BenchOptions): { calls: number; rounds: number; warmup: number } {
+  if (o.smoke) return { calls: 40, rounds: 1, warmup: 10 };
+  if (o.quick) return { calls: 400, rounds: 3, warmup: 100 };
+  return { calls: 2000, rounds: 7, warmup: 400 };
+}
+
+/** Runs B1: server, our client and the floor on Deno and Bun, then the peers. */
+export async function run(o: BenchOptions): Promise<BenchResult> {
+  const result: BenchResult = { id, title, figures: {}, series: {}, goals: [], notes: [] };
+  const server = await startServer();
+  try {
+    await seedApp(server.info);
+    const counts = b1Counts(o);
+    const job: B1Job = {
+      url: server.info.urls[0],
+      caPem: server.info.caPem,
+      app: APP,
+      ...counts,
+    };
+    const medians: Record<string, number> = {};
+    for (const rt of ["deno", "bun"] as Runtime[]) {
+      o.log(`B1: ${rt} (ours + floor, ${counts.rounds} rounds of ${counts.calls} calls)`);
+      try {
+        const out = await runClient<B1Out>(rt, id, job);
+        result.series[`${rt}.floor`] = summarize(out.floor, "calls/s");
+        medians[`${rt}.floor`] = result.series[`${rt}.floor`].median;
+        if (out.oursError) result.notes.push(`${rt}: our client not measured: ${out.oursError}`);
+        else {
+          result.series[`${rt}.ours`] = summarize(out.ours, "calls/s");
+          medians[`${rt}.ours`] = result.series[`${rt}.ours`].median;
+        }
+      } catch (e) {
+        result.notes.push(`${rt}: not measured: ${errorText(e)}`);
+      }
+    }
+    const peerJob = { ...job, caFile: server.info.caFile };
+    for (
+      const [name, runPeer] of [
+        ["appmesh_node", runNodePeer],
+        ["python_requests", runPythonPeer],
+      ] as const
+    ) {
+      o.log(`B1: peer ${name}`);
+      try {
+        const rounds = await runPeer("b1", peerJob);
+        result.series[name] = summarize(rounds, "calls/s");
+        medians[name] = result.series[name].median;
+      } catch (e) {
+        result.notes.push(`peer ${name} skipped: ${errorText(e)}`);
+      }
+    }
+    const f = result.figures;
+    f.vs_floor = ratio(medians["deno.ours"], medians["deno.floor"]);
+    f.bun_vs_floor = ratio(medians["bun.ours"], medians["bun.floor"]);
+    f.vs_appmesh_node = ratio(medians["deno.ours"], medians["appmesh_node"]);
+    f.vs_python_requests = ratio(medians["deno.ours"], medians["python_requests"]);
+    f.bun_vs_appmesh_node = ratio(medians["bun.ours"], medians["appmesh_node"]);
+    f.bun_vs_python_requests = ratio(medians["bun.ours"], medians["python_requests"]);
+    const atLeast = (fig: string, min: number) =>
+      result.goals.push({
+        figure: fig,
+        goal: `>= ${min}`,
+        pass: f[fig] === null || f[fig] === undefined ? null : f[fig]! >= min,
+      });
+    atLeast("vs_floor", 0.95);
+    atLeast("bun_vs_floor", 0.95);
+    for (const p of ["appmesh_node", "python_requests"]) {
+      atLeast(`vs_${p}`, 1);
+      atLeast(`bun_vs_${p}`, 1);
+    }
+    result.notes.push(
+      "deno.floor / bun.floor are raw fetch doing the same calls: that is the server's share " +
+        "(the most any client can reach against this server).",
+    );
+  } finally {
+    await server.close();
+  }
+  return result;
+}

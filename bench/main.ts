@@ -1,0 +1,118 @@
+/**
+ * The benchmark suite: `deno task bench [--quick] [--only B1,B3] [--out FILE]`.
+ *
+ * Runs B1–B6 of shared/docs/benchmarks.md against the local server on loopback, each side by
+ * side in one run (ours, raw fetch, the peers), prints a table and writes
+ * bench/results/latest.json. `--quick`: every benchmark, fewer rounds and smaller files.
+ * `--smoke`: tiny counts (the test suite's smoke test).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import process from "node:process";
+import { type Benchmark, type BenchResult, errorText, RESULTS_DIR, ROOT } from "./common.ts";
+import {
+  type BenchReport,
+  formatTable,
+  gitCommit,
+  machineInfo,
+  runtimeVersions,
+  SERVER_NOTE,
+  writeReport,
+} from "./report.ts";
+
+/** Every benchmark, in order (loaded when selected). */
+const ALL: Record<string, () => Promise<Benchmark>> = {
+  B1: () => import("./b1_small_calls.ts"),
+  B2: () => import("./b2_concurrency.ts"),
+  B3: () => import("./b3_files.ts"),
+  B4: () => import("./b4_wait.ts"),
+  B5: () => import("./b5_workflow.ts"),
+  B6: () => import("./b6_cold_start.ts"),
+};
+
+interface Args {
+  quick: boolean;
+  smoke: boolean;
+  only: string[];
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    quick: false,
+    smoke: false,
+    only: Object.keys(ALL),
+    out: join(RESULTS_DIR, "latest.json"),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const eq = a.indexOf("=");
+      if (eq >= 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--quick") args.quick = true;
+    else if (a === "--smoke") args.smoke = args.quick = true;
+    else if (a.startsWith("--only")) {
+      args.only = value().split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+      for (const id of args.only) {
+        if (!ALL[id]) throw new Error(`unknown benchmark ${id} (known: ${Object.keys(ALL)})`);
+      }
+    } else if (a.startsWith("--out")) args.out = value();
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: deno task bench [--quick] [--only B1,B3] [--out FILE]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const t0 = performance.now();
+  const log = (msg: string) => {
+    const s = ((performance.now() - t0) / 1000).toFixed(1).padStart(6);
+    process.stderr.write(`[${s}s] ${msg}\n`);
+  };
+  const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
+  log(`mode ${mode}: ${args.only.join(", ")}`);
+  const benchmarks: BenchResult[] = [];
+  let crashed = false;
+  for (const id of args.only) {
+    const bench = await ALL[id]();
+    log(`${id}: ${bench.title}`);
+    try {
+      benchmarks.push(await bench.run({ quick: args.quick, smoke: args.smoke, log }));
+    } catch (e) {
+      crashed = true;
+      log(`${id} failed: ${errorText(e)}`);
+      benchmarks.push({
+        id,
+        title: bench.title,
+        figures: {},
+        series: {},
+        goals: [],
+        notes: [`failed: ${errorText(e)}`],
+      });
+    }
+  }
+  const report: BenchReport = {
+    benchmarks,
+    machine: machineInfo(),
+    runtimes: await runtimeVersions(),
+    mode,
+    command: `deno task bench ${process.argv.slice(2).join(" ")}`.trim(),
+    started: started.toISOString(),
+    commit: await gitCommit(ROOT),
+    note: SERVER_NOTE,
+  };
+  await writeReport(args.out, report);
+  process.stdout.write(formatTable(report));
+  log(`wrote ${args.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return crashed ? 1 : 0;
+}
+
+process.exit(await main());

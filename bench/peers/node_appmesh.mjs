@@ -1,0 +1,35 @@
+// The official JavaScript SDK (npm `appmesh`, axios on Node) doing B1's calls:
+// `node node_appmesh.mjs b1 '<job JSON>'` prints {"rounds": [calls/s, ...]}.
+// The package is installed by the bench under bench/results/peers/ (job.peersDir).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [kind, jobText] = process.argv.slice(2);
+const job = JSON.parse(jobText);
+
+try {
+  const require = createRequire(join(job.peersDir, "package.json"));
+  const { AppMeshClient } = await import(pathToFileURL(require.resolve("appmesh")).href);
+  const client = new AppMeshClient(job.url, {
+    ca: readFileSync(job.caFile),
+    rejectUnauthorized: true,
+  });
+  await client.login("admin", "admin123");
+  if (kind !== "b1") throw new Error(`unknown kind ${kind}`);
+  const call = (i) => (i % 2 ? client.list_labels() : client.get_app(job.app));
+  const round = async (n) => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await call(i);
+    return n / ((performance.now() - t0) / 1000);
+  };
+  await round(job.warmup);
+  const rounds = [];
+  for (let r = 0; r < job.rounds; r++) rounds.push(await round(job.calls));
+  console.log(JSON.stringify({ rounds }));
+  process.exit(0);
+} catch (e) {
+  console.log(JSON.stringify({ error: String(e?.stack ?? e) }));
+  process.exit(1);
+}

@@ -1,0 +1,60 @@
+/**
+ * `AppRun`: a run started by `runAppAsync`, remembering the node it runs on.
+ *
+ * @module
+ */
+import type { AppMeshClient } from "./client.ts";
+import type { WaitOptions } from "./types.ts";
+
+/** What `AppRun` is made of. */
+export interface AppRunInit {
+  /** The client that started the run. */
+  client: AppMeshClient;
+  /** Name of the (generated) run app. */
+  appName: string;
+  /** The process instance. */
+  processUuid: string;
+  /** Node the run was started on (`host:port`), undefined for the base URL's node. */
+  node?: string;
+}
+
+/**
+ * A run started with `runAppAsync`. It remembers its node, so `wait()` follows the right
+ * node even when the client is later pointed elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { AppMeshClient } from "@appmesh/sdk";
+ * import { startDevServer } from "@appmesh/sdk/devserver";
+ *
+ * await using server = await startDevServer({ nodes: 2 });
+ * await using client = new AppMeshClient({ baseUrl: server.urls[0], ca: server.caFile });
+ * await client.login("admin", "admin123");
+ * const run = await client.forNode(server.nodes[1].name).runAppAsync("echo on node 2");
+ * const code = await run.wait({ onOutput: (chunk) => console.log(chunk) });
+ * console.log(run.node, code); // 127.0.0.1:PORT2 0
+ * ```
+ */
+export class AppRun {
+  /** The client that started the run. */
+  readonly client: AppMeshClient;
+  /** Name of the run app. */
+  readonly appName: string;
+  /** The process instance. */
+  readonly processUuid: string;
+  /** Node it runs on, undefined for the base URL's node. */
+  readonly node: string | undefined;
+
+  /** @param init see {@linkcode AppRunInit} */
+  constructor(init: AppRunInit) {
+    this.client = init.client;
+    this.appName = init.appName;
+    this.processUuid = init.processUuid;
+    this.node = init.node;
+  }
+
+  /** Follows the output until the process exits: its exit code, or undefined on timeout. */
+  wait(options?: WaitOptions): Promise<number | undefined> {
+    return this.client.waitForAsyncRun(this, options);
+  }
+}

@@ -1,0 +1,601 @@
+/**
+ * `AppMeshClient`: the class and its one request path. The API methods are short delegates to
+ * the area modules (auth, apps, run, files, system, users), which all call `#request` below.
+ *
+ * @module
+ */
+import * as apps from "./apps.ts";
+import type { AppRun } from "./app_run.ts";
+import * as auth from "./auth.ts";
+import { AppMeshTimeoutError } from "./errors.ts";
+import * as files from "./files.ts";
+import { isSameNode, normalizeNode } from "./forward.ts";
+import { checkHeader, httpError, mergeHeaders, networkError, readJson } from "./http.ts";
+import * as run from "./run.ts";
+import { jwtTimes, Session, unrefTimer } from "./session.ts";
+import * as system from "./system.ts";
+import type {
+  App,
+  AppOutput,
+  AuthenticateOptions,
+  AuthResult,
+  CallOptions,
+  ClientOptions,
+  DownloadResult,
+  ExpireOptions,
+  Logger,
+  LoginOptions,
+  OutputOptions,
+  PasswordOptions,
+  RunOptions,
+  SyncRunResult,
+  TaskOptions,
+  TransferOptions,
+  UploadOptions,
+  WaitOptions,
+} from "./types.ts";
+import * as users from "./users.ts";
+
+const USER_AGENT = "appmesh/typescript";
+const DEFAULT_URL = "https://127.0.0.1:6060";
+
+/** One request, as the area modules describe it. */
+export interface RequestSpec {
+  /** HTTP method. */
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Path, already encoded (see `path` in http.ts). */
+  path: string;
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Request headers of the endpoint; undefined values are left out. */
+  headers?: Record<string, string | undefined>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A raw body (text stays text; a stream is sent as it is read). */
+  body?: string | Uint8Array | Blob | ReadableStream<Uint8Array>;
+  /** The caller's signal and headers. */
+  call?: CallOptions;
+  /** Milliseconds added to the timeout (long-polls, runs). */
+  wait?: number;
+  /** Non-2xx statuses to return instead of throwing (e.g. 428, 404, 208). */
+  expect?: number[];
+  /** Do not send the session's token (login). */
+  anonymous?: boolean;
+}
+
+/** What the area modules get: the view, its session, and the request path. */
+export interface Core {
+  /** The client (view) making the call. */
+  readonly client: AppMeshClient;
+  /** The shared session. */
+  readonly session: Session;
+  /** Whether to ask for refresh tokens. */
+  readonly refreshTokens: boolean;
+  /** The logger (possibly empty). */
+  readonly logger: Logger;
+  /** Sends a request; the answer's body is still to be read. */
+  request(spec: RequestSpec): Promise<Response>;
+  /** Sends a request and parses its JSON answer. */
+  json<T>(spec: RequestSpec): Promise<T>;
+  /** Sends a request and reads its answer as text. */
+  text(spec: RequestSpec): Promise<string>;
+}
+
+/** State shared by a client and all its `forNode` views. */
+interface Shared {
+  baseUrl: string;
+  options: ClientOptions;
+  session: Session;
+  logger: Logger;
+  timeout: number;
+  ready?: Promise<void>;
+  fetch?: typeof fetch;
+  closeTls?: () => void;
+}
+
+/** Aborts a request after `ms` without progress; armed while waiting for the server only. */
+class Deadline {
+  readonly #ctl = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  fired = false;
+  constructor(readonly ms: number, readonly url: string) {}
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+  arm(): void {
+    this.disarm();
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.#ctl.abort(new AppMeshTimeoutError(this.url, this.ms));
+    }, this.ms);
+    unrefTimer(this.#timer);
+  }
+  disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The response with its body read under the deadline, read errors mapped to our errors. */
+function guardBody(res: Response, url: string, deadline: Deadline, mapError: (e: unknown) => unknown) {
+  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      deadline.arm();
+      try {
+        const r = await reader.read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      } catch (e) {
+        ctl.error(mapError(e));
+      } finally {
+        deadline.disarm();
+      }
+    },
+    cancel(reason) {
+      deadline.disarm();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  Object.defineProperty(out, "url", { value: url });
+  return out;
+}
+
+// Set by `forNode` around the constructor call: the view shares this state.
+let adopting: Shared | undefined;
+
+/**
+ * Client for the App Mesh REST API, on `fetch` alone: every operation of the official Python
+ * client in camelCase, for Deno and Bun (and Node where it costs nothing).
+ *
+ * @example Log in, run a command, read its output
+ * ```ts
+ * import { AppMeshClient } from "@appmesh/sdk";
+ * import { startDevServer } from "@appmesh/sdk/devserver";
+ *
+ * await using server = await startDevServer();
+ * await using client = new AppMeshClient({ baseUrl: server.urls[0], ca: server.caFile });
+ * await client.login("admin", "admin123");
+ * const { exitCode, output } = await client.runAppSync("echo hello");
+ * console.log(exitCode, output); // 0 "hello\n"
+ * ```
+ */
+export class AppMeshClient {
+  /** The server this client talks to. */
+  readonly baseUrl: string;
+  readonly #shared: Shared;
+  readonly #view: boolean;
+  #forwardTo: string | undefined;
+  readonly #core: Core;
+
+  /** @param options see {@linkcode ClientOptions} */
+  constructor(options: ClientOptions = {}) {
+    const shared = adopting;
+    adopting = undefined;
+    this.#view = shared !== undefined;
+    if (shared) {
+      this.#shared = shared;
+    } else {
+      const baseUrl = (options.baseUrl ?? DEFAULT_URL).replace(/\/+$/, "");
+      new URL(baseUrl); // a bad URL fails here, not at the first call
+      const logger = options.logger ?? {};
+      const session = new Session({
+        baseUrl,
+        cookieFile: options.cookieFile,
+        token: options.token,
+        autoRefresh: options.autoRefreshToken,
+        logger,
+      });
+      this.#shared = { baseUrl, options, session, logger, timeout: options.timeout ?? 300_000 };
+      session.renewer = () => this.renewToken();
+    }
+    this.baseUrl = this.#shared.baseUrl;
+    this.forwardTo = shared ? undefined : options.forwardTo;
+    this.#core = {
+      client: this,
+      session: this.#shared.session,
+      refreshTokens: this.#shared.options.refreshToken ?? false,
+      logger: this.#shared.logger,
+      request: (spec) => this.#request(spec),
+      json: async <T>(spec: RequestSpec): Promise<T> => {
+        const res = await this.#request(spec);
+        return await readJson<T>(res, res.url);
+      },
+      text: async (spec) => await (await this.#request(spec)).text(),
+    };
+  }
+
+  /** Node every request is forwarded to (`host:port`), or undefined for the base URL's node. */
+  get forwardTo(): string | undefined {
+    return this.#forwardTo;
+  }
+
+  /** Sets the node; `host` gets the base URL's port, IPv6 literals are bracketed. */
+  set forwardTo(node: string | undefined) {
+    this.#forwardTo = normalizeNode(node, this.baseUrl);
+  }
+
+  /**
+   * A view of this client that targets another node, sharing the session (token, cookies,
+   * refresh). A node equal to the base URL's host:port is addressed without `X-Target-Host`.
+   */
+  forNode(node: string | undefined): AppMeshClient {
+    adopting = this.#shared;
+    const view = new AppMeshClient();
+    view.forwardTo = node;
+    return view;
+  }
+
+  /** Loads the cookie file and prepares TLS (idempotent; every call does it first). */
+  ready(): Promise<void> {
+    const s = this.#shared;
+    s.ready ??= (async () => {
+      await s.session.load();
+      s.fetch = await this.#makeFetch();
+    })().catch((e) => {
+      s.ready = undefined; // a fixed cookie file or CA works on the next call
+      throw e;
+    });
+    return s.ready;
+  }
+
+  async #makeFetch(): Promise<typeof fetch> {
+    const { options: o, logger } = this.#shared;
+    if (o.fetch) return o.fetch;
+    if (!o.ca && !o.cert && !o.key && o.verify !== false) {
+      return (input, init) => fetch(input, init);
+    }
+    if (o.verify === false) {
+      logger.warn?.(`TLS certificate verification is OFF for ${this.baseUrl}`);
+    }
+    const pem = async (v: string | undefined) => {
+      if (v === undefined || v.includes("-----BEGIN")) return v;
+      const { readText } = await import("../runtime/fs.ts");
+      return await readText(v);
+    };
+    const { createFetch } = await import("../runtime/tls.ts");
+    const made = await createFetch({
+      ca: await pem(o.ca),
+      cert: await pem(o.cert),
+      key: await pem(o.key),
+      verify: o.verify,
+    });
+    this.#shared.closeTls = () => made.close();
+    return made.fetch;
+  }
+
+  /** The `X-Target-Host` to send: none for the base URL's own node. */
+  #targetHost(): string | undefined {
+    const t = this.#forwardTo;
+    return t && !isSameNode(t, this.baseUrl) ? t : undefined;
+  }
+
+  /**
+   * The request path: URL, headers, timeout and signal, fetch, cookies, one retry after a 401
+   * when the cookie file holds a newer token, error mapping.
+   */
+  async #request(spec: RequestSpec, retried = false): Promise<Response> {
+    const { session, timeout: baseTimeout } = this.#shared;
+    await this.ready();
+
+    const url = new URL(this.baseUrl + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+
+    const headers: Record<string, string> = { "user-agent": USER_AGENT };
+    for (const [k, v] of Object.entries(spec.headers ?? {})) {
+      if (v === undefined) continue;
+      checkHeader(k, v);
+      headers[k.toLowerCase()] = v;
+    }
+    const explicit = mergeHeaders(headers, spec.call?.headers);
+    const sessionAuth = !spec.anonymous && !("authorization" in headers) &&
+      !("x-csrf-token" in headers);
+    if (sessionAuth) {
+      // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
+      if (session.csrfToken) headers["x-csrf-token"] = session.csrfToken;
+      else if (session.token) headers["authorization"] = `Bearer ${session.token}`;
+    }
+    const cookie = session.jar.header(url);
+    if (cookie && !explicit.has("cookie")) headers["cookie"] = cookie;
+    const target = this.#targetHost();
+    if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
+    let body = spec.body;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers["content-type"] ??= "application/json";
+    }
+    for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
+
+    const timeout = baseTimeout + (spec.wait ?? 0);
+    const deadline = new Deadline(timeout, url.href);
+    const userSignal = spec.call?.signal;
+    userSignal?.throwIfAborted();
+    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
+    const mapError = (e: unknown) =>
+      networkError(url.href, e, { timedOut: deadline.fired, timeout, signal: userSignal });
+
+    let res: Response;
+    deadline.arm();
+    try {
+      const init: RequestInit & { duplex?: string } = {
+        method: spec.method,
+        headers,
+        body: body as BodyInit | undefined,
+        signal,
+      };
+      if (body instanceof ReadableStream) init.duplex = "half";
+      res = await this.#shared.fetch!(url, init);
+    } catch (e) {
+      throw mapError(e);
+    } finally {
+      deadline.disarm();
+    }
+
+    const newToken = session.absorb(url, res.headers.getSetCookie?.() ?? []);
+    if (newToken !== undefined) await session.changed();
+    res = guardBody(res, url.href, deadline, mapError);
+
+    if (res.ok || spec.expect?.includes(res.status)) return res;
+    const error = await httpError(res, spec.method, url);
+    const replayable = !(body instanceof ReadableStream);
+    if (
+      res.status === 401 && sessionAuth && !retried && replayable && session.cookieFile &&
+      await session.reload()
+    ) {
+      // Another process sharing the cookie file renewed the token: retry once with it.
+      return await this.#request(spec, true);
+    }
+    throw error;
+  }
+
+  /** The current access token, if any. */
+  get token(): string | undefined {
+    return this.#shared.session.token;
+  }
+
+  /** When the current token expires (from its `exp` claim). */
+  get tokenExpiresAt(): Date | undefined {
+    const { exp } = jwtTimes(this.token);
+    return exp === undefined ? undefined : new Date(exp * 1000);
+  }
+
+  /** Re-reads the cookie file; true when it held another token. */
+  async reloadSession(): Promise<boolean> {
+    await this.ready();
+    return await this.#shared.session.reload();
+  }
+
+  // ---- authentication (auth.ts) ----
+
+  /** Logs in (Basic auth); returns the TOTP challenge when a code is required and none given. */
+  login(user: string, password: string, options?: LoginOptions): Promise<string | undefined> {
+    return auth.login(this.#core, user, password, options);
+  }
+  /** Answers a TOTP challenge from `login` and adopts the token. */
+  validateTotp(user: string, challenge: string, code: string, options?: ExpireOptions): Promise<void> {
+    return auth.validateTotp(this.#core, user, challenge, code, options);
+  }
+  /** A new TOTP secret (base32) for the current user. */
+  getTotpSecret(options?: CallOptions): Promise<string> {
+    return auth.getTotpSecret(this.#core, options);
+  }
+  /** Turns TOTP on with a code of the secret; adopts the new token. */
+  enableTotp(code: string, options?: CallOptions): Promise<void> {
+    return auth.enableTotp(this.#core, code, options);
+  }
+  /** Turns TOTP off for a user (default `"self"`). */
+  disableTotp(user = "self", options?: CallOptions): Promise<void> {
+    return auth.disableTotp(this.#core, user, options);
+  }
+  /** Logs off; true when the server revoked the token. */
+  logout(options?: CallOptions): Promise<boolean> {
+    return auth.logout(this.#core, options);
+  }
+  /** Verifies a token (and a permission); adopts it by default. */
+  authenticate(token: string, options?: AuthenticateOptions): Promise<AuthResult> {
+    return auth.authenticate(this.#core, token, options);
+  }
+  /** Uses a token without asking the server. */
+  setToken(token: string): Promise<void> {
+    return auth.setToken(this.#core, token);
+  }
+  /** Renews the token (with a cookie file: under its lock, adopting a newer one found there). */
+  renewToken(options?: ExpireOptions): Promise<void> {
+    return auth.renewToken(this.#core, options);
+  }
+
+  // ---- applications (apps.ts) ----
+
+  /** One application. */
+  getApp(name: string, options?: CallOptions): Promise<App> {
+    return apps.getApp(this.#core, name, options);
+  }
+  /** All applications. */
+  listApps(options?: CallOptions): Promise<App[]> {
+    return apps.listApps(this.#core, options);
+  }
+  /** New output of an application since a position (long-poll with `timeout` seconds). */
+  getAppOutput(name: string, options?: OutputOptions): Promise<AppOutput> {
+    return apps.getAppOutput(this.#core, name, options);
+  }
+  /** Whether the application is healthy. */
+  checkAppHealth(name: string, options?: CallOptions): Promise<boolean> {
+    return apps.checkAppHealth(this.#core, name, options);
+  }
+  /** Registers an application; resolves to it as the server holds it. */
+  addApp(app: App, options?: CallOptions): Promise<App> {
+    return apps.addApp(this.#core, app, options);
+  }
+  /** Removes an application; false when there was none. */
+  deleteApp(name: string, options?: CallOptions): Promise<boolean> {
+    return apps.deleteApp(this.#core, name, options);
+  }
+  /** Enables an application. */
+  enableApp(name: string, options?: CallOptions): Promise<void> {
+    return apps.enableApp(this.#core, name, options);
+  }
+  /** Disables an application. */
+  disableApp(name: string, options?: CallOptions): Promise<void> {
+    return apps.disableApp(this.#core, name, options);
+  }
+
+  // ---- runs and tasks (run.ts) ----
+
+  /** Starts an app (or a shell command) without waiting; the `AppRun` remembers the node. */
+  runAppAsync(app: App | string, options?: RunOptions): Promise<AppRun> {
+    return run.runAppAsync(this.#core, app, options);
+  }
+  /** Follows a run's output until it exits; its exit code, or undefined on timeout. */
+  waitForAsyncRun(appRun: AppRun, options?: WaitOptions): Promise<number | undefined> {
+    return run.waitForAsyncRun(this.#core, appRun, options);
+  }
+  /** Runs an app (or a shell command) and waits for its exit code and output. */
+  runAppSync(app: App | string, options?: RunOptions): Promise<SyncRunResult> {
+    return run.runAppSync(this.#core, app, options);
+  }
+  /** Sends data to a running app's task handler and waits for its answer (text). */
+  runTask(name: string, data: string, options?: TaskOptions): Promise<string> {
+    return run.runTask(this.#core, name, data, options);
+  }
+  /** Cancels an app's pending task; false when none was pending (208). */
+  cancelTask(name: string, options?: CallOptions): Promise<boolean> {
+    return run.cancelTask(this.#core, name, options);
+  }
+
+  // ---- files (files.ts) ----
+
+  /** Downloads to a local path atomically (temp file + rename), applying mode/owner. */
+  downloadFile(remote: string, local: string, options?: TransferOptions): Promise<DownloadResult> {
+    return files.downloadFile(this.#core, remote, local, options);
+  }
+  /** Uploads a local file as a streamed multipart body, sending mode/owner. */
+  uploadFile(local: string, remote: string, options?: TransferOptions): Promise<void> {
+    return files.uploadFile(this.#core, local, remote, options);
+  }
+  /** Stream form of a download: the server's answer, body unread. */
+  download(remote: string, options?: CallOptions): Promise<Response> {
+    return files.download(this.#core, remote, options);
+  }
+  /** Stream form of an upload. */
+  upload(
+    remote: string,
+    body: ReadableStream<Uint8Array> | Blob | Uint8Array | string,
+    options?: UploadOptions,
+  ): Promise<void> {
+    return files.upload(this.#core, remote, body, options);
+  }
+
+  // ---- system, labels, metrics (system.ts) ----
+
+  /** CPU, memory, disk and network of the host. */
+  getHostResources(options?: CallOptions): Promise<Record<string, unknown>> {
+    return system.getHostResources(this.#core, options);
+  }
+  /** The server configuration. */
+  getConfig(options?: CallOptions): Promise<Record<string, unknown>> {
+    return system.getConfig(this.#core, options);
+  }
+  /** Merges into the configuration; resolves to the whole new one. */
+  setConfig(config: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>> {
+    return system.setConfig(this.#core, config, options);
+  }
+  /** Sets the log level (default `"DEBUG"`); resolves to the level now set. */
+  setLogLevel(level = "DEBUG", options?: CallOptions): Promise<string> {
+    return system.setLogLevel(this.#core, level, options);
+  }
+  /** Prometheus metrics (text). */
+  getMetrics(options?: CallOptions): Promise<string> {
+    return system.getMetrics(this.#core, options);
+  }
+  /** Sets a label. */
+  addLabel(name: string, value: string, options?: CallOptions): Promise<void> {
+    return system.addLabel(this.#core, name, value, options);
+  }
+  /** Removes a label. */
+  deleteLabel(name: string, options?: CallOptions): Promise<void> {
+    return system.deleteLabel(this.#core, name, options);
+  }
+  /** All labels. */
+  listLabels(options?: CallOptions): Promise<Record<string, string>> {
+    return system.listLabels(this.#core, options);
+  }
+
+  // ---- users and roles (users.ts) ----
+
+  /** Adds (or replaces) a user. */
+  addUser(name: string, user: Record<string, unknown>, options?: CallOptions): Promise<void> {
+    return users.addUser(this.#core, name, user, options);
+  }
+  /** Deletes a user. */
+  deleteUser(name: string, options?: CallOptions): Promise<void> {
+    return users.deleteUser(this.#core, name, options);
+  }
+  /** Locks a user. */
+  lockUser(name: string, options?: CallOptions): Promise<void> {
+    return users.lockUser(this.#core, name, options);
+  }
+  /** Unlocks a user. */
+  unlockUser(name: string, options?: CallOptions): Promise<void> {
+    return users.unlockUser(this.#core, name, options);
+  }
+  /** Changes a password (default: the current user's). */
+  updatePassword(oldPassword: string, newPassword: string, options?: PasswordOptions): Promise<void> {
+    return users.updatePassword(this.#core, oldPassword, newPassword, options);
+  }
+  /** All users. */
+  listUsers(options?: CallOptions): Promise<Record<string, unknown>> {
+    return users.listUsers(this.#core, options);
+  }
+  /** The current user. */
+  getCurrentUser(options?: CallOptions): Promise<Record<string, unknown>> {
+    return users.getCurrentUser(this.#core, options);
+  }
+  /** All user groups. */
+  listGroups(options?: CallOptions): Promise<string[]> {
+    return users.listGroups(this.#core, options);
+  }
+  /** Every permission the server knows. */
+  listPermissions(options?: CallOptions): Promise<string[]> {
+    return users.listPermissions(this.#core, options);
+  }
+  /** The current user's permissions. */
+  getUserPermissions(options?: CallOptions): Promise<string[]> {
+    return users.getUserPermissions(this.#core, options);
+  }
+  /** All roles with their permissions. */
+  listRoles(options?: CallOptions): Promise<Record<string, string[]>> {
+    return users.listRoles(this.#core, options);
+  }
+  /** Creates or replaces a role. */
+  updateRole(name: string, permissions: string[], options?: CallOptions): Promise<void> {
+    return users.updateRole(this.#core, name, permissions, options);
+  }
+  /** Deletes a role. */
+  deleteRole(name: string, options?: CallOptions): Promise<void> {
+    return users.deleteRole(this.#core, name, options);
+  }
+
+  // ---- lifetime ----
+
+  /**
+   * Stops the refresh timer and releases the TLS client. On a `forNode` view it does nothing:
+   * the session belongs to the client the view came from.
+   */
+  close(): Promise<void> {
+    if (!this.#view) {
+      this.#shared.session.close();
+      this.#shared.closeTls?.();
+      this.#shared.closeTls = undefined;
+    }
+    return Promise.resolve();
+  }
+
+  /** `await using client = new AppMeshClient()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Runs and tasks: `runAppAsync` → `AppRun`, `waitForAsyncRun` (long-poll on the output
+ * endpoint), `runAppSync`, `runTask`, `cancelTask`.
+ *
+ * @module
+ */
+import { parseDuration } from "../runtime/duration.ts";
+import { AppRun } from "./app_run.ts";
+import type { Core } from "./client.ts";
+import { AppMeshResponseError } from "./errors.ts";
+import { intHeader, path, readJson } from "./http.ts";
+import type {
+  App,
+  CallOptions,
+  RunOptions,
+  SyncRunResult,
+  TaskOptions,
+  WaitOptions,
+} from "./types.ts";
+
+const TWO_DAYS = "P2D";
+const TWO_AND_A_HALF_DAYS = "P2DT12H";
+/** Seconds one output long-poll may wait on the server. */
+const POLL_SECONDS = 5;
+
+function toApp(app: App | string): App {
+  return typeof app === "string" ? { command: app, shell: true } : app;
+}
+
+function runQuery(o: RunOptions) {
+  return {
+    timeout: parseDuration(o.maxTime ?? TWO_DAYS),
+    lifecycle: parseDuration(o.lifecycle ?? TWO_AND_A_HALF_DAYS),
+  };
+}
+
+/** `runAppAsync`. */
+export async function runAppAsync(core: Core, app: App | string, o: RunOptions = {}): Promise<AppRun> {
+  const res = await core.request({
+    method: "POST",
+    path: "/appmesh/app/run",
+    query: runQuery(o),
+    json: toApp(app),
+    call: o,
+  });
+  const body = await readJson<{ name?: unknown; process_uuid?: unknown }>(res, res.url);
+  if (typeof body.name !== "string" || typeof body.process_uuid !== "string") {
+    throw new AppMeshResponseError(res.url, "name and process_uuid", "got neither");
+  }
+  return new AppRun({
+    client: core.client,
+    appName: body.name,
+    processUuid: body.process_uuid,
+    node: core.client.forwardTo,
+  });
+}
+
+/** `waitForAsyncRun`: long-polls the run's node until `X-Exit-Code`. */
+export async function waitForAsyncRun(
+  core: Core,
+  run: AppRun,
+  o: WaitOptions = {},
+): Promise<number | undefined> {
+  // A private view on the run's node: nobody else's forwardTo changes can move it.
+  const node = core.client.forNode(run.node);
+  const deadline = o.timeout ? Date.now() + o.timeout : undefined;
+  let position = 0;
+  while (true) {
+    const left = deadline === undefined ? undefined : deadline - Date.now();
+    if (left !== undefined && left <= 0) return undefined;
+    const poll = left === undefined ? POLL_SECONDS : Math.max(1, Math.min(POLL_SECONDS, Math.floor(left / 1000)));
+    const out = await node.getAppOutput(run.appName, {
+      stdoutPosition: position,
+      processUuid: run.processUuid,
+      timeout: poll,
+      signal: o.signal,
+      headers: o.headers,
+    });
+    if (out.output) o.onOutput?.(out.output);
+    if (out.outPosition !== undefined) position = out.outPosition;
+    if (out.exitCode !== undefined) {
+      if (o.deleteApp ?? true) {
+        try {
+          await node.deleteApp(run.appName, { signal: o.signal });
+        } catch (e) {
+          // Best effort: the exit code is the result, whatever happens to the cleanup.
+          core.logger.warn?.(`could not delete run app ${run.appName}: ${(e as Error)?.message ?? e}`);
+        }
+      }
+      return out.exitCode;
+    }
+  }
+}
+
+/** `runAppSync`: 200 whatever the exit code; errors raise. */
+export async function runAppSync(core: Core, app: App | string, o: RunOptions = {}): Promise<SyncRunResult> {
+  const query = runQuery(o);
+  const res = await core.request({
+    method: "POST",
+    path: "/appmesh/app/syncrun",
+    query,
+    json: toApp(app),
+    wait: query.timeout * 1000,
+    call: o,
+  });
+  const output = await res.text();
+  return { exitCode: intHeader(res, "X-Exit-Code", res.url), output };
+}
+
+/** `runTask`: the app's answer, as text. */
+export async function runTask(core: Core, name: string, data: string, o: TaskOptions = {}): Promise<string> {
+  const timeout = parseDuration(o.timeout ?? 300);
+  return await core.text({
+    method: "POST",
+    path: path`/appmesh/app/${name}/task`,
+    query: { timeout },
+    body: data,
+    wait: timeout * 1000,
+    call: o,
+  });
+}
+
+/** `cancelTask`: false on 208 (nothing pending). */
+export async function cancelTask(core: Core, name: string, o: CallOptions = {}): Promise<boolean> {
+  const res = await core.request({
+    method: "DELETE",
+    path: path`/appmesh/app/${name}/task`,
+    expect: [208],
+    call: o,
+  });
+  await res.body?.cancel();
+  return res.status !== 208;
+}

@@ -1,0 +1,340 @@
+/**
+ * The session of a client and of every `forNode` view of it: the cookie jar (which holds the
+ * access token, the CSRF cookie of older daemons and the refresh token), the cookie file, and
+ * the auto-refresh timer.
+ *
+ * The cookie file code is loaded with `await import()` on first use, so that importing the
+ * client never touches a file system API.
+ *
+ * @module
+ */
+import { type Cookie, CookieJar } from "../cookies/jar.ts";
+import { AppMeshAuthError } from "./errors.ts";
+import type { Logger } from "./types.ts";
+
+/** Cookie holding the access token (the daemon's name). */
+export const TOKEN_COOKIE = "appmesh_auth_token";
+/** CSRF cookie of older daemons, echoed as `X-CSRF-Token`. */
+export const CSRF_COOKIE = "appmesh_csrf_token";
+/** Our cookie for the refresh token, so that it survives in the cookie file. */
+export const REFRESH_COOKIE = "appmesh_refresh_token";
+
+/** The claims of a JWT the session looks at. */
+export interface JwtTimes {
+  /** Issued at (unix seconds). */
+  iat?: number;
+  /** Expires at (unix seconds). */
+  exp?: number;
+}
+
+/** Reads `iat`/`exp` of a JWT without verifying it; `{}` when it is not a JWT. */
+export function jwtTimes(token: string | undefined): JwtTimes {
+  const part = token?.split(".")[1];
+  if (!part) return {};
+  try {
+    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+    const bin = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    return {
+      iat: typeof claims.iat === "number" ? claims.iat : undefined,
+      exp: typeof claims.exp === "number" ? claims.exp : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Makes a timer not keep the process alive (Deno, Bun, Node); looked up at call time. */
+export function unrefTimer(id: ReturnType<typeof setTimeout>): void {
+  const g = globalThis as { Deno?: { unrefTimer?(id: number): void } };
+  if (typeof id === "object" && id !== null && "unref" in id) {
+    (id as { unref(): void }).unref();
+  } else if (typeof id === "number" && g.Deno?.unrefTimer) {
+    g.Deno.unrefTimer(id);
+  }
+}
+
+/** How the session renews its token (the root client's `renewToken`). */
+export type Renewer = () => Promise<void>;
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** The client's base URL (cookie domain). */
+  baseUrl: string;
+  /** The cookie file, if any. */
+  cookieFile?: string;
+  /** A token to start with (wins over the cookie file's). */
+  token?: string;
+  /** Run the auto-refresh timer. */
+  autoRefresh?: boolean;
+  /** Where to report. */
+  logger?: Logger;
+}
+
+const POLL_SECONDS = 300;
+
+/** Token state shared by a client and its views. */
+export class Session {
+  /** The cookies. */
+  readonly jar: CookieJar = new CookieJar();
+  /** The cookie file, if any. */
+  readonly cookieFile: string | undefined;
+  readonly #url: URL;
+  readonly #logger: Logger;
+  #initialToken: string | undefined;
+  #loading: Promise<void> | undefined;
+  #autoRefresh: boolean;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #renewing: Promise<void> | undefined;
+  #failures = 0;
+  #lockDepth = 0;
+  #closed = false;
+  /** Set by the client: performs one renewal. */
+  renewer: Renewer | undefined;
+
+  /** @param options see {@linkcode SessionOptions} */
+  constructor(options: SessionOptions) {
+    this.#url = new URL(options.baseUrl);
+    this.cookieFile = options.cookieFile;
+    this.#logger = options.logger ?? {};
+    this.#autoRefresh = options.autoRefresh ?? false;
+    this.#initialToken = options.token;
+    if (options.token) this.#store(options.token);
+  }
+
+  /** Loads the cookie file once (and applies the constructor's token on top). */
+  load(): Promise<void> {
+    this.#loading ??= (async () => {
+      if (this.cookieFile) {
+        const { readCookieFile } = await import("../cookies/file.ts");
+        const read = await readCookieFile(this.cookieFile);
+        if (read.warning) this.#logger.warn?.(read.warning);
+        this.replaceCookies(read.cookies);
+        if (this.#initialToken) {
+          this.#store(this.#initialToken);
+          await this.persist();
+        }
+      }
+      this.#initialToken = undefined;
+      this.scheduleRefresh();
+    })().catch((e) => {
+      this.#loading = undefined;
+      throw e;
+    });
+    return this.#loading;
+  }
+
+  /** The access token, if one is held and not expired. */
+  get token(): string | undefined {
+    const c = this.jar.get(TOKEN_COOKIE, this.#url) ?? this.jar.get(TOKEN_COOKIE);
+    return c?.value || undefined;
+  }
+
+  /** The refresh token, if one is held. */
+  get refreshToken(): string | undefined {
+    return this.jar.get(REFRESH_COOKIE)?.value || undefined;
+  }
+
+  /** The CSRF cookie of older daemons, if held. */
+  get csrfToken(): string | undefined {
+    return this.jar.get(CSRF_COOKIE, this.#url)?.value || undefined;
+  }
+
+  #cookie(name: string, value: string, expires: number | undefined, path = "/"): Cookie {
+    return {
+      name,
+      value,
+      domain: this.#url.hostname,
+      hostOnly: true,
+      path,
+      secure: this.#url.protocol === "https:",
+      httpOnly: true,
+      expires,
+    };
+  }
+
+  /** Replaces the token cookie(s) by one canonical cookie (curl and Python read it). */
+  #store(token: string): void {
+    while (this.jar.delete(TOKEN_COOKIE));
+    this.jar.set(this.#cookie(TOKEN_COOKIE, token, jwtTimes(token).exp));
+  }
+
+  /**
+   * Adopts a new token (and refresh token: a string rotates it, `null` drops it), persists it
+   * and reschedules the refresh.
+   */
+  async setToken(token: string, refresh?: string | null): Promise<void> {
+    this.#store(token);
+    if (refresh === null) {
+      while (this.jar.delete(REFRESH_COOKIE));
+    } else if (refresh) {
+      while (this.jar.delete(REFRESH_COOKIE));
+      // Path-restricted: sent as a cookie only to the renew endpoint, never elsewhere.
+      this.jar.set(this.#cookie(REFRESH_COOKIE, refresh, jwtTimes(refresh).exp, "/appmesh/token"));
+    }
+    this.#failures = 0;
+    await this.changed();
+  }
+
+  /** Forgets the token, the refresh token and the CSRF cookie; persists. */
+  async clear(): Promise<void> {
+    for (const name of [TOKEN_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]) {
+      while (this.jar.delete(name));
+    }
+    this.stopRefresh();
+    await this.changed();
+  }
+
+  /** Drops the refresh token only (the server rejected it). */
+  async dropRefreshToken(): Promise<void> {
+    let any = false;
+    while (this.jar.delete(REFRESH_COOKIE)) any = true;
+    if (any) await this.changed();
+  }
+
+  /**
+   * Reads the `Set-Cookie` headers of a response. Returns the new token when the response set
+   * one, `null` when it deleted it, undefined when it did not touch it.
+   */
+  absorb(url: URL, setCookies: string[]): string | null | undefined {
+    if (!setCookies.length) return undefined;
+    let token: string | null | undefined;
+    for (const line of setCookies) {
+      const m = /^\s*appmesh_auth_token=([^;]*)/.exec(line);
+      if (!m) continue;
+      const deleted = !m[1] || /;\s*max-age=(0|-\d+)\s*(;|$)/i.test(line);
+      token = deleted ? null : m[1].trim();
+    }
+    this.jar.setFromResponse(url, setCookies.filter((l) => !/^\s*appmesh_auth_token=/.test(l)));
+    if (token) this.#store(token);
+    else if (token === null) while (this.jar.delete(TOKEN_COOKIE));
+    return token;
+  }
+
+  /** After a token change: write the cookie file (unless a renewal under its lock is running). */
+  async changed(): Promise<void> {
+    if (this.#autoRefresh) this.scheduleRefresh();
+    if (this.cookieFile && this.#lockDepth === 0) await this.persist();
+  }
+
+  /** Writes the jar to the cookie file under its lock. */
+  async persist(): Promise<void> {
+    if (!this.cookieFile) return;
+    const { updateCookieFile } = await import("../cookies/file.ts");
+    await updateCookieFile(this.cookieFile, () => this.jar.all());
+  }
+
+  /** Replaces every cookie by these. */
+  replaceCookies(cookies: Iterable<Cookie>): void {
+    this.jar.clear();
+    for (const c of cookies) this.jar.set(c);
+  }
+
+  /** Re-reads the cookie file; true when the token changed. */
+  async reload(): Promise<boolean> {
+    if (!this.cookieFile) return false;
+    await this.load();
+    const before = this.token;
+    const { readCookieFile } = await import("../cookies/file.ts");
+    const read = await readCookieFile(this.cookieFile);
+    this.replaceCookies(read.cookies);
+    const changed = this.token !== before;
+    if (changed && this.#autoRefresh) this.scheduleRefresh();
+    return changed;
+  }
+
+  /**
+   * Runs `fn` holding the cookie file's lock, with the file's current cookies; the jar is
+   * written back afterwards. Without a cookie file, just runs `fn([])`.
+   */
+  async underFileLock(fn: (current: Cookie[]) => Promise<void>): Promise<void> {
+    if (!this.cookieFile) return await fn([]);
+    const { updateCookieFile } = await import("../cookies/file.ts");
+    await updateCookieFile(this.cookieFile, async (current: Cookie[]) => {
+      this.#lockDepth++;
+      try {
+        await fn(current);
+      } finally {
+        this.#lockDepth--;
+      }
+      return this.jar.all();
+    });
+  }
+
+  /** One renewal at a time: concurrent callers share the running one. */
+  renewOnce(run: () => Promise<void>): Promise<void> {
+    if (this.#renewing) return this.#renewing;
+    this.#renewing = run().finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
+  }
+
+  /** Seconds until the next refresh attempt, or undefined when there is nothing to renew. */
+  #delay(): number | undefined {
+    const token = this.token;
+    if (!token && !this.refreshToken) return undefined;
+    const { iat, exp } = jwtTimes(token);
+    if (exp === undefined) return POLL_SECONDS;
+    const now = Date.now() / 1000;
+    const start = iat ?? now;
+    const lifetime = Math.max(1, exp - start);
+    // Renew at ~60% of the lifetime, with a little jitter so that processes sharing a file spread.
+    const at = start + lifetime * (0.6 + Math.random() * 0.05);
+    return Math.min(POLL_SECONDS, Math.max(at - now, 0.5));
+  }
+
+  #due(): boolean {
+    const { iat, exp } = jwtTimes(this.token);
+    if (exp === undefined) return !this.token && !!this.refreshToken;
+    const now = Date.now() / 1000;
+    const start = iat ?? now;
+    return now >= start + Math.max(1, exp - start) * 0.6;
+  }
+
+  /** (Re)arms the refresh timer; it never keeps the process alive. */
+  scheduleRefresh(delaySeconds?: number): void {
+    if (!this.#autoRefresh || this.#closed) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const delay = delaySeconds ?? this.#delay();
+    if (delay === undefined) return;
+    this.#timer = setTimeout(() => this.#tick(), Math.round(delay * 1000));
+    unrefTimer(this.#timer);
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    if (!this.#due()) return this.scheduleRefresh();
+    try {
+      await this.renewer?.();
+      this.#failures = 0;
+      this.#logger.debug?.("token renewed");
+      this.scheduleRefresh();
+    } catch (e) {
+      if (e instanceof AppMeshAuthError) {
+        this.#logger.warn?.(`token auto-refresh stopped: ${(e as Error).message}`);
+        this.stopRefresh();
+        return;
+      }
+      this.#failures++;
+      const backoff = Math.min(POLL_SECONDS, 2 ** Math.min(this.#failures, 9));
+      this.#logger.warn?.(
+        `token auto-refresh failed (retry in ${backoff} s): ${(e as Error)?.message ?? e}`,
+      );
+      this.scheduleRefresh(backoff);
+    }
+  }
+
+  /** Stops the refresh timer (auto-refresh stays configured; a new token restarts it). */
+  stopRefresh(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Stops the timer for good. */
+  close(): void {
+    this.#closed = true;
+    this.stopRefresh();
+  }
+}

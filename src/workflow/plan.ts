@@ -1,0 +1,244 @@
+/**
+ * The dry-run plan: the nodes, the steps and the requests each step will make, resolved as
+ * far as possible without contacting any server, with secrets masked.
+ *
+ * @module
+ */
+
+import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
+import { parseNode, processEnv, type RunOptions } from "./engine.ts";
+import { Masker } from "./secrets.ts";
+import type { PlannedRequest, Workflow, WorkflowStep } from "./spec.ts";
+import { STEPS } from "./steps/mod.ts";
+import { stepId } from "./node_runner.ts";
+
+/** One planned step. */
+export interface PlannedStep {
+  /** Step id (or `#<index>`). */
+  id: string;
+  /** Step type. */
+  type: string;
+  /** `name:`. */
+  name?: string;
+  /** `if:` as written. */
+  if?: string;
+  /** Its fields, resolved where they do not depend on a node or an earlier step (masked). */
+  with: Record<string, unknown>;
+  /** The requests it will make (on each node; once per run for `login`/`logout`). */
+  requests: PlannedRequest[];
+  /** Runs once per run (session step). */
+  session?: boolean;
+  /** `timeout` in milliseconds. */
+  timeout?: number;
+  /** Retry attempts, when more than one. */
+  retry?: { attempts: number; backoff: string; interval: number };
+  /** `continue_on_error`. */
+  continue_on_error?: boolean;
+}
+
+/** What `--dry-run` prints. */
+export interface Plan {
+  /** Workflow name. */
+  workflow: string;
+  /** The server the run would connect to. */
+  url: string;
+  /** Node names (or the server itself). */
+  nodes: string[];
+  /** Nodes in flight at once. */
+  concurrency: number;
+  /** `fail_fast`. */
+  fail_fast: boolean;
+  /** `max_failures`. */
+  max_failures?: number;
+  /** The steps. */
+  steps: PlannedStep[];
+  /** The `finally` steps. */
+  finally: PlannedStep[];
+}
+
+/**
+ * Builds the dry-run plan. Sends no request and reads no file; a field whose value depends on
+ * a node, an earlier step or a missing variable stays as written.
+ *
+ * @example
+ * ```ts
+ * import { planWorkflow } from "./plan.ts";
+ * const plan = planWorkflow({
+ *   name: "demo", connection: {}, fail_fast: false, inputs: {}, env: {}, finally: [],
+ *   steps: [{ type: "delete_app", with: { name: "x" }, continue_on_error: false,
+ *     pos: { line: 1, col: 1 }, index: 0 }],
+ * }, { env: {}, nodes: ["a", "b"] });
+ * plan.steps[0].requests; // [{ method: "DELETE", path: "/appmesh/app/x" }]
+ * ```
+ */
+export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
+  const env = { ...(options.env ?? processEnv()) };
+  const masker = new Masker(Object.values(options.secrets ?? {}));
+  const given = options.secrets ?? {};
+  // Only the secrets a field reads are masked; their values never reach the plan.
+  const secrets = new Proxy({} as Record<string, string>, {
+    getOwnPropertyDescriptor: (_t, k) => {
+      if (typeof k !== "string") return undefined;
+      const value = Object.hasOwn(given, k) ? given[k] : env[k];
+      if (value === undefined) return undefined;
+      masker.add(value);
+      return { value, writable: false, enumerable: true, configurable: true };
+    },
+    get: (_t, k) => {
+      if (typeof k !== "string") return undefined;
+      const value = Object.hasOwn(given, k) ? given[k] : env[k];
+      if (value !== undefined) masker.add(value);
+      return value;
+    },
+    ownKeys: () => Object.keys(given),
+  });
+  const now = new Date().toISOString();
+  const ctx = {
+    env,
+    secrets,
+    inputs: planInputs(wf, options.inputs ?? {}),
+    run: { id: "<run id>", date: now.slice(0, 10), started: now },
+    steps: {},
+    job: { status: "success" as const },
+  } as ExprContext;
+  for (const [k, v] of Object.entries(wf.env ?? {})) {
+    const r = tryResolve(v, ctx);
+    env[k] = typeof r === "string" ? r : String(v);
+  }
+  // Without a node in the context, anything naming node.* or steps.* stays as written.
+  const url = String(
+    options.connection?.url ?? tryResolve(wf.connection?.url, ctx) ?? env.APPMESH_URL ??
+      "https://127.0.0.1:6060",
+  );
+  let nodes: unknown = options.nodes?.length ? options.nodes : wf.nodes;
+  if (typeof nodes === "string") {
+    const r = tryResolve(nodes, ctx);
+    nodes = Array.isArray(r)
+      ? r
+      : typeof r === "string" && !r.includes("${{")
+      ? r.split(/[\s,]+/).filter(Boolean)
+      : [r];
+  }
+  let names: string[];
+  if (Array.isArray(nodes)) names = nodes.map(String);
+  else {
+    let u: URL | undefined;
+    try {
+      u = new URL(url);
+    } catch {
+      u = undefined;
+    }
+    const port = u ? Number(u.port || (u.protocol === "https:" ? 443 : 80)) : 6060;
+    names = [u ? parseNode(`${u.hostname}:${port}`, port).name : url];
+  }
+  const step = (s: WorkflowStep, inFinally: boolean): PlannedStep => {
+    const spec = STEPS[s.type];
+    const withResolved = tryResolveDeep(s.with, ctx) as Record<string, unknown>;
+    const p: PlannedStep = {
+      id: stepId(s, inFinally),
+      type: s.type,
+      with: withResolved,
+      requests: spec?.requests ? [...spec.requests(withResolved)] : [],
+    };
+    if (s.name !== undefined) p.name = s.name;
+    if (s.if !== undefined) p.if = s.if;
+    if (spec?.session) p.session = true;
+    if (s.timeout !== undefined) p.timeout = s.timeout;
+    if (s.retry && s.retry.attempts > 1) p.retry = { ...s.retry };
+    if (s.continue_on_error) p.continue_on_error = true;
+    return p;
+  };
+  const plan: Plan = {
+    workflow: wf.name,
+    url,
+    nodes: names,
+    concurrency: Math.max(1, Math.min(wf.concurrency ?? names.length, names.length)),
+    fail_fast: wf.fail_fast,
+    steps: wf.steps.map((s) => step(s, false)),
+    finally: (wf.finally ?? []).map((s) => step(s, true)),
+  };
+  if (wf.max_failures !== undefined) plan.max_failures = wf.max_failures;
+  return masker.maskDeep(plan);
+}
+
+function planInputs(wf: Workflow, given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(wf.inputs ?? {})) {
+    const v = given[k] ?? spec.default;
+    if (v === undefined) continue;
+    out[k] = spec.type === "number" && typeof v === "string" && v.trim() !== "" && !isNaN(+v)
+      ? Number(v)
+      : spec.type === "boolean" && typeof v === "string"
+      ? /^(true|yes|1)$/i.test(v)
+      : v;
+  }
+  return out;
+}
+
+function tryResolve(v: unknown, ctx: ExprContext): unknown {
+  if (v === undefined) return undefined;
+  try {
+    return resolveTemplates(v, ctx);
+  } catch {
+    return v;
+  }
+}
+
+function tryResolveDeep(v: unknown, ctx: ExprContext): unknown {
+  if (typeof v === "string") return tryResolve(v, ctx);
+  if (Array.isArray(v)) return v.map((x) => tryResolveDeep(x, ctx));
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = tryResolveDeep(x, ctx);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * The plan as text for a terminal.
+ *
+ * @example
+ * ```ts
+ * import { formatPlan } from "./plan.ts";
+ * formatPlan({ workflow: "w", url: "https://127.0.0.1:6060", nodes: ["a"], concurrency: 1,
+ *   fail_fast: false, steps: [], finally: [] }).split("\n")[0];
+ * // "workflow w (dry run: nothing is sent)"
+ * ```
+ */
+export function formatPlan(plan: Plan): string {
+  const lines = [`workflow ${plan.workflow} (dry run: nothing is sent)`];
+  lines.push(`server: ${plan.url}`);
+  lines.push(
+    `nodes: ${plan.nodes.join(", ")} (concurrency ${plan.concurrency}${
+      plan.fail_fast ? ", fail_fast" : ""
+    }${plan.max_failures !== undefined ? `, max_failures ${plan.max_failures}` : ""})`,
+  );
+  const show = (title: string, steps: PlannedStep[]) => {
+    if (steps.length === 0) return;
+    lines.push(`${title}:`);
+    steps.forEach((s, i) => {
+      const extra = [
+        s.session ? "once per run" : "",
+        s.if ? `if ${s.if}` : "",
+        s.timeout !== undefined ? `timeout ${s.timeout / 1000}s` : "",
+        s.retry ? `retry ${s.retry.attempts}x ${s.retry.backoff}` : "",
+        s.continue_on_error ? "continue_on_error" : "",
+      ].filter(Boolean);
+      lines.push(
+        `  ${i + 1}. ${s.id} ${s.type}${s.name ? ` "${s.name}"` : ""}${
+          extra.length ? ` [${extra.join(", ")}]` : ""
+        }`,
+      );
+      for (const [k, v] of Object.entries(s.with)) {
+        lines.push(`       ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`);
+      }
+      for (const r of s.requests) {
+        lines.push(`       -> ${r.method} ${r.path}${r.note ? `  (${r.note})` : ""}`);
+      }
+    });
+  };
+  show("steps", plan.steps);
+  show("finally", plan.finally);
+  return lines.join("\n");
+}

@@ -1,0 +1,255 @@
+// Runs over real HTTPS: syncrun, async run, output positions, long-poll, signals, lifecycle, history.
+// @bun
+import assert from "node:assert/strict";
+import process from "node:process";
+import { test } from "../harness.ts";
+import { body, harness } from "./_util.ts";
+
+const json = (v: unknown): RequestInit => ({
+  body: JSON.stringify(v),
+  headers: { "Content-Type": "application/json" },
+});
+
+async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("runs: syncrun answers 200 with merged output, X-Exit-Code 7 and X-Output-Position", async () => {
+  const h = await harness();
+  try {
+    const t = await h.login();
+    const res = await h.call(t, "/appmesh/app/syncrun?timeout=10", {
+      method: "POST",
+      ...json({ command: "echo out; echo err >&2; exit 7", shell: true }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+    assert.equal(res.headers.get("x-exit-code"), "7");
+    assert.equal(res.headers.get("x-output-position"), "8");
+    assert.equal(await res.text(), "out\nerr\n");
+    // The run app is gone once answered.
+    assert.deepEqual(await (await h.call(t, "/appmesh/applications")).json(), []);
+
+    const killed = await h.call(t, "/appmesh/app/syncrun?timeout=10", {
+      method: "POST",
+      ...json({ command: "kill -9 $$", shell: true }),
+    });
+    assert.equal(killed.headers.get("x-exit-code"), "-9");
+    assert.equal(killed.headers.get("x-output-position"), "0");
+    assert.equal(await killed.text(), "");
+
+    // Not a shell: the line is split honouring quotes; env and working_dir apply.
+    const argv = await h.call(t, "/appmesh/app/syncrun", {
+      method: "POST",
+      ...json({
+        command:
+          `python3 -c "import os,sys; print(sys.argv[1:], os.getcwd(), os.environ['GREETING'])" 'a b' c`,
+        env: { GREETING: "hello" },
+        working_dir: "/tmp",
+      }),
+    });
+    assert.equal(await argv.text(), "['a b', 'c'] /tmp hello\n");
+
+    // timeout kills the process: a signal death, negative.
+    const slow = await h.call(t, "/appmesh/app/syncrun?timeout=1", {
+      method: "POST",
+      ...json({ command: "echo begin; sleep 30", shell: true }),
+    });
+    assert.equal(slow.headers.get("x-exit-code"), "-9");
+    assert.equal(await slow.text(), "begin\n");
+
+    const none = await h.call(t, "/appmesh/app/syncrun", {
+      method: "POST",
+      ...json({ shell: true }),
+    });
+    assert.equal(none.status, 400);
+    assert.deepEqual(await body(none), { message: "Should specify command run application" });
+  } finally {
+    await h.close();
+  }
+});
+
+test("runs: async run, output by position, long-poll woken by output and by the exit, wrong uuid 417", async () => {
+  const h = await harness();
+  try {
+    const t = await h.login();
+    const res = await h.call(t, "/appmesh/app/run?timeout=30&lifecycle=60", {
+      method: "POST",
+      ...json({
+        command: "echo line1; read x < /dev/null; sleep 1; echo line2; exit 3",
+        shell: true,
+      }),
+    });
+    assert.equal(res.status, 200);
+    const run = await res.json();
+    assert.deepEqual(Object.keys(run), ["name", "process_uuid"]);
+    const out = (q: string) =>
+      h.call(t, `/appmesh/app/${run.name}/output?process_uuid=${run.process_uuid}${q}`);
+
+    // Long-poll from 0: answers as soon as the first line is there.
+    const first = await out("&timeout=20");
+    assert.equal(first.status, 200);
+    assert.equal(await first.text(), "line1\n");
+    assert.equal(first.headers.get("x-output-position"), "6");
+    assert.equal(first.headers.get("x-exit-code"), null);
+
+    // Long-poll from 6: answers with the rest and the exit code once the process exits.
+    let pos = 6;
+    let text = "";
+    let code: string | null = null;
+    while (code === null) {
+      const r = await out(`&stdout_position=${pos}&timeout=20`);
+      assert.equal(r.status, 200);
+      text += await r.text();
+      pos = Number(r.headers.get("x-output-position") ?? pos);
+      code = r.headers.get("x-exit-code");
+    }
+    assert.equal(text, "line2\n");
+    assert.equal(pos, 12);
+    assert.equal(code, "3");
+
+    const wrong = await h.call(t, `/appmesh/app/${run.name}/output?process_uuid=nope`);
+    assert.equal(wrong.status, 417);
+    assert.equal(await wrong.text(), "");
+    const wrongWait = await h.call(
+      t,
+      `/appmesh/app/${run.name}/output?process_uuid=nope&timeout=30`,
+    );
+    assert.equal(wrongWait.status, 417);
+    const pastEnd = await out("&stdout_position=999");
+    assert.equal(pastEnd.status, 417);
+
+    // The run app stays listed after the exit until its lifecycle ends.
+    const listed = await (await h.call(t, `/appmesh/app/${run.name}`)).json();
+    assert.equal(listed.status, 2);
+    assert.equal(listed.return_code, 3);
+    assert.equal((await h.call(t, "/appmesh/app/no-app/output")).status, 404);
+  } finally {
+    await h.close();
+  }
+});
+
+test("runs: a long-poll parked on a silent process returns when it is killed from outside (-15)", async () => {
+  const h = await harness();
+  try {
+    const t = await h.login();
+    const run = await (await h.call(t, "/appmesh/app/run", {
+      method: "POST",
+      ...json({ command: "sleep 60" }),
+    })).json();
+    const app = await until(async () => {
+      const a = await (await h.call(t, `/appmesh/app/${run.name}`)).json();
+      return a.pid ? a : undefined;
+    }, "pid");
+    const poll = h.call(
+      t,
+      `/appmesh/app/${run.name}/output?process_uuid=${run.process_uuid}&timeout=60`,
+    );
+    // Other requests are served while the long-poll waits.
+    assert.equal((await h.call(t, "/appmesh/applications")).status, 200);
+    process.kill(app.pid, "SIGTERM");
+    const r = await poll;
+    assert.equal(r.headers.get("x-exit-code"), "-15");
+    assert.equal(r.headers.get("x-output-position"), null);
+    assert.equal(await r.text(), "");
+  } finally {
+    await h.close();
+  }
+});
+
+test("runs: lifecycle removes the run app; running an existing app by name makes name_1", async () => {
+  const h = await harness();
+  try {
+    const t = await h.login();
+    const run = await (await h.call(t, "/appmesh/app/run?timeout=1&lifecycle=1", {
+      method: "POST",
+      ...json({ command: "true" }),
+    })).json();
+    assert.equal((await h.call(t, `/appmesh/app/${run.name}`)).status, 200);
+    await until(
+      async () => (await h.call(t, `/appmesh/app/${run.name}`)).status === 404,
+      "lifecycle end",
+    );
+
+    await h.call(t, "/appmesh/app/base", {
+      method: "PUT",
+      ...json({ name: "base", command: "sh -c 'echo $WHO'", env: { WHO: "base" }, status: 0 }),
+    });
+    const copy = await h.call(t, "/appmesh/app/syncrun", {
+      method: "POST",
+      ...json({ name: "base", env: { WHO: "copy" } }),
+    });
+    assert.equal(await copy.text(), "copy\n");
+    const r2 =
+      await (await h.call(t, "/appmesh/app/run", { method: "POST", ...json({ name: "base" }) }))
+        .json();
+    assert.match(r2.name, /^base_\d+$/);
+    const withCmd = await h.call(t, "/appmesh/app/run", {
+      method: "POST",
+      ...json({ name: "base", command: "ls" }),
+    });
+    assert.equal(withCmd.status, 400);
+    assert.deepEqual(await withCmd.json(), {
+      message: "Should not specify command for an existing application <base>",
+    });
+    const zero = await h.call(t, "/appmesh/app/run?timeout=0&lifecycle=0", {
+      method: "POST",
+      ...json({ command: "true" }),
+    });
+    assert.equal(zero.status, 400);
+  } finally {
+    await h.close();
+  }
+});
+
+test("runs: stdout_cache_num keeps previous runs at stdout_index 1, 2; stdout_maxsize bounds a read", async () => {
+  const h = await harness();
+  try {
+    const t = await h.login();
+    await h.call(t, "/appmesh/app/hist", {
+      method: "PUT",
+      ...json({
+        name: "hist",
+        command: `python3 -c "import time; print('run', int(time.time()*1000)); print('x'*3000)"`,
+        stdout_cache_num: 2,
+      }),
+    });
+    const exited = (starts: number) =>
+      until(async () => {
+        const a = await (await h.call(t, "/appmesh/app/hist")).json();
+        return a.starts === starts && a.return_code === 0 && !a.pid ? a : undefined;
+      }, `run ${starts} to exit`);
+    await exited(1);
+    for (const n of [2, 3, 4]) {
+      // A standby app runs again when disabled and enabled.
+      await h.call(t, "/appmesh/app/hist/disable", { method: "POST" });
+      await h.call(t, "/appmesh/app/hist/enable", { method: "POST" });
+      await exited(n);
+    }
+    const app = await (await h.call(t, "/appmesh/app/hist")).json();
+    assert.equal(app.stdout_cache_size, 3);
+    const read = async (index: number) => {
+      const r = await h.call(t, `/appmesh/app/hist/output?stdout_index=${index}`);
+      return { status: r.status, text: await r.text() };
+    };
+    const runs = [];
+    for (const i of [0, 1, 2]) {
+      const r = await read(i);
+      assert.equal(r.status, 200, `index ${i}`);
+      runs.push(Number(/^run (\d+)/.exec(r.text)![1]));
+    }
+    assert.ok(runs[0] > runs[1] && runs[1] > runs[2], `newest first: ${runs}`);
+    assert.equal((await read(3)).status, 417);
+    const small = await h.call(t, "/appmesh/app/hist/output?stdout_index=1&stdout_maxsize=1024");
+    assert.equal((await small.arrayBuffer()).byteLength, 1024);
+    assert.equal(small.headers.get("x-output-position"), "1024");
+  } finally {
+    await h.close();
+  }
+});
