@@ -2,8 +2,9 @@
  * One `test()` for both runtimes: `Deno.test` under Deno, `bun:test` under Bun.
  *
  * A test file that should also run under Bun imports `test` from here (never `Deno.test`
- * directly) and carries the marker comment `// @bun` on a line of its own; `tests/run.ts`
- * collects those files for the Bun pass.
+ * directly) and carries the marker comment `// @bun` on a line of its own, never the first
+ * line (Bun reads a leading `// @bun` as "already compiled by Bun"); `tests/run.ts` collects
+ * those files for the Bun pass.
  */
 
 /** Options of one test. */

@@ -1,5 +1,5 @@
+// Applications, runs and tasks end to end.
 // @bun
-/** Applications, runs and tasks end to end. */
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshHttpError, AppRun } from "../../src/client/mod.ts";

@@ -1,6 +1,5 @@
+// Authentication end to end: login, TOTP, logout, authenticate, setToken, renew, refresh tokens, the 401/403/400 distinctions and the CSRF scheme of older daemons.
 // @bun
-/** Authentication end to end: login, TOTP, logout, authenticate, setToken, renew, refresh
- * tokens, the 401/403/400 distinctions and the CSRF scheme of older daemons. */
 import assert from "node:assert/strict";
 import { TOTP } from "otpauth";
 import { test } from "../harness.ts";

@@ -1,5 +1,5 @@
+// Failures get distinct typed errors naming the URL and the cause; bad input sends nothing.
 // @bun
-/** Failures get distinct typed errors naming the URL and the cause; bad input sends nothing. */
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { test } from "../harness.ts";

@@ -1,5 +1,5 @@
+// File transfer end to end: streamed multipart uploads, atomic downloads, modes, encoding.
 // @bun
-/** File transfer end to end: streamed multipart uploads, atomic downloads, modes, encoding. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";

@@ -1,5 +1,5 @@
+// Two nodes: forNode / forwardTo, AppRun remembering its node, no X-Target-Host to itself.
 // @bun
-/** Two nodes: forNode / forwardTo, AppRun remembering its node, no X-Target-Host to itself. */
 import assert from "node:assert/strict";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { test } from "../harness.ts";

@@ -1,5 +1,5 @@
+// System, labels, metrics, users and roles end to end.
 // @bun
-/** System, labels, metrics, users and roles end to end. */
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshAuthError } from "../../src/client/mod.ts";

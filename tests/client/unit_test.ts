@@ -1,6 +1,5 @@
+// Pure logic of the client: node normalisation, encoding, header checks, messages, JWT times, and the import-time guarantee (no runtime API touched when mod.ts loads).
 // @bun
-/** Pure logic of the client: node normalisation, encoding, header checks, messages, JWT times,
- * and the import-time guarantee (no runtime API touched when mod.ts loads). */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";

@@ -1,0 +1,172 @@
+// The session in a Mozilla cookie file: persisted, shared with Python and curl, re-read on 401,
+// renewed under the lock by two processes at once.
+// @bun
+import assert from "node:assert/strict";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "../harness.ts";
+import { AppMeshAuthError } from "../../src/client/mod.ts";
+import { exec, fixture, runScript } from "./_helpers.ts";
+
+const RENEW_CHILD = fileURLToPath(new URL("./fixtures/renew_child.ts", import.meta.url));
+
+test("cookie file: written 0600 at login, a new client on it is logged in, logout clears it", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "sub", "cookies.txt");
+    const a = f.newClient({ cookieFile: file });
+    await a.login("admin", "admin123");
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const text = await readFile(file, "utf8");
+    assert.match(text, /^# Netscape HTTP Cookie File/);
+    assert.ok(text.includes(a.token!));
+
+    const b = f.newClient({ cookieFile: file });
+    assert.equal((await b.getCurrentUser()).name, "admin");
+    assert.equal(b.token, a.token);
+
+    assert.equal(await b.logout(), true);
+    assert.ok(!(await readFile(file, "utf8")).includes(a.token!));
+    const c = f.newClient({ cookieFile: file });
+    await assert.rejects(c.listApps(), AppMeshAuthError);
+  } finally {
+    await f.close();
+  }
+});
+
+test("Python's MozillaCookieJar reads our file and finds the token", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    const c = f.newClient({ cookieFile: file });
+    await c.login("admin", "admin123");
+    const py = `
+import http.cookiejar, sys
+jar = http.cookiejar.MozillaCookieJar(sys.argv[1])
+jar.load(ignore_discard=True, ignore_expires=True)
+print([c.value for c in jar if c.name == "appmesh_auth_token"][0])`;
+    const r = await exec("python3", ["-c", py, file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), c.token);
+  } finally {
+    await f.close();
+  }
+});
+
+test("we load Python-written files (#HttpOnly_ host cookie; set_token's empty domain)", async () => {
+  const f = await fixture();
+  try {
+    const token = f.client.token!;
+    const py = `
+import http.cookiejar, sys, time
+def cookie(domain, rest):
+    return http.cookiejar.Cookie(0, "appmesh_auth_token", sys.argv[2], None, False, domain,
+        bool(domain), False, "/", True, domain != "", int(time.time()) + 86400 * 7, False,
+        None, None, rest, False)
+jar = http.cookiejar.MozillaCookieJar(sys.argv[1] + "/host.txt")
+jar.set_cookie(cookie("127.0.0.1", {"HttpOnly": ""}))
+jar.save(ignore_discard=True, ignore_expires=True)
+jar = http.cookiejar.MozillaCookieJar(sys.argv[1] + "/empty.txt")
+jar.set_cookie(cookie("", {}))
+jar.save(ignore_discard=True, ignore_expires=True)`;
+    const r = await exec("python3", ["-c", py, f.dir, token]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(await readFile(join(f.dir, "host.txt"), "utf8"), /^#HttpOnly_127\.0\.0\.1\t/m);
+    for (const name of ["host.txt", "empty.txt"]) {
+      const c = f.newClient({ cookieFile: join(f.dir, name) });
+      assert.equal((await c.getCurrentUser()).name, "admin", name);
+      assert.equal(c.token, token);
+    }
+  } finally {
+    await f.close();
+  }
+});
+
+test("curl -b FILE authenticates with our cookie file", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    await f.newClient({ cookieFile: file }).login("admin", "admin123");
+    const url = `${f.server.urls[0]}/appmesh/user/self`;
+    const r = await exec("curl", ["-sS", "--cacert", f.server.caFile!, "-b", file, url]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).name, "admin");
+  } finally {
+    await f.close();
+  }
+});
+
+test("on a 401 the file is re-read once and the call retried with the newer token", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    const a = f.newClient({ cookieFile: file });
+    await a.login("admin", "admin123");
+    const b = f.newClient({ cookieFile: file });
+    await b.ready();
+    const old = b.token;
+    await a.renewToken(); // revokes the token b holds in memory
+    assert.notEqual(a.token, old);
+    assert.equal((await b.getCurrentUser()).name, "admin");
+    assert.equal(b.token, a.token);
+  } finally {
+    await f.close();
+  }
+});
+
+test("renewToken adopts a newer token found in the file instead of renewing again", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    const a = f.newClient({ cookieFile: file });
+    await a.login("admin", "admin123");
+    const b = f.newClient({ cookieFile: file });
+    await b.ready();
+    await a.renewToken();
+    await b.renewToken();
+    assert.equal(b.token, a.token);
+    // Had b renewed, a's token would be revoked now.
+    assert.equal((await a.getCurrentUser()).name, "admin");
+    assert.equal(await b.reloadSession(), false);
+  } finally {
+    await f.close();
+  }
+});
+
+test("two processes renewing through one cookie file at once: valid file, working token", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    await f.newClient({ cookieFile: file }).login("admin", "admin123");
+    const args = [f.server.urls[0], f.server.caFile!, file];
+    const [r1, r2] = await Promise.all([runScript(RENEW_CHILD, args), runScript(RENEW_CHILD, args)]);
+    for (const r of [r1, r2]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).user, "admin");
+    }
+    const c = f.newClient({ cookieFile: file });
+    assert.equal((await c.getCurrentUser()).name, "admin");
+    const tokens = [r1, r2].map((r) => JSON.parse(r.stdout).token);
+    assert.ok(tokens.includes(c.token), "the file holds the token of the last renewal");
+  } finally {
+    await f.close();
+  }
+});
+
+test("a garbled cookie file is an error naming the file and line, never an empty session", async () => {
+  const f = await fixture();
+  try {
+    const file = join(f.dir, "garbled.txt");
+    await writeFile(file, "# Netscape HTTP Cookie File\n\nthis line is garbage\n", { mode: 0o600 });
+    const c = f.newClient({ cookieFile: file });
+    await assert.rejects(c.listApps(), (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.ok(e.message.includes("garbled.txt"), e.message);
+      assert.match(e.message, /:3\b/);
+      return true;
+    });
+  } finally {
+    await f.close();
+  }
+});

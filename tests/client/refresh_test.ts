@@ -1,0 +1,58 @@
+// Token auto-refresh: renews before expiry (server's early-expiry fault), stops on a 401, and
+// its timer never keeps a process alive.
+// @bun
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { test } from "../harness.ts";
+import { fixture, runScript, until } from "./_helpers.ts";
+
+const REFRESH_CHILD = fileURLToPath(new URL("./fixtures/refresh_child.ts", import.meta.url));
+
+test("auto-refresh renews a short-lived token before it expires", async () => {
+  const f = await fixture({ server: { faults: { tokenLifetimeSeconds: 4 } }, login: false });
+  try {
+    const warnings: string[] = [];
+    const c = f.newClient({ autoRefreshToken: true, logger: { warn: (m) => warnings.push(m) } });
+    await c.login("admin", "admin123");
+    const first = c.token!;
+    const firstExp = c.tokenExpiresAt!.getTime();
+    await until(() => c.token !== first, "a renewed token", 30_000);
+    // Keep working past the first token's expiry: the refresh keeps up.
+    await until(() => Date.now() > firstExp + 1500, "the first token's expiry", 30_000);
+    assert.equal((await c.getCurrentUser()).name, "admin");
+    assert.ok(c.tokenExpiresAt!.getTime() > firstExp);
+    assert.deepEqual(warnings, []);
+    await c.close();
+  } finally {
+    await f.close();
+  }
+});
+
+test("auto-refresh stops for good on a 401 (revoked token) and says so", async () => {
+  const f = await fixture({ server: { faults: { tokenLifetimeSeconds: 3 } }, login: false });
+  try {
+    const warnings: string[] = [];
+    const c = f.newClient({ autoRefreshToken: true, logger: { warn: (m) => warnings.push(m) } });
+    await c.login("admin", "admin123");
+    // Revoke it behind the client's back.
+    await f.newClient({ token: c.token }).logout();
+    await until(() => warnings.length > 0, "a warning", 30_000);
+    assert.match(warnings[0], /auto-refresh stopped/);
+    assert.ok(!warnings[0].includes(c.token ?? "no token"));
+    await c.close();
+  } finally {
+    await f.close();
+  }
+});
+
+test("a process with an auto-refreshing client that is never closed still exits", async () => {
+  const f = await fixture({ login: false });
+  try {
+    const r = await runScript(REFRESH_CHILD, [f.server.urls[0], f.server.caFile!], { timeoutMs: 60_000 });
+    // Killed by the 60 s guard (code null) would mean the timer kept it alive (it polls at 300 s).
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).user, "admin");
+  } finally {
+    await f.close();
+  }
+});
