@@ -170,7 +170,9 @@ export async function runJson<T>(
   if (r.code !== 0 || out === undefined || out.error !== undefined) {
     const why = out?.error ?? (r.stderr.trim().split("\n").slice(-6).join("\n") ||
       r.stdout.trim().slice(-400));
-    throw new Error(`${cmd} ${args[1] ?? ""} failed (exit ${r.code}): ${why}`);
+    const script = args.find((a) => /\.(ts|mjs|py)$/.test(a)) ?? args[0] ?? "";
+    const name = `${cmd.split("/").pop()} ${script.split("/").pop()}`;
+    throw new Error(`${name} failed (exit ${r.code}): ${why}`);
   }
   return out;
 }

@@ -111,22 +111,22 @@ export function formatTable(report: BenchReport): string {
     const series = Object.entries(b.series);
     if (series.length) {
       out.push(
-        `  ${"series".padEnd(30)} ${"unit".padEnd(9)} ${"min".padStart(10)} ` +
+        `  ${"series".padEnd(38)} ${"unit".padEnd(9)} ${"min".padStart(10)} ` +
           `${"median".padStart(10)} ${"max".padStart(10)}`,
       );
       for (const [name, s] of series) {
         out.push(
-          `  ${name.padEnd(30)} ${s.unit.padEnd(9)} ${fmt(s.min).padStart(10)} ` +
+          `  ${name.padEnd(38)} ${s.unit.padEnd(9)} ${fmt(s.min).padStart(10)} ` +
             `${fmt(s.median).padStart(10)} ${fmt(s.max).padStart(10)}`,
         );
       }
     }
-    out.push(`  ${"figure".padEnd(30)} ${"value".padStart(10)}   ${"goal".padEnd(10)} result`);
+    out.push(`  ${"figure".padEnd(38)} ${"value".padStart(10)}   ${"goal".padEnd(10)} result`);
     for (const [name, value] of Object.entries(b.figures)) {
       const goal = b.goals.find((g) => g.figure === name);
       const verdict = !goal ? "" : goal.pass === null ? "not measured" : goal.pass ? "pass" : "MISS";
       out.push(
-        `  ${name.padEnd(30)} ${fmt(value).padStart(10)}   ${(goal?.goal ?? "").padEnd(10)} ${verdict}`,
+        `  ${name.padEnd(38)} ${fmt(value).padStart(10)}   ${(goal?.goal ?? "").padEnd(10)} ${verdict}`,
       );
     }
     for (const n of b.notes) out.push(`  note: ${n}`);

@@ -9,12 +9,13 @@
 // The examples read APPMESH_URL / APPMESH_CA (set to the local server here); HOME is a
 // temporary folder, so `~/.appmesh/cookies.txt` lands there.
 import assert from "node:assert/strict";
-import { dirname, fromFileUrl, join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "./harness.ts";
 import { startDevServer } from "../src/devserver/mod.ts";
 import { parseWorkflow } from "../src/workflow/mod.ts";
 
-const root = dirname(dirname(fromFileUrl(import.meta.url)));
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const readme = await Deno.readTextFile(join(root, "README.md"));
 
 interface Block {

@@ -8,9 +8,9 @@
  * Deno and Bun are both taken from npm through `npx`, so nothing is assumed on the machine
  * beyond Node, npm, python3 and curl.
  */
-import { fromFileUrl } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const root = fromFileUrl(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 const args = Deno.args;
 const only = args.filter((a) => !a.startsWith("--"));
 const skipBun = args.includes("--no-bun") || Deno.env.get("APPMESH_TEST_NO_BUN") === "1";

@@ -128,11 +128,22 @@ function findCommand(argv: readonly string[], depth: number): { words: string[];
   return { words, rest };
 }
 
+/** Levenshtein distance (names here are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 function suggest(word: string, names: string[]): string {
-  const near = names.find((n) =>
-    n.startsWith(word.slice(0, 2)) && Math.abs(n.length - word.length) <= 2
-  );
-  return near ? ` (did you mean '${near}'?)` : "";
+  const best = names.map((n) => [n, distance(word, n)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= 2 ? ` (did you mean '${best[0]}'?)` : "";
 }
 
 function usageFailure(message: string, usage: string): number {

@@ -45,7 +45,11 @@ export class AppRun {
   /** Node it runs on, undefined for the base URL's node. */
   readonly node: string | undefined;
 
-  /** @param init see {@linkcode AppRunInit} */
+  /**
+   * Creates the handle (`runAppAsync` does this).
+   *
+   * @param init see {@linkcode AppRunInit}
+   */
   constructor(init: AppRunInit) {
     this.client = init.client;
     this.appName = init.appName;

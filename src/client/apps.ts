@@ -10,12 +10,12 @@ import type { App, AppOutput, CallOptions, OutputOptions } from "./types.ts";
 
 /** `getApp`. */
 export async function getApp(core: Core, name: string, o: CallOptions = {}): Promise<App> {
-  return core.json<App>({ method: "GET", path: path`/appmesh/app/${name}`, call: o });
+  return await core.json<App>({ method: "GET", path: path`/appmesh/app/${name}`, call: o });
 }
 
 /** `listApps`. */
 export async function listApps(core: Core, o: CallOptions = {}): Promise<App[]> {
-  return core.json<App[]>({ method: "GET", path: "/appmesh/applications", call: o });
+  return await core.json<App[]>({ method: "GET", path: "/appmesh/applications", call: o });
 }
 
 /** `getAppOutput`: any error status raises (never an error page returned as output). */
@@ -48,8 +48,16 @@ export async function getAppOutput(
 }
 
 /** `checkAppHealth`: the body is `0` (healthy) or `1`. */
-export async function checkAppHealth(core: Core, name: string, o: CallOptions = {}): Promise<boolean> {
-  const res = await core.request({ method: "GET", path: path`/appmesh/app/${name}/health`, call: o });
+export async function checkAppHealth(
+  core: Core,
+  name: string,
+  o: CallOptions = {},
+): Promise<boolean> {
+  const res = await core.request({
+    method: "GET",
+    path: path`/appmesh/app/${name}/health`,
+    call: o,
+  });
   const text = (await res.text()).trim();
   if (!/^-?\d+$/.test(text)) {
     throw new AppMeshResponseError(res.url, "0 or 1", `got ${JSON.stringify(text.slice(0, 40))}`);
@@ -62,7 +70,12 @@ export async function addApp(core: Core, app: App, o: CallOptions = {}): Promise
   if (typeof app?.name !== "string" || !app.name) {
     throw new TypeError("addApp: the app needs a name");
   }
-  return core.json<App>({ method: "PUT", path: path`/appmesh/app/${app.name}`, json: app, call: o });
+  return await core.json<App>({
+    method: "PUT",
+    path: path`/appmesh/app/${app.name}`,
+    json: app,
+    call: o,
+  });
 }
 
 /** `deleteApp`: false on 404. */

@@ -10,7 +10,13 @@ import type { Core } from "./client.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppMeshResponseError } from "./errors.ts";
 import { base64Utf8, path, readJson } from "./http.ts";
 import { jwtTimes, TOKEN_COOKIE } from "./session.ts";
-import type { AuthenticateOptions, AuthResult, CallOptions, ExpireOptions, LoginOptions } from "./types.ts";
+import type {
+  AuthenticateOptions,
+  AuthResult,
+  CallOptions,
+  ExpireOptions,
+  LoginOptions,
+} from "./types.ts";
 
 const ONE_WEEK = "P1W";
 
@@ -212,7 +218,8 @@ async function renewNow(core: Core, o: ExpireOptions): Promise<void> {
   await s.underFileLock(async (current) => {
     const now = Date.now() / 1000;
     const inFile = current.find((c) =>
-      c.name === TOKEN_COOKIE && c.value && (c.expires === undefined || c.expires === 0 || c.expires > now)
+      c.name === TOKEN_COOKIE && c.value &&
+      (c.expires === undefined || c.expires === 0 || c.expires > now)
     );
     const fileExp = jwtTimes(inFile?.value).exp;
     if (inFile && inFile.value !== held && (fileExp === undefined || fileExp > now)) {

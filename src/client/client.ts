@@ -117,7 +117,12 @@ class Deadline {
 }
 
 /** The response with its body read under the deadline, read errors mapped to our errors. */
-function guardBody(res: Response, url: string, deadline: Deadline, mapError: (e: unknown) => unknown) {
+function guardBody(
+  res: Response,
+  url: string,
+  deadline: Deadline,
+  mapError: (e: unknown) => unknown,
+) {
   if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
   const reader = res.body.getReader();
   const body = new ReadableStream<Uint8Array>({
@@ -138,7 +143,11 @@ function guardBody(res: Response, url: string, deadline: Deadline, mapError: (e:
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  const out = new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
   Object.defineProperty(out, "url", { value: url });
   return out;
 }
@@ -170,7 +179,11 @@ export class AppMeshClient {
   #forwardTo: string | undefined;
   readonly #core: Core;
 
-  /** @param options see {@linkcode ClientOptions} */
+  /**
+   * Creates a client; nothing is read or sent until the first call (or `ready()`).
+   *
+   * @param options see {@linkcode ClientOptions}
+   */
   constructor(options: ClientOptions = {}) {
     const shared = adopting;
     adopting = undefined;
@@ -376,7 +389,12 @@ export class AppMeshClient {
     return auth.login(this.#core, user, password, options);
   }
   /** Answers a TOTP challenge from `login` and adopts the token. */
-  validateTotp(user: string, challenge: string, code: string, options?: ExpireOptions): Promise<void> {
+  validateTotp(
+    user: string,
+    challenge: string,
+    code: string,
+    options?: ExpireOptions,
+  ): Promise<void> {
     return auth.validateTotp(this.#core, user, challenge, code, options);
   }
   /** A new TOTP secret (base32) for the current user. */
@@ -500,7 +518,10 @@ export class AppMeshClient {
     return system.getConfig(this.#core, options);
   }
   /** Merges into the configuration; resolves to the whole new one. */
-  setConfig(config: Record<string, unknown>, options?: CallOptions): Promise<Record<string, unknown>> {
+  setConfig(
+    config: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<Record<string, unknown>> {
     return system.setConfig(this.#core, config, options);
   }
   /** Sets the log level (default `"DEBUG"`); resolves to the level now set. */
@@ -543,7 +564,11 @@ export class AppMeshClient {
     return users.unlockUser(this.#core, name, options);
   }
   /** Changes a password (default: the current user's). */
-  updatePassword(oldPassword: string, newPassword: string, options?: PasswordOptions): Promise<void> {
+  updatePassword(
+    oldPassword: string,
+    newPassword: string,
+    options?: PasswordOptions,
+  ): Promise<void> {
     return users.updatePassword(this.#core, oldPassword, newPassword, options);
   }
   /** All users. */

@@ -44,6 +44,8 @@ export class AppMeshError extends Error {
   code: string;
 
   /**
+   * Creates the error.
+   *
    * @param message what failed and why
    * @param options code and cause
    */
@@ -108,7 +110,11 @@ export class AppMeshHttpError extends AppMeshError {
   /** The raw error body (truncated to 2000 characters). */
   body?: string;
 
-  /** @param init the exchange */
+  /**
+   * Creates the error.
+   *
+   * @param init the exchange
+   */
   constructor(init: HttpErrorInit) {
     super(httpMessage(init), { code: init.code ?? "HTTP_ERROR" });
     this.name = "AppMeshHttpError";
@@ -137,7 +143,11 @@ export class AppMeshHttpError extends AppMeshError {
  * ```
  */
 export class AppMeshAuthError extends AppMeshHttpError {
-  /** @param init the exchange */
+  /**
+   * Creates the error.
+   *
+   * @param init the exchange
+   */
   constructor(init: HttpErrorInit) {
     super({
       ...init,
@@ -172,6 +182,8 @@ export class AppMeshConnectionError extends AppMeshError {
   reason: string;
 
   /**
+   * Creates the error.
+   *
    * @param url the request URL
    * @param cause the runtime's error
    * @param what what failed, e.g. "connection failed"
@@ -200,6 +212,8 @@ export class AppMeshConnectionError extends AppMeshError {
  */
 export class AppMeshTlsError extends AppMeshConnectionError {
   /**
+   * Creates the error.
+   *
    * @param url the request URL
    * @param cause the runtime's error
    */
@@ -227,6 +241,8 @@ export class AppMeshTimeoutError extends AppMeshError {
   timeout: number;
 
   /**
+   * Creates the error.
+   *
    * @param url the request URL
    * @param timeout the timeout in milliseconds
    */
@@ -257,6 +273,8 @@ export class AppMeshResponseError extends AppMeshError {
   expected: string;
 
   /**
+   * Creates the error.
+   *
    * @param url the request URL
    * @param expected what the API promises
    * @param got what came instead
@@ -278,7 +296,9 @@ export function describeCause(cause: unknown): string {
   for (let i = 0; e !== undefined && e !== null && i < 4; i++) {
     if (e instanceof Error) {
       const code = (e as { code?: unknown }).code;
-      const text = `${e.message}${typeof code === "string" && !e.message.includes(code) ? ` (${code})` : ""}`;
+      const text = `${e.message}${
+        typeof code === "string" && !e.message.includes(code) ? ` (${code})` : ""
+      }`;
       if (text && !parts.includes(text)) parts.push(text);
       e = e.cause;
     } else {

@@ -16,7 +16,7 @@ function baseName(p: string): string {
 
 /** `download`: the server's answer with the file as its (unread) body. */
 export async function download(core: Core, remote: string, o: CallOptions = {}): Promise<Response> {
-  return core.request({
+  return await core.request({
     method: "GET",
     path: "/appmesh/file/download",
     headers: { "x-file-path": encodeFilePath(remote) },
@@ -62,15 +62,23 @@ export async function downloadFile(
   };
   if (o.preservePermissions ?? true) {
     try {
-      await fs.applyFileAttributes(local, { mode: result.mode, user: result.user, group: result.group });
+      await fs.applyFileAttributes(local, {
+        mode: result.mode,
+        user: result.user,
+        group: result.group,
+      });
     } catch (e) {
-      core.logger.warn?.(`could not apply file attributes to ${local}: ${(e as Error)?.message ?? e}`);
+      core.logger.warn?.(
+        `could not apply file attributes to ${local}: ${(e as Error)?.message ?? e}`,
+      );
     }
   }
   return result;
 }
 
-function toStream(body: ReadableStream<Uint8Array> | Blob | Uint8Array | string): ReadableStream<Uint8Array> {
+function toStream(
+  body: ReadableStream<Uint8Array> | Blob | Uint8Array | string,
+): ReadableStream<Uint8Array> {
   if (body instanceof ReadableStream) return body;
   if (body instanceof Blob) return body.stream();
   return new Blob([typeof body === "string" ? body : body as BlobPart]).stream();
@@ -137,7 +145,11 @@ export async function upload(
     throw new TypeError(`upload: mode must be 0..0o777, got ${o.mode}`);
   }
   const total = sizeOf(body);
-  const form = multipart(o.filename ?? baseName(remote), toStream(body), (n) => o.onProgress?.(n, total));
+  const form = multipart(
+    o.filename ?? baseName(remote),
+    toStream(body),
+    (n) => o.onProgress?.(n, total),
+  );
   await core.text({
     method: "POST",
     path: "/appmesh/file/upload",

@@ -10,8 +10,8 @@ import {
   AppMeshError,
   AppMeshHttpError,
   AppMeshResponseError,
-  AppMeshTlsError,
   AppMeshTimeoutError,
+  AppMeshTlsError,
   describeCause,
 } from "./errors.ts";
 
@@ -41,14 +41,20 @@ export function encodeFilePath(remote: string): string {
 export function checkHeader(name: string, value: string): void {
   if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value)) {
     // The value may be a secret: name the header only.
-    throw new AppMeshError(`header ${JSON.stringify(name.replace(/[\r\n\0]/g, " "))} contains CR, LF or NUL`, {
-      code: "INVALID_HEADER",
-    });
+    throw new AppMeshError(
+      `header ${JSON.stringify(name.replace(/[\r\n\0]/g, " "))} contains CR, LF or NUL`,
+      {
+        code: "INVALID_HEADER",
+      },
+    );
   }
 }
 
 /** Merges `HeadersInit` into a lower-case record, checking raw values first. */
-export function mergeHeaders(target: Record<string, string>, init: HeadersInit | undefined): Set<string> {
+export function mergeHeaders(
+  target: Record<string, string>,
+  init: HeadersInit | undefined,
+): Set<string> {
   const explicit = new Set<string>();
   if (!init) return explicit;
   const entries: [string, string][] = init instanceof Headers
@@ -71,7 +77,8 @@ export function base64Utf8(text: string): string {
   return btoa(bin);
 }
 
-const TLS_HINT = /certificate|UnknownIssuer|NotValidForName|BadSignature|tls|ssl|handshake|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALPN/i;
+const TLS_HINT =
+  /certificate|UnknownIssuer|NotValidForName|BadSignature|tls|ssl|handshake|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALPN/i;
 
 /** Maps a failed fetch (or body read) to the client's errors. */
 export function networkError(

@@ -35,7 +35,11 @@ function runQuery(o: RunOptions) {
 }
 
 /** `runAppAsync`. */
-export async function runAppAsync(core: Core, app: App | string, o: RunOptions = {}): Promise<AppRun> {
+export async function runAppAsync(
+  core: Core,
+  app: App | string,
+  o: RunOptions = {},
+): Promise<AppRun> {
   const res = await core.request({
     method: "POST",
     path: "/appmesh/app/run",
@@ -68,7 +72,9 @@ export async function waitForAsyncRun(
   while (true) {
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) return undefined;
-    const poll = left === undefined ? POLL_SECONDS : Math.max(1, Math.min(POLL_SECONDS, Math.floor(left / 1000)));
+    const poll = left === undefined
+      ? POLL_SECONDS
+      : Math.max(1, Math.min(POLL_SECONDS, Math.floor(left / 1000)));
     const out = await node.getAppOutput(run.appName, {
       stdoutPosition: position,
       processUuid: run.processUuid,
@@ -84,7 +90,9 @@ export async function waitForAsyncRun(
           await node.deleteApp(run.appName, { signal: o.signal });
         } catch (e) {
           // Best effort: the exit code is the result, whatever happens to the cleanup.
-          core.logger.warn?.(`could not delete run app ${run.appName}: ${(e as Error)?.message ?? e}`);
+          core.logger.warn?.(
+            `could not delete run app ${run.appName}: ${(e as Error)?.message ?? e}`,
+          );
         }
       }
       return out.exitCode;
@@ -93,7 +101,11 @@ export async function waitForAsyncRun(
 }
 
 /** `runAppSync`: 200 whatever the exit code; errors raise. */
-export async function runAppSync(core: Core, app: App | string, o: RunOptions = {}): Promise<SyncRunResult> {
+export async function runAppSync(
+  core: Core,
+  app: App | string,
+  o: RunOptions = {},
+): Promise<SyncRunResult> {
   const query = runQuery(o);
   const res = await core.request({
     method: "POST",
@@ -108,7 +120,12 @@ export async function runAppSync(core: Core, app: App | string, o: RunOptions = 
 }
 
 /** `runTask`: the app's answer, as text. */
-export async function runTask(core: Core, name: string, data: string, o: TaskOptions = {}): Promise<string> {
+export async function runTask(
+  core: Core,
+  name: string,
+  data: string,
+  o: TaskOptions = {},
+): Promise<string> {
   const timeout = parseDuration(o.timeout ?? 300);
   return await core.text({
     method: "POST",

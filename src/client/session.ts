@@ -34,7 +34,9 @@ export function jwtTimes(token: string | undefined): JwtTimes {
   try {
     const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
     const bin = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
-    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    const claims = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))),
+    );
     return {
       iat: typeof claims.iat === "number" ? claims.iat : undefined,
       exp: typeof claims.exp === "number" ? claims.exp : undefined,
@@ -207,7 +209,7 @@ export class Session {
     }
     this.jar.setFromResponse(url, setCookies.filter((l) => !/^\s*appmesh_auth_token=/.test(l)));
     if (token) this.#store(token);
-    else if (token === null) while (this.jar.delete(TOKEN_COOKIE));
+    else if (token === null) { while (this.jar.delete(TOKEN_COOKIE)); }
     return token;
   }
 

@@ -12,17 +12,17 @@ type Json = Record<string, unknown>;
 
 /** `getHostResources`. */
 export async function getHostResources(core: Core, o: CallOptions = {}): Promise<Json> {
-  return core.json<Json>({ method: "GET", path: "/appmesh/resources", call: o });
+  return await core.json<Json>({ method: "GET", path: "/appmesh/resources", call: o });
 }
 
 /** `getConfig`. */
 export async function getConfig(core: Core, o: CallOptions = {}): Promise<Json> {
-  return core.json<Json>({ method: "GET", path: "/appmesh/config", call: o });
+  return await core.json<Json>({ method: "GET", path: "/appmesh/config", call: o });
 }
 
 /** `setConfig`: merged by the server, which answers the whole configuration. */
 export async function setConfig(core: Core, config: Json, o: CallOptions = {}): Promise<Json> {
-  return core.json<Json>({ method: "POST", path: "/appmesh/config", json: config, call: o });
+  return await core.json<Json>({ method: "POST", path: "/appmesh/config", json: config, call: o });
 }
 
 /** `setLogLevel`: the level the server now has. */
@@ -30,18 +30,27 @@ export async function setLogLevel(core: Core, level: string, o: CallOptions = {}
   const config = await setConfig(core, { BaseConfig: { LogLevel: level } }, o);
   const now = (config.BaseConfig as Json | undefined)?.LogLevel;
   if (typeof now !== "string") {
-    throw new AppMeshResponseError(`${core.client.baseUrl}/appmesh/config`, "BaseConfig.LogLevel", "got none");
+    throw new AppMeshResponseError(
+      `${core.client.baseUrl}/appmesh/config`,
+      "BaseConfig.LogLevel",
+      "got none",
+    );
   }
   return now;
 }
 
 /** `getMetrics`: Prometheus text. */
 export async function getMetrics(core: Core, o: CallOptions = {}): Promise<string> {
-  return core.text({ method: "GET", path: "/appmesh/metrics", call: o });
+  return await core.text({ method: "GET", path: "/appmesh/metrics", call: o });
 }
 
 /** `addLabel`. */
-export async function addLabel(core: Core, name: string, value: string, o: CallOptions = {}): Promise<void> {
+export async function addLabel(
+  core: Core,
+  name: string,
+  value: string,
+  o: CallOptions = {},
+): Promise<void> {
   await core.text({ method: "PUT", path: path`/appmesh/label/${name}`, query: { value }, call: o });
 }
 
@@ -52,5 +61,9 @@ export async function deleteLabel(core: Core, name: string, o: CallOptions = {})
 
 /** `listLabels`. */
 export async function listLabels(core: Core, o: CallOptions = {}): Promise<Record<string, string>> {
-  return core.json<Record<string, string>>({ method: "GET", path: "/appmesh/labels", call: o });
+  return await core.json<Record<string, string>>({
+    method: "GET",
+    path: "/appmesh/labels",
+    call: o,
+  });
 }

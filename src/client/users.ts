@@ -10,7 +10,12 @@ import type { CallOptions, PasswordOptions } from "./types.ts";
 type Json = Record<string, unknown>;
 
 /** `addUser`. */
-export async function addUser(core: Core, name: string, user: Json, o: CallOptions = {}): Promise<void> {
+export async function addUser(
+  core: Core,
+  name: string,
+  user: Json,
+  o: CallOptions = {},
+): Promise<void> {
   await core.text({ method: "PUT", path: path`/appmesh/user/${name}`, json: user, call: o });
 }
 
@@ -46,32 +51,39 @@ export async function updatePassword(
 
 /** `listUsers`. */
 export async function listUsers(core: Core, o: CallOptions = {}): Promise<Json> {
-  return core.json<Json>({ method: "GET", path: "/appmesh/users", call: o });
+  return await core.json<Json>({ method: "GET", path: "/appmesh/users", call: o });
 }
 
 /** `getCurrentUser`. */
 export async function getCurrentUser(core: Core, o: CallOptions = {}): Promise<Json> {
-  return core.json<Json>({ method: "GET", path: "/appmesh/user/self", call: o });
+  return await core.json<Json>({ method: "GET", path: "/appmesh/user/self", call: o });
 }
 
 /** `listGroups`. */
 export async function listGroups(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return core.json<string[]>({ method: "GET", path: "/appmesh/user/groups", call: o });
+  return await core.json<string[]>({ method: "GET", path: "/appmesh/user/groups", call: o });
 }
 
 /** `listPermissions`. */
 export async function listPermissions(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return core.json<string[]>({ method: "GET", path: "/appmesh/permissions", call: o });
+  return await core.json<string[]>({ method: "GET", path: "/appmesh/permissions", call: o });
 }
 
 /** `getUserPermissions`. */
 export async function getUserPermissions(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return core.json<string[]>({ method: "GET", path: "/appmesh/user/permissions", call: o });
+  return await core.json<string[]>({ method: "GET", path: "/appmesh/user/permissions", call: o });
 }
 
 /** `listRoles`. */
-export async function listRoles(core: Core, o: CallOptions = {}): Promise<Record<string, string[]>> {
-  return core.json<Record<string, string[]>>({ method: "GET", path: "/appmesh/roles", call: o });
+export async function listRoles(
+  core: Core,
+  o: CallOptions = {},
+): Promise<Record<string, string[]>> {
+  return await core.json<Record<string, string[]>>({
+    method: "GET",
+    path: "/appmesh/roles",
+    call: o,
+  });
 }
 
 /** `updateRole`. */
@@ -81,7 +93,12 @@ export async function updateRole(
   permissions: string[],
   o: CallOptions = {},
 ): Promise<void> {
-  await core.text({ method: "POST", path: path`/appmesh/role/${name}`, json: permissions, call: o });
+  await core.text({
+    method: "POST",
+    path: path`/appmesh/role/${name}`,
+    json: permissions,
+    call: o,
+  });
 }
 
 /** `deleteRole`. */

@@ -74,13 +74,10 @@ function idNames(file: string): Map<string, string> {
   return byId;
 }
 
+/** The id of user or group `name` in `file`; a number that names none is taken as the id. */
 function idOf(file: string, name: string): number | undefined {
-  if (/^\d+$/.test(name)) {
-    for (const [id, n] of idNames(file)) if (n === name) return Number(id);
-    return Number(name);
-  }
   for (const [id, n] of idNames(file)) if (n === name) return Number(id);
-  return undefined;
+  return /^\d+$/.test(name) ? Number(name) : undefined;
 }
 
 /** Go's `url.QueryEscape` (the agent's `filename=` form). */
@@ -117,20 +114,18 @@ function fileStream(fh: FileHandle, start: number, length: number): ReadableStre
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
       try {
-        if (pos >= end) {
-          await fh.close();
-          ctrl.close();
-          return;
+        if (pos < end) {
+          const buf = new Uint8Array(Math.min(CHUNK, end - pos));
+          const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+          if (bytesRead > 0) {
+            pos += bytesRead;
+            ctrl.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+            return;
+          }
         }
-        const buf = new Uint8Array(Math.min(CHUNK, end - pos));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) {
-          await fh.close();
-          ctrl.close();
-          return;
-        }
-        pos += bytesRead;
-        ctrl.enqueue(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+        // The range is sent, or the file got shorter since its size was taken.
+        await fh.close();
+        ctrl.close();
       } catch (e) {
         await fh.close().catch(() => {});
         ctrl.error(e);

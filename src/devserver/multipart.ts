@@ -92,6 +92,10 @@ class Input {
     this.buf = target.subarray(0, need);
     return true;
   }
+  /** Reads one more chunk into `buf`; a body that ends here is malformed. */
+  async need(): Promise<void> {
+    if (!await this.more()) throw new MultipartError("unexpected end of multipart body");
+  }
   cancel(): void {
     this.#reader.cancel().catch(() => {});
   }
@@ -159,13 +163,13 @@ export async function* readMultipart(
     for (;;) {
       // After a delimiter: "--" ends the body, else (transport padding and) CRLF.
       while (input.buf.length < 2) {
-        if (!await input.more()) throw new MultipartError("unexpected end of multipart body");
+        await input.need();
       }
       if (input.buf[0] === 0x2d && input.buf[1] === 0x2d) return;
       let eol: number;
       while ((eol = input.buf.indexOf(CRLF)) < 0) {
         if (input.buf.length > 256) throw new MultipartError("malformed multipart delimiter");
-        if (!await input.more()) throw new MultipartError("unexpected end of multipart body");
+        await input.need();
       }
       if (input.buf.subarray(0, eol).toString("latin1").trim() !== "") {
         throw new MultipartError("malformed multipart delimiter");
@@ -182,7 +186,7 @@ export async function* readMultipart(
           if (input.buf.length > MAX_HEADER_BYTES) {
             throw new MultipartError("part headers too large");
           }
-          if (!await input.more()) throw new MultipartError("unexpected end of multipart body");
+          await input.need();
         }
         headerBlock = input.buf.subarray(0, end).toString("utf8");
         input.buf = input.buf.subarray(end + 4);
@@ -217,7 +221,7 @@ export async function* readMultipart(
             yield out;
           }
           from = 0;
-          if (!await input.more()) throw new MultipartError("unexpected end of multipart body");
+          await input.need();
         }
       };
       const part: MultipartPart = {

@@ -9,7 +9,7 @@
  */
 import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AppStore } from "./apps.ts";
+import { empty, plainBytes, requestedApp } from "./app_requests.ts";
 import type { Route } from "./http.ts";
 import { queryValue } from "./processes.ts";
 
@@ -180,11 +180,6 @@ export class OutputHistory {
 /** Most bytes one output read answers (the daemon's `APP_STD_OUT_VIEW_DEFAULT_SIZE`, 3 MiB). */
 export const VIEW_DEFAULT_SIZE = 3 * 1024 * 1024;
 
-/** An empty answer with only a status. */
-function empty(status: number): Response {
-  return new Response(null, { status });
-}
-
 /**
  * `GET /appmesh/app/{name}/output`: the output from `stdout_position` (at most
  * `stdout_maxsize`), of run `stdout_index` (0 current), checked against `process_uuid` (417
@@ -197,9 +192,7 @@ export const outputRoute: Route = {
   auth: true,
   permission: "app-output-view",
   handler: async (ctx) => {
-    const apps = ctx.node.stores.apps as AppStore;
-    const app = apps.mustGet(ctx.params.name);
-    apps.checkAccess(ctx, app, false);
+    const app = requestedApp(ctx, false);
     const url = ctx.url;
     const timeout = queryValue(url, "timeout", { fallback: 0 });
     const index = queryValue(url, "stdout_index", { fallback: 0 });
@@ -232,10 +225,9 @@ export const outputRoute: Route = {
     } catch {
       return empty(417);
     }
-    const headers: Record<string, string> = { "Content-Type": "text/plain; charset=utf-8" };
+    const headers: Record<string, string> = {};
     if (slice.next) headers["X-Output-Position"] = String(slice.next);
     if (finished) headers["X-Exit-Code"] = String(run!.exitCode);
-    const body = slice.data.length ? slice.data as Uint8Array<ArrayBuffer> : null;
-    return new Response(body, { status: 200, headers });
+    return plainBytes(slice.data, headers);
   },
 };

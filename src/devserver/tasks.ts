@@ -7,17 +7,12 @@
  *
  * @module
  */
-import type { AppStore } from "./apps.ts";
-import { HttpError, json, type RequestContext, type Route } from "./http.ts";
+import { appStore, empty, plainBytes, requestedApp } from "./app_requests.ts";
+import { HttpError, json, type Route } from "./http.ts";
 
 const QUEUE_LIMIT = 512;
 const DEFAULT_TASK_TIMEOUT = 300;
 const MAX_TIMEOUT = 3 * 24 * 3600;
-
-/** An empty answer with a status only (the daemon's `reply(status)`). */
-function empty(status: number): Response {
-  return new Response(null, { status });
-}
 
 /** One waiting HTTP request: answered once. */
 class Pending {
@@ -90,7 +85,7 @@ export class TaskChannel {
       this.#active = task;
       const fetch = this.#fetch;
       this.#fetch = undefined;
-      fetch.reply(taskBody(payload));
+      fetch.reply(plainBytes(payload));
     } else if (this.#queue.length >= QUEUE_LIMIT) {
       task.reply(json(503, { message: "task queue full, try again later" }));
     } else {
@@ -118,7 +113,7 @@ export class TaskChannel {
       const next = this.#queue.shift()!;
       if (!next.replied) this.#active = next;
     }
-    if (this.#active) fetch.reply(taskBody(this.#active.body));
+    if (this.#active) fetch.reply(plainBytes(this.#active.body));
     else this.#fetch = fetch;
     return fetch.response;
   }
@@ -131,7 +126,7 @@ export class TaskChannel {
     if (!active || active.replied) {
       return json(417, { message: "no message request from client waiting for response" });
     }
-    active.reply(taskBody(result));
+    active.reply(plainBytes(result));
     return empty(200);
   }
 
@@ -146,17 +141,6 @@ export class TaskChannel {
   #checkKey(key: string): void {
     if (!key || key !== this.#key) throw new HttpError(412, "Process key mismatch");
   }
-}
-
-function taskBody(bytes: Uint8Array): Response {
-  return new Response(bytes.length ? bytes as Uint8Array<ArrayBuffer> : null, {
-    status: 200,
-    headers: { "Content-Type": "text/plain; charset=utf-8" },
-  });
-}
-
-function store(ctx: RequestContext): AppStore {
-  return ctx.node.stores.apps as AppStore;
 }
 
 function timeoutParam(url: URL): number {
@@ -179,8 +163,7 @@ export const taskRoutes: Route[] = [
     auth: true,
     permission: "app-run-task",
     handler: async (ctx) => {
-      const app = store(ctx).mustGet(ctx.params.name);
-      store(ctx).checkAccess(ctx, app, true);
+      const app = requestedApp(ctx, true);
       const payload = await readBytes(ctx.req);
       return await app.task.send(payload, timeoutParam(ctx.url));
     },
@@ -191,8 +174,7 @@ export const taskRoutes: Route[] = [
     auth: true,
     permission: "app-run-task",
     handler: (ctx) => {
-      const app = store(ctx).mustGet(ctx.params.name);
-      store(ctx).checkAccess(ctx, app, true);
+      const app = requestedApp(ctx, true);
       return empty(app.task.cancel() ? 200 : 208);
     },
   },
@@ -201,7 +183,7 @@ export const taskRoutes: Route[] = [
     path: "/appmesh/app/:name/task",
     auth: false,
     handler: (ctx) => {
-      const app = store(ctx).mustGet(ctx.params.name);
+      const app = appStore(ctx).mustGet(ctx.params.name);
       return app.task.fetch(ctx.url.searchParams.get("process_key") ?? "");
     },
   },
@@ -210,7 +192,7 @@ export const taskRoutes: Route[] = [
     path: "/appmesh/app/:name/task",
     auth: false,
     handler: async (ctx) => {
-      const app = store(ctx).mustGet(ctx.params.name);
+      const app = appStore(ctx).mustGet(ctx.params.name);
       const key = ctx.url.searchParams.get("process_key") ?? "";
       const body = await readBytes(ctx.req);
       return app.task.reply(key, body);

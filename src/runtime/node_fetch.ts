@@ -58,11 +58,12 @@ function toStream(res: http.IncomingMessage): ReadableStream<Uint8Array> {
         }
       });
       // A socket cut before the end of the body must fail the read, not end it quietly.
-      res.once("aborted", () => {
+      res.once("close", () => {
+        if (res.complete) return;
         try {
           ctl.error(new TypeError("connection closed before the end of the response body"));
         } catch {
-          // already closed
+          // already closed or cancelled
         }
       });
     },
@@ -138,7 +139,8 @@ export function nodeFetch(options: NodeFetchOptions = {}): ClosableFetch {
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => headers[k] = v);
     // A body given whole is sent with a Content-Length; a stream is sent chunked.
-    const streamed = init?.body instanceof ReadableStream;
+    const given = init?.body;
+    const streamed = given === undefined ? request.body !== null : given instanceof ReadableStream;
     let whole: Uint8Array | undefined;
     if (request.body && !streamed) {
       whole = new Uint8Array(await request.arrayBuffer());

@@ -78,13 +78,23 @@ export interface CliOptions {
   script?: string;
 }
 
+/**
+ * Deno's cache folder, pinned for the children: tests give them their own HOME (so that no
+ * cookie or lock file lands in the real one), which would otherwise move the cache too.
+ */
+const DENO_DIR: string = Deno.env.get("DENO_DIR") ?? (() => {
+  const out = new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stderr: "null" })
+    .outputSync();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+})();
+
 /** The environment of a child: the parent's without APPMESH_* variables, then `env`. */
 function childEnv(env: Record<string, string> = {}): Record<string, string> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(Deno.env.toObject())) {
     if (!k.startsWith("APPMESH_")) base[k] = v;
   }
-  return { ...base, NO_COLOR: "1", ...env };
+  return { ...base, NO_COLOR: "1", DENO_DIR, ...env };
 }
 
 /** Starts the CLI as a child process with piped stdout/stderr. */

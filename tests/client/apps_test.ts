@@ -2,14 +2,18 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
+import { AppMeshAuthError, AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
 import { fixture, uniq, until } from "./_helpers.ts";
 
 test("apps: add, get, list, enable, disable, health, delete (false on 404)", async () => {
   const f = await fixture();
   try {
     const c = f.client;
-    const added = await c.addApp({ name: "sleeper", command: "sleep 30", behavior: { exit: "standby" } });
+    const added = await c.addApp({
+      name: "sleeper",
+      command: "sleep 30",
+      behavior: { exit: "standby" },
+    });
     assert.equal(added.name, "sleeper");
     assert.equal(added.owner, "admin");
     assert.equal((await c.getApp("sleeper")).command, "sleep 30");
@@ -37,7 +41,9 @@ test("names with '/', '..', spaces and unicode are encoded into one path segment
   const f = await fixture();
   try {
     const c = f.client;
-    for (const name of ["a b", "ünï-cødé", "x/y", "../applications", "..%2Fz", "../../appmesh/labels"]) {
+    for (
+      const name of ["a b", "ünï-cødé", "x/y", "../applications", "..%2Fz", "../../appmesh/labels"]
+    ) {
       // The app endpoint answers (404 for the unknown app), never another endpoint.
       await assert.rejects(c.getApp(name), (e: unknown) => {
         assert.ok(e instanceof AppMeshHttpError);
@@ -65,7 +71,9 @@ test("runAppSync: exit code and text output; JSON-looking output stays text", as
     const r = await f.client.runAppSync("echo out; echo err >&2; exit 7", { maxTime: 30 });
     assert.equal(r.exitCode, 7);
     assert.equal(r.output, "out\nerr\n");
-    const j = await f.client.runAppSync({ command: `echo '{"a":1}'`, shell: true }, { maxTime: "PT30S" });
+    const j = await f.client.runAppSync({ command: `echo '{"a":1}'`, shell: true }, {
+      maxTime: "PT30S",
+    });
     assert.equal(j.output, '{"a":1}\n');
     assert.equal(j.exitCode, 0);
     const killed = await f.client.runAppSync("kill -9 $$", { maxTime: 30 });
@@ -78,7 +86,10 @@ test("runAppSync: exit code and text output; JSON-looking output stays text", as
 test("runAppAsync + wait: onOutput, exit code, run app deleted after the exit", async () => {
   const f = await fixture();
   try {
-    const run = await f.client.runAppAsync("echo one; sleep 1; echo two; exit 3", { maxTime: 60, lifecycle: 120 });
+    const run = await f.client.runAppAsync("echo one; sleep 1; echo two; exit 3", {
+      maxTime: 60,
+      lifecycle: 120,
+    });
     assert.ok(run instanceof AppRun);
     assert.equal(run.node, undefined);
     let seen = "";
@@ -160,8 +171,82 @@ done`;
     assert.equal(await f.client.runTask(name, '{"a":1}', { timeout: 20 }), 'done:{"a":1}');
     assert.equal(await f.client.runTask(name, "plain", { timeout: "PT20S" }), "done:plain");
     assert.equal(await f.client.cancelTask(name), false);
-    await assert.rejects(f.client.cancelTask(uniq("missing")), (e: unknown) =>
-      e instanceof AppMeshHttpError && e.status === 404);
+    await assert.rejects(
+      f.client.cancelTask(uniq("missing")),
+      (e: unknown) => e instanceof AppMeshHttpError && e.status === 404,
+    );
+    await f.client.deleteApp(name);
+  } finally {
+    await f.close();
+  }
+});
+
+test("runAppSync and getAppOutput raise on 401 and 5xx instead of returning an error page", async () => {
+  const f = await fixture();
+  try {
+    const anon = f.newClient();
+    await assert.rejects(
+      anon.runAppSync("echo x"),
+      (e: unknown) => e instanceof AppMeshAuthError && e.status === 401,
+    );
+    await assert.rejects(
+      anon.getAppOutput("x"),
+      (e: unknown) => e instanceof AppMeshAuthError && e.status === 401,
+    );
+    f.server.setFaults({ errorRate: 1, paths: ["/appmesh/app/syncrun", "/appmesh/app/x/output"] });
+    for (const p of [f.client.runAppSync("echo x"), f.client.getAppOutput("x")]) {
+      await assert.rejects(p, (e: unknown) => {
+        assert.ok(e instanceof AppMeshHttpError && !(e instanceof AppMeshAuthError));
+        assert.equal(e.status, 503);
+        assert.equal(e.serverMessage, "Injected fault");
+        return true;
+      });
+    }
+  } finally {
+    await f.close();
+  }
+});
+
+test("wait: a failing best-effort deleteApp never hides the exit code", async () => {
+  const f = await fixture();
+  try {
+    await f.client.updateRole("runner", ["app-run-async", "app-output-view", "app-view"]);
+    await f.client.addUser("runner", {
+      key: "runner-pw",
+      group: "user",
+      roles: ["runner"],
+      exec_user: "",
+    });
+    const warnings: string[] = [];
+    const c = f.newClient({ logger: { warn: (m) => warnings.push(m) } });
+    await c.login("runner", "runner-pw");
+    const run = await c.runAppAsync("exit 9");
+    assert.equal(await run.wait(), 9);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /could not delete run app/);
+    assert.ok((await f.client.listApps()).some((a) => a.name === run.appName));
+  } finally {
+    await f.close();
+  }
+});
+
+test("cancelTask: true when a task was pending (its runTask then fails)", async () => {
+  const f = await fixture();
+  try {
+    const name = uniq("silent");
+    const silent =
+      `curl -sf --cacert "$CA" "$URL/appmesh/app/$APP_MESH_APPLICATION_NAME/task?process_key=$APP_MESH_PROCESS_KEY"; sleep 60`;
+    await f.client.addApp({
+      name,
+      command: silent,
+      shell: true,
+      env: { URL: f.server.urls[0], CA: f.server.caFile! },
+    });
+    await until(async () => (await f.client.getApp(name)).task_status === "idle", "worker idle");
+    const pending = f.client.runTask(name, "never answered", { timeout: 60 }).catch((e) => e);
+    await until(async () => (await f.client.getApp(name)).task_status === "busy", "task in flight");
+    assert.equal(await f.client.cancelTask(name), true);
+    assert.ok((await pending) instanceof AppMeshHttpError);
     await f.client.deleteApp(name);
   } finally {
     await f.close();

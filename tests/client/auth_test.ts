@@ -87,11 +87,14 @@ test("authenticate: verifies token and permission; adopts the token; failures ar
   try {
     const token = f.client.token!;
     const fresh = f.newClient();
-    assert.deepEqual(await fresh.authenticate(token, { permission: "app-view", updateSession: false }), {
-      ok: true,
-      status: 200,
-      message: "Authentication succeeded",
-    });
+    assert.deepEqual(
+      await fresh.authenticate(token, { permission: "app-view", updateSession: false }),
+      {
+        ok: true,
+        status: 200,
+        message: "Authentication succeeded",
+      },
+    );
     assert.equal(fresh.token, undefined);
     const r = await fresh.authenticate(token);
     assert.equal(r.ok, true);
@@ -213,7 +216,12 @@ test("older daemons' CSRF scheme: the CSRF cookie is echoed in X-CSRF-Token", as
 test("login accepts unicode passwords (UTF-8 Basic auth) and never leaks them", async () => {
   const f = await fixture();
   try {
-    await f.client.addUser("uni", { key: "pässwörd✓", group: "user", roles: ["view"], exec_user: "" });
+    await f.client.addUser("uni", {
+      key: "pässwörd✓",
+      group: "user",
+      roles: ["view"],
+      exec_user: "",
+    });
     const c = f.newClient();
     await assert.rejects(c.login("uni", "nope"), (e: unknown) => e instanceof AppMeshAuthError);
     await c.login("uni", "pässwörd✓");

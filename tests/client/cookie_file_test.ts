@@ -65,7 +65,7 @@ def cookie(domain, rest):
         bool(domain), False, "/", True, domain != "", int(time.time()) + 86400 * 7, False,
         None, None, rest, False)
 jar = http.cookiejar.MozillaCookieJar(sys.argv[1] + "/host.txt")
-jar.set_cookie(cookie("127.0.0.1", {"HttpOnly": ""}))
+jar.set_cookie(cookie("127.0.0.1", {http.cookiejar.HTTPONLY_ATTR: ""}))
 jar.save(ignore_discard=True, ignore_expires=True)
 jar = http.cookiejar.MozillaCookieJar(sys.argv[1] + "/empty.txt")
 jar.set_cookie(cookie("", {}))
@@ -140,7 +140,10 @@ test("two processes renewing through one cookie file at once: valid file, workin
     const file = join(f.dir, "cookies.txt");
     await f.newClient({ cookieFile: file }).login("admin", "admin123");
     const args = [f.server.urls[0], f.server.caFile!, file];
-    const [r1, r2] = await Promise.all([runScript(RENEW_CHILD, args), runScript(RENEW_CHILD, args)]);
+    const [r1, r2] = await Promise.all([
+      runScript(RENEW_CHILD, args),
+      runScript(RENEW_CHILD, args),
+    ]);
     for (const r of [r1, r2]) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).user, "admin");

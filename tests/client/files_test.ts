@@ -7,7 +7,12 @@ import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { test } from "../harness.ts";
-import { AppMeshClient, AppMeshConnectionError, AppMeshError, AppMeshHttpError } from "../../src/client/mod.ts";
+import {
+  AppMeshClient,
+  AppMeshConnectionError,
+  AppMeshError,
+  AppMeshHttpError,
+} from "../../src/client/mod.ts";
 import { fixture } from "./_helpers.ts";
 
 async function sha256(file: string): Promise<string> {
@@ -61,7 +66,9 @@ test("a 20 MB upload + download round trip, streamed, with progress and mode pre
     const back = join(f.dir, "big-back.bin");
     let down = 0;
     let total: number | undefined;
-    const r = await f.client.downloadFile(remote, back, { onProgress: (n, t) => ((down = n), (total = t)) });
+    const r = await f.client.downloadFile(remote, back, {
+      onProgress: (n, t) => ((down = n), (total = t)),
+    });
     assert.equal(r.bytes, 20 << 20);
     assert.equal(down, 20 << 20);
     assert.equal(total, 20 << 20);

@@ -48,7 +48,9 @@ test("auto-refresh stops for good on a 401 (revoked token) and says so", async (
 test("a process with an auto-refreshing client that is never closed still exits", async () => {
   const f = await fixture({ login: false });
   try {
-    const r = await runScript(REFRESH_CHILD, [f.server.urls[0], f.server.caFile!], { timeoutMs: 60_000 });
+    const r = await runScript(REFRESH_CHILD, [f.server.urls[0], f.server.caFile!], {
+      timeoutMs: 60_000,
+    });
     // Killed by the 60 s guard (code null) would mean the timer kept it alive (it polls at 300 s).
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).user, "admin");

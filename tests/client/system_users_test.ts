@@ -15,7 +15,10 @@ test("system: host resources, config get/set, log level, metrics text, labels", 
     assert.ok(cfg.BaseConfig);
     const merged = await c.setConfig({ BaseConfig: { Description: "client-test" } });
     assert.equal((merged.BaseConfig as Record<string, unknown>).Description, "client-test");
-    assert.equal(((await c.getConfig()).BaseConfig as Record<string, unknown>).Description, "client-test");
+    assert.equal(
+      ((await c.getConfig()).BaseConfig as Record<string, unknown>).Description,
+      "client-test",
+    );
     assert.equal(await c.setLogLevel("WARN"), "WARN");
     assert.equal(await c.setLogLevel(), "DEBUG");
     const metrics = await c.getMetrics();

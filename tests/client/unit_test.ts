@@ -5,8 +5,20 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
-import { AppMeshAuthError, AppMeshError, AppMeshHttpError, isSameNode, normalizeNode } from "../../src/client/mod.ts";
-import { checkHeader, encodeFilePath, path, segment, serverMessage } from "../../src/client/http.ts";
+import {
+  AppMeshAuthError,
+  AppMeshError,
+  AppMeshHttpError,
+  isSameNode,
+  normalizeNode,
+} from "../../src/client/mod.ts";
+import {
+  checkHeader,
+  encodeFilePath,
+  path,
+  segment,
+  serverMessage,
+} from "../../src/client/http.ts";
 import { jwtTimes } from "../../src/client/session.ts";
 
 const BASE = "https://127.0.0.1:6060";
@@ -42,7 +54,10 @@ test("forward: the base URL's own node is recognised, loopback names included", 
 test("path segments are encoded; '.', '..' and empty names are refused", () => {
   assert.equal(path`/appmesh/app/${"../x"}`, "/appmesh/app/..%2Fx");
   assert.equal(path`/appmesh/app/${"a b/ü"}/output`, "/appmesh/app/a%20b%2F%C3%BC/output");
-  assert.equal(new URL(BASE + path`/appmesh/app/${"../../x"}`).pathname, "/appmesh/app/..%2F..%2Fx");
+  assert.equal(
+    new URL(BASE + path`/appmesh/app/${"../../x"}`).pathname,
+    "/appmesh/app/..%2F..%2Fx",
+  );
   assert.throws(() => segment(".."), TypeError);
   assert.throws(() => segment("."), TypeError);
   assert.throws(() => segment(""), TypeError);
@@ -64,7 +79,10 @@ test("header values with CR or LF are refused without echoing the value", () => 
 
 test("server messages come from JSON objects, JSON strings and short text; not from HTML", () => {
   assert.equal(serverMessage('{"message":"No such application"}'), "No such application");
-  assert.equal(serverMessage('"Failed to connect to forwarding host"'), "Failed to connect to forwarding host");
+  assert.equal(
+    serverMessage('"Failed to connect to forwarding host"'),
+    "Failed to connect to forwarding host",
+  );
   assert.equal(serverMessage('{"error":"Route not found"}'), "Route not found");
   assert.equal(serverMessage(""), undefined);
   assert.equal(serverMessage("<html><body>502</body></html>"), undefined);

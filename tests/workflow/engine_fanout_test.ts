@@ -183,7 +183,11 @@ ${LOGIN}  - get_app: { name: nothing-here }
     const none = await w.run(yaml(["127.0.0.1:1", "127.0.0.1:2"]));
     assert.deepEqual(none.report.nodes.map((n) => n.status), ["failure", "failure"]);
     assert.equal(none.report.exit_code, 3);
-    const refused = await w.run(yaml([w.nodes[0]]), { secrets: { PW: "wrong-password" } });
+    // A fresh cookie file: the one of the runs above holds a token that would be reused.
+    const refused = await w.run(yaml([w.nodes[0]]), {
+      secrets: { PW: "wrong-password" },
+      connection: { cookieFile: `${w.dir}/fresh-cookies.txt` },
+    });
     assert.equal(refused.report.exit_code, 3);
     assert.match(refused.report.nodes[0].error!, /^#0: /);
     assert.ok(!JSON.stringify(refused).includes("wrong-password"));

@@ -80,6 +80,7 @@ function revokeStep(caFile: string, url: string): StepSpec {
     fields: {},
     outputs: {},
     async run(ctx) {
+      await ctx.client.ready(); // loads the cookie file when this is the first step
       const other = new AppMeshClient({ baseUrl: url, ca: caFile, token: ctx.client.token });
       try {
         assert.equal(await other.logout(), true);

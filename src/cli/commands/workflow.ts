@@ -224,7 +224,11 @@ async function runWorkflowCommand(
     if (e instanceof Error && e.name === "WorkflowError") {
       const format = (e as { format?: (o: { color: boolean }) => string }).format;
       console.error(mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : r.message));
-      console.error(`${file}: invalid workflow, nothing was run`);
+      const issues = (e as { issues?: { line: number }[] }).issues ?? [];
+      // A located error gets a closing line; "cannot read the file" is one line on its own.
+      if (issues.some((i) => i.line > 0)) {
+        console.error(`${file}: invalid workflow (${issues.length} error(s)), nothing was run`);
+      }
       return EXIT.usage;
     }
     // A missing or unreadable workflow file is a usage error too.

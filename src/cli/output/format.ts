@@ -73,3 +73,12 @@ export class LineBuffer {
     return out;
   }
 }
+
+/** `demo (run 20261128-0215-ab12, 3 nodes)` for a `run_start` event. */
+export function runTitle(e: WorkflowEvent): string {
+  const d = e.data ?? {};
+  const bits: string[] = [];
+  if (typeof d.run_id === "string") bits.push(`run ${d.run_id}`);
+  if (Array.isArray(d.nodes)) bits.push(`${d.nodes.length} node${d.nodes.length === 1 ? "" : "s"}`);
+  return `${e.message ?? "workflow"}${bits.length ? ` (${bits.join(", ")})` : ""}`;
+}

@@ -18,6 +18,7 @@ import {
   formatElapsed,
   LineBuffer,
   type Renderer,
+  runTitle,
   stepLabel,
 } from "./format.ts";
 
@@ -46,7 +47,7 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
       const d = e.data ?? {};
       switch (e.type) {
         case "run_start":
-          write(`${p}run started${e.message ? `: ${e.message}` : ""}`);
+          write(`${p}run started: ${runTitle(e)}`);
           break;
         case "node_start":
           write(`${p}node started`);

@@ -14,6 +14,7 @@ import {
   formatElapsed,
   LineBuffer,
   type Renderer,
+  runTitle,
   stepLabel,
 } from "./format.ts";
 
@@ -164,7 +165,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
       const d = e.data ?? {};
       switch (e.type) {
         case "run_start":
-          above([st.bold(`▶ ${e.message ?? "run started"}`)]);
+          above([st.bold(`▶ ${runTitle(e)}`)]);
           break;
         case "node_start":
           redraw();
