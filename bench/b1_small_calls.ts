@@ -21,7 +21,7 @@ import {
   tlsFetch,
 } from "./common.ts";
 import { runNodePeer, runPythonPeer } from "./peers/setup.ts";
-import { ratio, summarize } from "./stats.ts";
+import { median, pairedRatio, ratio, round, summarize } from "./stats.ts";
 
 /** Benchmark id. */
 export const id = "B1";
@@ -53,6 +53,44 @@ export interface B1Out {
   ours: number[];
   /** Why ours was not measured (the floor still is). */
   oursError?: string;
+  /** µs per call with a canned in-process fetch (no network, no server): client cost alone. */
+  overhead?: { floorUs: number; oursUs: number };
+}
+
+/**
+ * The client's own cost per call, without network or server: ours and the floor's code both
+ * over a `fetch` that answers at once with the bodies the server gave. Their difference is
+ * what our client adds to every call.
+ */
+async function clientOverhead(job: B1Job, f: typeof fetch, token: string) {
+  const headers = { authorization: `Bearer ${token}` };
+  const appBody = await (await f(`${job.url}/appmesh/app/${job.app}`, { headers })).text();
+  const labelsBody = await (await f(`${job.url}/appmesh/labels`, { headers })).text();
+  const canned: typeof fetch = (input) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    return Promise.resolve(
+      new Response(url.endsWith("/labels") ? labelsBody : appBody, {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      }),
+    );
+  };
+  const AppMeshClient = await loadClient();
+  const client = new AppMeshClient({ baseUrl: job.url, fetch: canned, token });
+  const floor = floorCalls(canned, job.url, token, job.app);
+  const ours = ourCalls(client, job.app);
+  const n = 5000;
+  const us = async (call: (i: number) => Promise<void>) => 1e6 / await callsPerSecond(call, n);
+  await us(floor);
+  await us(ours);
+  const floorUs: number[] = [];
+  const oursUs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    floorUs.push(await us(floor));
+    oursUs.push(await us(ours));
+  }
+  await client.close();
+  return { floorUs: median(floorUs), oursUs: median(oursUs) };
 }
 
 /** The same two requests as our client's `getApp` / `listLabels`, with raw fetch. */
@@ -103,6 +141,7 @@ export async function clientSide(job: B1Job): Promise<B1Out> {
   }
   const ours = client && ourCalls(client, job.app);
   try {
+    if (client) out.overhead = await clientOverhead(job, raw.fetch, token);
     await callsPerSecond(floor, job.warmup);
     if (ours) await callsPerSecond(ours, job.warmup);
     for (let r = 0; r < job.rounds; r++) {
@@ -139,8 +178,8 @@ export async function seedApp(info: ServerInfo, name = APP): Promise<void> {
 /** Counts per mode. */
 export function b1Counts(o: BenchOptions): { calls: number; rounds: number; warmup: number } {
   if (o.smoke) return { calls: 40, rounds: 1, warmup: 10 };
-  if (o.quick) return { calls: 400, rounds: 3, warmup: 100 };
-  return { calls: 2000, rounds: 7, warmup: 400 };
+  if (o.quick) return { calls: 300, rounds: 6, warmup: 100 };
+  return { calls: 1500, rounds: 10, warmup: 400 };
 }
 
 /** Runs B1: server, our client and the floor on Deno and Bun, then the peers. */
@@ -157,6 +196,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       ...counts,
     };
     const medians: Record<string, number> = {};
+    const paired: Record<string, number | null> = {};
     for (const rt of ["deno", "bun"] as Runtime[]) {
       o.log(`B1: ${rt} (ours + floor, ${counts.rounds} rounds of ${counts.calls} calls)`);
       try {
@@ -167,6 +207,15 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
         else {
           result.series[`${rt}.ours`] = summarize(out.ours, "calls/s");
           medians[`${rt}.ours`] = result.series[`${rt}.ours`].median;
+          paired[rt] = pairedRatio(out.ours, out.floor);
+          if (out.overhead) {
+            const px = rt === "deno" ? "" : "bun_";
+            const extra = out.overhead.oursUs - out.overhead.floorUs;
+            result.figures[`${px}client_overhead_us`] = round(extra, 1);
+            // What that cost alone allows: the floor's time per call plus our extra.
+            const floorUs = 1e6 / medians[`${rt}.floor`];
+            result.figures[`${px}overhead_bound_vs_floor`] = round(floorUs / (floorUs + extra), 3);
+          }
         }
       } catch (e) {
         result.notes.push(`${rt}: not measured: ${errorText(e)}`);
@@ -189,8 +238,9 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       }
     }
     const f = result.figures;
-    f.vs_floor = ratio(medians["deno.ours"], medians["deno.floor"]);
-    f.bun_vs_floor = ratio(medians["bun.ours"], medians["bun.floor"]);
+    // Ours and the floor ran interleaved in one process: the median of per-round ratios.
+    f.vs_floor = paired.deno ?? null;
+    f.bun_vs_floor = paired.bun ?? null;
     f.vs_appmesh_node = ratio(medians["deno.ours"], medians["appmesh_node"]);
     f.vs_python_requests = ratio(medians["deno.ours"], medians["python_requests"]);
     f.bun_vs_appmesh_node = ratio(medians["bun.ours"], medians["appmesh_node"]);
@@ -207,6 +257,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       atLeast(`vs_${p}`, 1);
       atLeast(`bun_vs_${p}`, 1);
     }
+    result.notes.push(
+      "client_overhead_us: µs our client adds per call over raw fetch with a canned in-process " +
+        "fetch (no network, no server); overhead_bound_vs_floor: the ratio that cost alone allows.",
+    );
     result.notes.push(
       "deno.floor / bun.floor are raw fetch doing the same calls: that is the server's share " +
         "(the most any client can reach against this server).",

@@ -22,8 +22,8 @@ import {
   rawLogin,
   rssBytes,
   runClient,
-  type Runtime,
   RUNTIME,
+  type Runtime,
   startServer,
   tlsFetch,
 } from "./common.ts";
@@ -85,8 +85,10 @@ function resetPeak(): boolean {
 }
 
 interface DenoFs {
-  open(p: string, o?: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean }):
-    Promise<{ readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }>;
+  open(
+    p: string,
+    o?: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean },
+  ): Promise<{ readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }>;
 }
 interface BunFs {
   file(p: string): { stream(): ReadableStream<Uint8Array>; size: number };
@@ -233,7 +235,11 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "appmesh-bench-b3-"));
   const server = await startServer();
   try {
-    const files = { big: join(dir, "big.bin"), small: join(dir, "small.bin"), warm: join(dir, "warm.bin") };
+    const files = {
+      big: join(dir, "big.bin"),
+      small: join(dir, "small.bin"),
+      warm: join(dir, "warm.bin"),
+    };
     o.log(`B3: writing ${big / MiB} MiB and ${small / MiB} MiB test files`);
     await makeFile(files.big, big);
     await makeFile(files.small, small);
@@ -317,7 +323,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
             got[who] ? round(Math.max(...got[who].map((m) => m.growthMiB)), 1) : null;
           result.figures[`${px}${direction}_vs_floor`] = ratio(med("ours"), med("floor"));
           if (direction === "download") {
-            result.figures[`${px}download_stream_vs_floor`] = ratio(med("ours_stream"), med("floor"));
+            result.figures[`${px}download_stream_vs_floor`] = ratio(
+              med("ours_stream"),
+              med("floor"),
+            );
           }
           // Flatness: the same transfer at a quarter of the size.
           o.log(`B3: ${rt} ${direction} ${small / MiB} MiB (flatness)`);

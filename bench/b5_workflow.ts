@@ -20,6 +20,7 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
+  loadClient,
   ROOT,
   runClient,
   startServer,
@@ -51,6 +52,8 @@ interface RunFigures {
   nodes: number;
   wallMs: number;
   httpMs: number;
+  /** Time inside client method calls (HTTP included). */
+  clientMs: number;
   steps: number;
   cpuMs: number;
   /** The server process's CPU time during the run. */
@@ -78,17 +81,55 @@ export interface B5Out {
   runs: RunFigures[];
 }
 
-/** A fetch that records the time any request is waiting on the network. */
-export function timedFetch(base: typeof fetch) {
+/** Time during which at least one of possibly overlapping intervals is open. */
+export function busyClock() {
   let inflight = 0;
   let since = 0;
   let busy = 0;
-  const enter = () => {
-    if (inflight++ === 0) since = performance.now();
+  return {
+    enter() {
+      if (inflight++ === 0) since = performance.now();
+    },
+    leave() {
+      if (--inflight === 0) busy += performance.now() - since;
+    },
+    /** Busy ms so far (an open interval counts up to now). */
+    ms: () => busy + (inflight > 0 ? performance.now() - since : 0),
   };
-  const leave = () => {
-    if (--inflight === 0) busy += performance.now() - since;
-  };
+}
+
+/**
+ * The client with every method call timed (methods run on the real object, so its private
+ * fields work): time inside the client, HTTP included.
+ */
+export function timedClient<T extends object>(client: T) {
+  const clock = busyClock();
+  const proxy = new Proxy(client, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target);
+      if (typeof v !== "function" || prop === "constructor") return v;
+      return (...args: unknown[]) => {
+        clock.enter();
+        let r: unknown;
+        try {
+          r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        } catch (e) {
+          clock.leave();
+          throw e;
+        }
+        if (r instanceof Promise) return r.finally(() => clock.leave());
+        clock.leave();
+        return r;
+      };
+    },
+  });
+  return { client: proxy, busyMs: clock.ms };
+}
+
+/** A fetch that records the time any request is waiting on the network. */
+export function timedFetch(base: typeof fetch) {
+  const clock = busyClock();
+  const { enter, leave } = clock;
   const fetch: typeof globalThis.fetch = async (input, init) => {
     enter();
     let res: Response;
@@ -112,14 +153,18 @@ export function timedFetch(base: typeof fetch) {
       },
       cancel: (why) => reader.cancel(why),
     });
-    const out = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    const out = new Response(body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
     Object.defineProperty(out, "url", { value: res.url });
     return out;
   };
   return {
     fetch,
     /** HTTP busy time so far, in ms (an open interval counts up to now). */
-    busyMs: () => busy + (inflight > 0 ? performance.now() - since : 0),
+    busyMs: clock.ms,
   };
 }
 
@@ -141,6 +186,9 @@ export async function clientSide(job: B5Job): Promise<B5Out> {
   try {
     const once = async (n: number): Promise<RunFigures> => {
       const timed = timedFetch(raw.fetch);
+      const AppMeshClient = await loadClient();
+      const real = new AppMeshClient({ baseUrl: job.url, fetch: timed.fetch });
+      const inClient = timedClient(real);
       const engineByStep: Record<string, number> = {};
       const open = new Map<string, { t: number; busy: number }>();
       let inSteps = 0;
@@ -165,19 +213,22 @@ export async function clientSide(job: B5Job): Promise<B5Out> {
         env: { ...process.env, APPMESH_USER: "admin" },
         secrets: { APPMESH_PASSWORD: "admin123" },
         connection: { url: job.url },
-        fetch: timed.fetch,
+        client: inClient.client,
         cwd: dir,
         onEvent,
       });
+      await real.close();
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const serverCpuMs = processCpuMs(job.serverPid) - server0;
       const httpMs = timed.busyMs();
+      const clientMs = inClient.busyMs();
       if (report.status !== "success") throw new Error(`demo on ${n} nodes: ${report.summary}`);
       return {
         nodes: n,
         wallMs,
         httpMs,
+        clientMs,
         steps: report.nodes.reduce(
           (s, node) => s + node.steps.filter((st) => st.status !== "skipped").length,
           0,
@@ -230,6 +281,14 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
         runs.map((r) => (r.wallMs - r.httpMs) / r.steps),
         "ms",
       );
+      result.series[`n${n}.engine_only_per_step`] = summarize(
+        runs.map((r) => (r.wallMs - r.clientMs) / r.steps),
+        "ms",
+      );
+      result.series[`n${n}.client_per_step`] = summarize(
+        runs.map((r) => (r.clientMs - r.httpMs) / r.steps),
+        "ms",
+      );
       result.series[`n${n}.client_cpu_per_step`] = summarize(
         runs.map((r) => r.cpuMs / r.steps),
         "ms",
@@ -241,7 +300,9 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     const one = out?.runs.filter((r) => r.nodes === 1) ?? [];
     if (one.length) {
       const types = [...new Set(one.flatMap((r) => Object.keys(r.engineByStep)))];
-      const parts = types.map((t) => `${t} ${round(median(one.map((r) => r.engineByStep[t] ?? 0)), 2)}`);
+      const parts = types.map((t) =>
+        `${t} ${round(median(one.map((r) => r.engineByStep[t] ?? 0)), 2)}`
+      );
       parts.push(`outside steps ${round(median(one.map((r) => r.outsideStepsMs)), 2)}`);
       result.notes.push(`one node, engine ms per run by step type (median): ${parts.join(", ")}`);
     }
@@ -250,6 +311,8 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     const med = (k: string) => (result.series[k] ? round(result.series[k].median, 3) : null);
     f.engine_ms_per_step = med("n1.engine_per_step");
     f.engine_ms_per_step_n32 = med("n32.engine_per_step");
+    f.engine_only_ms_per_step = med("n1.engine_only_per_step");
+    f.client_ms_per_step = med("n1.client_per_step");
     f.client_cpu_ms_per_step = med("n1.client_cpu_per_step");
     f.n1_wall_ms = walls[1] === undefined ? null : round(walls[1], 0);
     result.goals.push({
@@ -264,7 +327,8 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     });
     result.notes.push(
       "engine time per step = (wall − time with a request waiting on the network) ÷ steps run, " +
-        "one node; client_cpu_ms_per_step = the client process's CPU (engine + client + TLS) " +
+        "one node; it splits into engine_only (outside any client call) + client_ms_per_step " +
+        "(inside client calls but not waiting on the network); client_cpu_ms_per_step = the client process's CPU (engine + client + TLS) " +
         "per step. The demo's job sleeps 3 × 0.2 s on every node.",
     );
   } finally {

@@ -311,13 +311,13 @@ export function tlsFetch(caPem: string): TlsFetch {
   if (RUNTIME === "deno" && deno) {
     const client = deno.createHttpClient({ caCerts: [caPem] });
     return {
-      fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
+      fetch: (input, init) => fetch(input, { ...init, client } as unknown as RequestInit),
       close: () => client.close(),
     };
   }
   const tls = { ca: caPem };
   return {
-    fetch: (input, init) => fetch(input, { ...init, tls } as RequestInit),
+    fetch: (input, init) => fetch(input, { ...init, tls } as unknown as RequestInit),
     close: () => {},
   };
 }
@@ -364,6 +364,7 @@ export interface OurClientOptions {
   baseUrl: string;
   ca?: string;
   fetch?: typeof fetch;
+  token?: string;
 }
 
 /**

@@ -124,9 +124,17 @@ export function formatTable(report: BenchReport): string {
     out.push(`  ${"figure".padEnd(38)} ${"value".padStart(10)}   ${"goal".padEnd(10)} result`);
     for (const [name, value] of Object.entries(b.figures)) {
       const goal = b.goals.find((g) => g.figure === name);
-      const verdict = !goal ? "" : goal.pass === null ? "not measured" : goal.pass ? "pass" : "MISS";
+      const verdict = !goal
+        ? ""
+        : goal.pass === null
+        ? "not measured"
+        : goal.pass
+        ? "pass"
+        : "MISS";
       out.push(
-        `  ${name.padEnd(38)} ${fmt(value).padStart(10)}   ${(goal?.goal ?? "").padEnd(10)} ${verdict}`,
+        `  ${name.padEnd(38)} ${fmt(value).padStart(10)}   ${
+          (goal?.goal ?? "").padEnd(10)
+        } ${verdict}`,
       );
     }
     for (const n of b.notes) out.push(`  note: ${n}`);

@@ -99,3 +99,21 @@ export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/**
+ * The median of per-round ratios `a[i] ÷ b[i]` of rounds taken side by side (interleaved in one
+ * process), rounded to 3 decimals; `null` when there are no pairs. Steadier than a ratio of
+ * medians on a shared machine: drift hits both sides of a pair alike.
+ *
+ * @example
+ * ```ts
+ * import { pairedRatio } from "./stats.ts";
+ * pairedRatio([95, 190], [100, 200]); // 0.95
+ * ```
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number | null {
+  const n = Math.min(a.length, b.length);
+  const pairs: number[] = [];
+  for (let i = 0; i < n; i++) if (b[i] > 0) pairs.push(a[i] / b[i]);
+  return pairs.length ? round(median(pairs), 3) : null;
+}

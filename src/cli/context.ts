@@ -8,6 +8,7 @@
 
 import type { AppMeshClient } from "../client/client.ts";
 import type { FlagValues } from "./args.ts";
+import { CliError, EXIT } from "./errors.ts";
 
 /** Connection settings from `--url`, `--ca`, `--cookie-file`, `--insecure`. */
 export interface GlobalOptions {
@@ -66,7 +67,7 @@ export function resolveConnection(g: GlobalOptions): Connection {
     `${homeDir() ?? "."}/.appmesh/cookies.txt`;
   return {
     url: g.url ?? env("APPMESH_URL") ?? "https://127.0.0.1:6060",
-    ca: g.ca ?? env("APPMESH_CA"),
+    ca: g.ca === undefined ? env("APPMESH_CA") : expandHome(g.ca),
     cookieFile: expandHome(cookie),
     verify: !g.insecure,
   };
@@ -120,8 +121,9 @@ export function style(color: boolean): Style {
  * `--help` and usage errors do not load it).
  */
 export async function makeClient(g: GlobalOptions): Promise<AppMeshClient> {
-  warnInsecure(g);
+  // The client itself warns (through the logger below) when verification is off.
   const c = resolveConnection(g);
+  await checkCaFile(c.ca, g.ca ? "--ca" : "APPMESH_CA");
   const { AppMeshClient } = await import("../client/client.ts");
   return new AppMeshClient({
     baseUrl: c.url,
@@ -130,6 +132,24 @@ export async function makeClient(g: GlobalOptions): Promise<AppMeshClient> {
     cookieFile: c.cookieFile,
     logger: { warn: (msg: string) => console.error(`warning: ${msg}`) },
   });
+}
+
+/**
+ * Checks that a CA file exists and holds PEM text, so that a wrong path is one clear usage
+ * error (exit 2) rather than a TLS failure later.
+ */
+export async function checkCaFile(ca: string | undefined, origin: string): Promise<void> {
+  if (ca === undefined || ca.includes("-----BEGIN")) return;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(expandHome(ca));
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : "cannot read it";
+    throw new CliError(`${origin} ${ca}: ${why}`, EXIT.usage);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new CliError(`${origin} ${ca}: not a PEM certificate file`, EXIT.usage);
+  }
 }
 
 /** Writes text to stdout without a newline (bytes, for the live display). */

@@ -33,7 +33,15 @@ import { logout } from "./commands/logout.ts";
 import { run } from "./commands/run.ts";
 import { workflowRun, workflowSchema, workflowValidate } from "./commands/workflow.ts";
 
-/** The package version, printed by `appmesh --version`. */
+/**
+ * The package version, printed by `appmesh --version`.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "./main.ts";
+ * console.log(`appmesh ${VERSION}`);
+ * ```
+ */
 export const VERSION: string = denoConfig.version;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -70,7 +78,15 @@ function globalFlagLines(): string {
   ]);
 }
 
-/** The top-level usage (command list). */
+/**
+ * The top-level usage: the command list and the global flags.
+ *
+ * @example
+ * ```ts
+ * import { topUsage } from "./main.ts";
+ * console.log(topUsage());
+ * ```
+ */
 export function topUsage(): string {
   const commands: [string, string][] = [
     ["workflow run FILE", workflowRun.spec.summary],
@@ -230,6 +246,29 @@ async function runCommand(spec: CommandSpec, command: Command, rest: string[]): 
   }
 }
 
+/**
+ * An error thrown in a callback outside any await (a library bug) would end the process
+ * with a stack trace in the middle of a run, before `finally` steps and cleanup. Say it in
+ * one line (the stack with APPMESH_DEBUG=1) and let the run finish.
+ */
+function keepRunningOnStrayErrors(): void {
+  const debug = Deno.env.get("APPMESH_DEBUG") === "1";
+  const report = (kind: string, e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error(`appmesh: internal ${kind} ignored: ${msg.split("\n")[0]}`);
+    if (debug && e instanceof Error && e.stack) console.error(e.stack);
+  };
+  globalThis.addEventListener("error", (ev) => {
+    ev.preventDefault();
+    report("error", ev.error);
+  });
+  globalThis.addEventListener("unhandledrejection", (ev) => {
+    ev.preventDefault();
+    report("rejection", ev.reason);
+  });
+}
+
 if (import.meta.main) {
+  keepRunningOnStrayErrors();
   Deno.exit(await main(Deno.args));
 }

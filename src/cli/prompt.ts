@@ -24,11 +24,13 @@ function writeErr(text: string): void {
   while (bytes.length) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
 }
 
-async function readLine(hidden: boolean): Promise<string> {
+async function readLine(question: string, hidden: boolean): Promise<string> {
   const buf = new Uint8Array(64);
   const decoder = new TextDecoder();
   let text = "";
+  // Raw mode before the question shows, so nothing typed after it is ever echoed.
   if (hidden) Deno.stdin.setRaw(true);
+  writeErr(question);
   try {
     for (;;) {
       const n = await Deno.stdin.read(buf);
@@ -78,8 +80,7 @@ export interface PromptOptions {
  */
 export async function prompt(question: string, options: PromptOptions): Promise<string> {
   ensureTerminal(question.replace(/[:\s]+$/, "").toLowerCase(), options.instead);
-  writeErr(question);
-  return await readLine(options.hidden ?? false);
+  return await readLine(question, options.hidden ?? false);
 }
 
 /** Reads all of stdin (for `--password-stdin`), without the trailing newline. */

@@ -7,12 +7,19 @@
 import * as apps from "./apps.ts";
 import type { AppRun } from "./app_run.ts";
 import * as auth from "./auth.ts";
-import { AppMeshTimeoutError } from "./errors.ts";
 import * as files from "./files.ts";
 import { isSameNode, normalizeNode } from "./forward.ts";
-import { checkHeader, httpError, mergeHeaders, networkError, readJson } from "./http.ts";
+import {
+  checkHeader,
+  Deadline,
+  guardBody,
+  httpError,
+  mergeHeaders,
+  networkError,
+  readJson,
+} from "./http.ts";
 import * as run from "./run.ts";
-import { jwtTimes, Session, unrefTimer } from "./session.ts";
+import { jwtTimes, Session } from "./session.ts";
 import * as system from "./system.ts";
 import type {
   App,
@@ -91,65 +98,6 @@ interface Shared {
   ready?: Promise<void>;
   fetch?: typeof fetch;
   closeTls?: () => void;
-}
-
-/** Aborts a request after `ms` without progress; armed while waiting for the server only. */
-class Deadline {
-  readonly #ctl = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  fired = false;
-  constructor(readonly ms: number, readonly url: string) {}
-  get signal(): AbortSignal {
-    return this.#ctl.signal;
-  }
-  arm(): void {
-    this.disarm();
-    this.#timer = setTimeout(() => {
-      this.fired = true;
-      this.#ctl.abort(new AppMeshTimeoutError(this.url, this.ms));
-    }, this.ms);
-    unrefTimer(this.#timer);
-  }
-  disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}
-
-/** The response with its body read under the deadline, read errors mapped to our errors. */
-function guardBody(
-  res: Response,
-  url: string,
-  deadline: Deadline,
-  mapError: (e: unknown) => unknown,
-) {
-  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(ctl) {
-      deadline.arm();
-      try {
-        const r = await reader.read();
-        if (r.done) ctl.close();
-        else ctl.enqueue(r.value);
-      } catch (e) {
-        ctl.error(mapError(e));
-      } finally {
-        deadline.disarm();
-      }
-    },
-    cancel(reason) {
-      deadline.disarm();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-  const out = new Response(body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-  });
-  Object.defineProperty(out, "url", { value: url });
-  return out;
 }
 
 // Set by `forNode` around the constructor call: the view shares this state.
@@ -316,15 +264,27 @@ export class AppMeshClient {
     if (cookie && !explicit.has("cookie")) headers["cookie"] = cookie;
     const target = this.#targetHost();
     if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
+    const timeout = baseTimeout + (spec.wait ?? 0);
+    const deadline = new Deadline(timeout, url.href);
+    let sending = true;
     let body = spec.body;
+    if (body instanceof ReadableStream) {
+      // A long upload is progress, not a hang: every chunk fetch takes re-arms the deadline.
+      body = body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, ctl) {
+            if (sending) deadline.arm();
+            ctl.enqueue(chunk);
+          },
+        }),
+      );
+    }
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
       headers["content-type"] ??= "application/json";
     }
     for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
 
-    const timeout = baseTimeout + (spec.wait ?? 0);
-    const deadline = new Deadline(timeout, url.href);
     const userSignal = spec.call?.signal;
     userSignal?.throwIfAborted();
     const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
@@ -345,6 +305,7 @@ export class AppMeshClient {
     } catch (e) {
       throw mapError(e);
     } finally {
+      sending = false;
       deadline.disarm();
     }
 
@@ -357,7 +318,7 @@ export class AppMeshClient {
     const replayable = !(body instanceof ReadableStream);
     if (
       res.status === 401 && sessionAuth && !retried && replayable && session.cookieFile &&
-      await session.reload()
+      !session.locked && await session.reload()
     ) {
       // Another process sharing the cookie file renewed the token: retry once with it.
       return await this.#request(spec, true);

@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the request path: encoding paths and headers, mapping failures to the error
- * classes, reading bodies.
+ * Helpers of the request path: encoding paths and headers, mapping failures to the error
+ * classes, reading bodies, and the per-request deadline.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import {
   AppMeshTlsError,
   describeCause,
 } from "./errors.ts";
+import { unrefTimer } from "./session.ts";
 
 /**
  * One URL path segment. `.`/`..`/empty are refused: the URL parser would resolve them (even
@@ -158,4 +159,67 @@ export function intHeader(res: Response, name: string, url: string): number | un
     throw new AppMeshResponseError(url, `an integer ${name}`, `got ${JSON.stringify(v)}`);
   }
   return n;
+}
+
+/** Aborts a request after `ms` without progress; armed while waiting for the server only. */
+export class Deadline {
+  readonly #ctl = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  fired = false;
+  /**
+   * @param ms the timeout
+   * @param url the request URL (for the error)
+   */
+  constructor(readonly ms: number, readonly url: string) {}
+  get signal(): AbortSignal {
+    return this.#ctl.signal;
+  }
+  arm(): void {
+    this.disarm();
+    this.#timer = setTimeout(() => {
+      this.fired = true;
+      this.#ctl.abort(new AppMeshTimeoutError(this.url, this.ms));
+    }, this.ms);
+    unrefTimer(this.#timer);
+  }
+  disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** The response with its body read under the deadline, read errors mapped to our errors. */
+export function guardBody(
+  res: Response,
+  url: string,
+  deadline: Deadline,
+  mapError: (e: unknown) => unknown,
+) {
+  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+  const reader = res.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      deadline.arm();
+      try {
+        const r = await reader.read();
+        if (r.done) ctl.close();
+        else ctl.enqueue(r.value);
+      } catch (e) {
+        ctl.error(mapError(e));
+      } finally {
+        deadline.disarm();
+      }
+    },
+    cancel(reason) {
+      deadline.disarm();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  const out = new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+  Object.defineProperty(out, "url", { value: url });
+  return out;
 }

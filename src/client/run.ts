@@ -75,6 +75,7 @@ export async function waitForAsyncRun(
     const poll = left === undefined
       ? POLL_SECONDS
       : Math.max(1, Math.min(POLL_SECONDS, Math.floor(left / 1000)));
+    const asked = Date.now();
     const out = await node.getAppOutput(run.appName, {
       stdoutPosition: position,
       processUuid: run.processUuid,
@@ -97,7 +98,30 @@ export async function waitForAsyncRun(
       }
       return out.exitCode;
     }
+    if (!out.output && Date.now() - asked < 500) {
+      // A server that ignores the long-poll `timeout` must not be hammered.
+      await sleep(500, o.signal);
+    }
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
+    };
+    const abort = () => {
+      done();
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", abort, { once: true });
+  });
 }
 
 /** `runAppSync`: 200 whatever the exit code; errors raise. */

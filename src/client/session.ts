@@ -232,13 +232,23 @@ export class Session {
     for (const c of cookies) this.jar.set(c);
   }
 
-  /** Re-reads the cookie file; true when the token changed. */
+  /** True while a renewal holds the cookie file's lock. */
+  get locked(): boolean {
+    return this.#lockDepth > 0;
+  }
+
+  /** Re-reads the cookie file (under its lock); true when the token changed. */
   async reload(): Promise<boolean> {
     if (!this.cookieFile) return false;
     await this.load();
     const before = this.token;
+    const file = this.cookieFile;
     const { readCookieFile } = await import("../cookies/file.ts");
-    const read = await readCookieFile(this.cookieFile);
+    const { withFileLock } = await import("../runtime/lock.ts");
+    // Under the lock: a renewal running in another process finishes before we read.
+    const read = this.#lockDepth > 0
+      ? await readCookieFile(file)
+      : await withFileLock(file, () => readCookieFile(file));
     this.replaceCookies(read.cookies);
     const changed = this.token !== before;
     if (changed && this.#autoRefresh) this.scheduleRefresh();

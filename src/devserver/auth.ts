@@ -8,16 +8,15 @@
  * @module
  */
 import { decodeJwt } from "jose";
+import type { Identity, UserRecord } from "./identity.ts";
 import {
   AUDIENCES,
   FILE_AUDIENCE,
-  type Identity,
   MAX_TOKEN_SECONDS,
   parseTokenLifetime,
   REFRESH_AUDIENCE,
   SERVICE_AUDIENCE,
-  type UserRecord,
-} from "./identity.ts";
+} from "./jwt.ts";
 import { HttpError, json, type NodeHandle, type RequestContext, type Route } from "./http.ts";
 
 /** Name of the auth cookie. */
@@ -69,7 +68,7 @@ export async function authenticate(
 ): Promise<{ user: UserRecord; token: string }> {
   const token = tokenOf(req);
   if (!token) throw new HttpError(401, "No authentication token provided");
-  const user = await sharedOf(node).identity.verify(token, audience);
+  const user = await sharedOf(node).identity.tokens.verify(token, audience);
   return { user, token };
 }
 
@@ -151,8 +150,9 @@ interface TokenBody {
 /** The daemon's token answer (createJwtResponse), keys in nlohmann::json's sorted order. */
 async function tokenBody(identity: Identity, o: TokenBody): Promise<Record<string, unknown>> {
   const now = Math.floor(Date.now() / 1000);
+  const tokens = identity.tokens;
   const access = o.token ??
-    await identity.issue({ user: o.user, audience: o.audience, lifetimeSeconds: o.lifetime });
+    await tokens.issue({ user: o.user, audience: o.audience, lifetimeSeconds: o.lifetime });
   const body: Record<string, unknown> = {
     access_token: access,
     expire_time: now + o.lifetime,
@@ -163,7 +163,7 @@ async function tokenBody(identity: Identity, o: TokenBody): Promise<Record<strin
   if (o.refresh) {
     // As the daemon: the refresh token outlives the access token by 2x, at least one hour.
     const seconds = Math.min(MAX_TOKEN_SECONDS, Math.max(o.lifetime * 2, o.lifetime + 3600));
-    body.refresh_token = await identity.issue({
+    body.refresh_token = await tokens.issue({
       user: o.user,
       audience: REFRESH_AUDIENCE,
       lifetimeSeconds: seconds,
@@ -251,7 +251,7 @@ async function login(ctx: RequestContext): Promise<Response> {
   if (!user.mfa_enabled) return await answer();
   if (!totp) {
     const challengeSeconds = 180;
-    const token = await identity.issue({
+    const token = await identity.tokens.issue({
       user,
       audience: audience || undefined,
       lifetimeSeconds: lifetime,
@@ -280,15 +280,15 @@ async function logoff(ctx: RequestContext): Promise<Response> {
   let authenticated = false;
   try {
     const { token } = await authenticate(ctx.node, ctx.req);
-    identity.revoke(token);
+    identity.tokens.revoke(token);
     authenticated = true;
   } catch {
     // an expired access token must not strand the refresh token: try that next
   }
   if (refresh) {
     try {
-      await identity.verifyRefresh(refresh);
-      identity.revoke(refresh);
+      await identity.tokens.verifyRefresh(refresh);
+      identity.tokens.revoke(refresh);
       authenticated = true;
     } catch {
       // reported below when nothing authenticated the logoff
@@ -341,11 +341,13 @@ async function renew(ctx: RequestContext): Promise<Response> {
   const cookie = cookieValue(ctx.req, AUTH_COOKIE) !== "";
   if (refresh) {
     // The refresh token alone authenticates: the access token may have expired already.
-    const user = await identity.verifyRefresh(refresh);
+    const user = await identity.tokens.verifyRefresh(refresh);
     if (!identity.permissionsOf(user.name).has("user-token-renew")) {
       throw permissionDenied(user.name, "user-token-renew");
     }
-    if (!identity.revokeOnce(refresh)) throw new HttpError(401, "Refresh token has been revoked");
+    if (!identity.tokens.revokeOnce(refresh)) {
+      throw new HttpError(401, "Refresh token has been revoked");
+    }
     const body = await tokenBody(identity, {
       user,
       group: user.group,
@@ -363,7 +365,7 @@ async function renew(ctx: RequestContext): Promise<Response> {
     audience: tokenAudience(token),
     refresh: wantsRefresh(ctx.req),
   });
-  identity.revoke(token);
+  identity.tokens.revoke(token);
   return tokenAnswer(ctx, body, cookie);
 }
 

@@ -1,8 +1,8 @@
 /**
  * Users, groups, roles and permissions of the local server, in the daemon's `security.yaml`
  * shape, with the daemon's defaults; password hashing (PBKDF2-SHA256, the daemon's
- * `$pbkdf2$<iterations>$<salt hex>$<key hex>` format) via WebCrypto; JWT issue and
- * verification (HS256 via `jose`); token revocation; TOTP secrets and challenges.
+ * `$pbkdf2$<iterations>$<salt hex>$<key hex>` format) via WebCrypto; TOTP secrets and
+ * challenges. Tokens are `jwt.ts`'s, over these users.
  *
  * One `Identity` is shared by every node of a server, as the nodes of a cluster share the
  * JWT key and the security store.
@@ -10,11 +10,11 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
-import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { userInfo } from "node:os";
 import * as OTPAuth from "otpauth";
 import { parse as parseYaml } from "yaml";
 import { type AuthUser, HttpError } from "./http.ts";
+import { TokenAuthority, type TokenSubject } from "./jwt.ts";
 
 /** One user of a `security.yaml`-shaped document. */
 export interface UserConfig {
@@ -122,19 +122,6 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   },
 };
 
-/** Audience of normal access tokens. */
-export const SERVICE_AUDIENCE = "appmesh-service";
-/** Audience of the daemon's file-service tokens (never issued on request). */
-export const FILE_AUDIENCE = "appmesh-file-service";
-/** Audience of refresh tokens. */
-export const REFRESH_AUDIENCE = "appmesh-refresh";
-/** Audiences a client may ask for (the daemon's `REST.JWT.Audience`). */
-export const AUDIENCES = [FILE_AUDIENCE, SERVICE_AUDIENCE, "your-service-api"];
-/** Default token lifetime: 7 days. */
-export const DEFAULT_TOKEN_SECONDS = 7 * 86_400;
-/** Longest token lifetime: 30 days. */
-export const MAX_TOKEN_SECONDS = 30 * 86_400;
-
 const ITERATIONS = 100_000;
 const enc = new TextEncoder();
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -168,10 +155,8 @@ async function sha256Hex(s: string): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(s))));
 }
 
-/** A user as stored. */
-export interface UserRecord {
-  /** User name. */
-  name: string;
+/** A user as stored (name, roles, locked, tokenEpoch: see `TokenSubject`). */
+export interface UserRecord extends TokenSubject {
   /** `$pbkdf2$...` password hash. */
   key: string;
   /** E-mail. */
@@ -180,30 +165,14 @@ export interface UserRecord {
   group: string;
   /** OS user for processes ("" → the server's user). */
   exec_user: string;
-  /** Locked: no login, tokens refused. */
-  locked: boolean;
   /** TOTP required at login. */
   mfa_enabled: boolean;
   /** TOTP secret (base32), "" when none. */
   mfa_key: string;
-  /** Role names. */
-  roles: string[];
   /** Free text. */
   metadata: string;
-  /** Tokens issued at or before this second are revoked (password change). */
-  tokenEpoch: number;
   /** Pending TOTP challenge from a password login. */
   challenge?: { id: string; token: string; expires: number };
-}
-
-/** Claims this server puts in its tokens. */
-export interface TokenOptions {
-  /** Subject. */
-  user: UserRecord;
-  /** Audience (default `appmesh-service`). */
-  audience?: string;
-  /** Lifetime in seconds (before the fault cap). */
-  lifetimeSeconds: number;
 }
 
 /** Options of `Identity`. */
@@ -216,32 +185,23 @@ export interface IdentityOptions {
   lifetimeCap?: () => number | undefined;
 }
 
-/** Parses an `X-Expire-Seconds`-style value as the daemon does (empty/0: default; capped). */
-export function parseTokenLifetime(raw: string | null | undefined): number {
-  if (!raw || raw === "0") return DEFAULT_TOKEN_SECONDS;
-  if (!/^\d+$/.test(raw.trim())) throw new HttpError(400, "Invalid token expire seconds");
-  const n = Number(raw.trim());
-  if (!(n > 0)) throw new HttpError(400, "Invalid token expire seconds");
-  return Math.min(n, MAX_TOKEN_SECONDS);
-}
-
 /** The security store shared by the nodes of one server. */
 export class Identity {
   /** Users by name. */
   readonly users: Map<string, UserRecord> = new Map();
   /** Role name → permissions. */
   readonly roles: Map<string, Set<string>> = new Map();
-  /** JWT issuer: the host name, as the daemon's default. */
-  readonly issuer: string = hostname() || "localhost";
-  readonly #key: Uint8Array;
-  readonly #revoked = new Map<string, number>(); // token → exp (seconds), pruned lazily
+  /** Issues, verifies and revokes these users' tokens. */
+  readonly tokens: TokenAuthority<UserRecord>;
   readonly #verified = new Set<string>(); // sha256(hash + password) of checked passwords
-  readonly #cap: () => number | undefined;
 
   /** Use `Identity.create`. */
   private constructor(options: IdentityOptions) {
-    this.#key = options.jwtKey;
-    this.#cap = options.lifetimeCap ?? (() => undefined);
+    this.tokens = new TokenAuthority({
+      key: options.jwtKey,
+      lookup: (name) => this.user(name),
+      lifetimeCap: options.lifetimeCap,
+    });
   }
 
   /** Loads the users (default: the daemon's) and hashes plain-text keys. */
@@ -364,108 +324,6 @@ export class Identity {
     return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
-  /** Issues an HS256 token (lifetime capped by the `tokenLifetimeSeconds` fault). */
-  async issue(options: TokenOptions): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    // As the daemon: a token minted in the revocation's own second would look revoked.
-    const iat = Math.max(now, options.user.tokenEpoch + 1);
-    const cap = this.#cap();
-    const life = cap !== undefined
-      ? Math.min(options.lifetimeSeconds, cap)
-      : options.lifetimeSeconds;
-    const roles = options.user.roles;
-    return await new SignJWT({
-      resource_access: roles.length ? { [SERVICE_AUDIENCE]: { roles } } : null,
-    })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuer(this.issuer)
-      .setSubject(options.user.name)
-      .setAudience(options.audience ?? SERVICE_AUDIENCE)
-      .setIssuedAt(iat)
-      .setExpirationTime(now + life)
-      .setJti(crypto.randomUUID())
-      .sign(this.#key);
-  }
-
-  /** Revokes a token until its expiry. */
-  revoke(token: string): void {
-    let exp = Math.floor(Date.now() / 1000) + MAX_TOKEN_SECONDS;
-    try {
-      exp = Number(decodeJwt(token).exp ?? exp);
-    } catch {
-      // not a JWT: remembered for the longest lifetime
-    }
-    this.#revoked.set(token, exp);
-    if (this.#revoked.size > 10_000) {
-      const now = Date.now() / 1000;
-      for (const [t, e] of this.#revoked) if (e < now) this.#revoked.delete(t);
-    }
-  }
-
-  /** Revokes a token once: false if it already was (refresh-token rotation). */
-  revokeOnce(token: string): boolean {
-    if (this.#revoked.has(token)) return false;
-    this.revoke(token);
-    return true;
-  }
-
-  /**
-   * Verifies a token as the daemon's `JwtToken::verify` does, in its order: revoked, decodable,
-   * subject, user exists and is not locked, revocation epoch, signature and claims.
-   */
-  async verify(token: string, audience = SERVICE_AUDIENCE): Promise<UserRecord> {
-    if (this.#revoked.has(token)) throw new HttpError(401, "Token has been revoked");
-    let claims;
-    try {
-      claims = decodeJwt(token);
-    } catch {
-      throw new HttpError(400, "invalid token supplied");
-    }
-    if (audience === REFRESH_AUDIENCE) {
-      throw new HttpError(401, "Refresh token is not valid for API access");
-    }
-    if (!claims.sub) throw new HttpError(401, "No user info in token");
-    const user = this.user(claims.sub);
-    if (user.locked) throw new HttpError(401, `User <${user.name}> was locked`);
-    if (user.tokenEpoch && (claims.iat ?? 0) <= user.tokenEpoch) {
-      throw new HttpError(401, "Token has been revoked");
-    }
-    await this.#checkSignature(token, audience, user.name);
-    return user;
-  }
-
-  /** Verifies a refresh token (`X-Refresh-Token`). */
-  async verifyRefresh(token: string): Promise<UserRecord> {
-    if (this.#revoked.has(token)) throw new HttpError(401, "Refresh token has been revoked");
-    let claims;
-    try {
-      claims = decodeJwt(token);
-    } catch {
-      throw new HttpError(400, "invalid token supplied");
-    }
-    if (!claims.sub) throw new HttpError(401, "No user info in refresh token");
-    const user = this.user(claims.sub);
-    if (user.locked) throw new HttpError(401, `User <${user.name}> was locked`);
-    if (user.tokenEpoch && (claims.iat ?? 0) <= user.tokenEpoch) {
-      throw new HttpError(401, "Token has been revoked");
-    }
-    await this.#checkSignature(token, REFRESH_AUDIENCE, user.name);
-    return user;
-  }
-
-  async #checkSignature(token: string, audience: string, subject: string): Promise<void> {
-    try {
-      await jwtVerify(token, this.#key, {
-        algorithms: ["HS256"],
-        issuer: this.issuer,
-        audience,
-        subject,
-      });
-    } catch (e) {
-      throw new HttpError(401, `Authentication failed: ${joseReason(e)}`);
-    }
-  }
-
   /** The authenticated caller as handlers see it. */
   authUser(user: UserRecord, token: string): AuthUser {
     return {
@@ -517,17 +375,6 @@ export class Identity {
     if (Date.now() >= c.expires) throw new HttpError(412, "token expired");
     return c.token;
   }
-}
-
-function joseReason(e: unknown): string {
-  if (e instanceof joseErrors.JWTExpired) return "token expired";
-  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return "invalid signature";
-  if (e instanceof joseErrors.JWTClaimValidationFailed) {
-    if (e.claim === "aud") return "token doesn't contain the required audience";
-    return "claim value does not match expected value";
-  }
-  if (e instanceof joseErrors.JOSEAlgNotAllowed) return "wrong algorithm";
-  return "invalid token";
 }
 
 let cachedOsUser: string | undefined;

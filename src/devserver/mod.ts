@@ -194,7 +194,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       };
       const system = new SystemStore(handle, {
         host,
-        issuer: identity.issuer,
+        issuer: identity.tokens.issuer,
         verifyClient: options.verifyClient ?? false,
       });
       handle.stores.system = system;

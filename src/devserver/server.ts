@@ -1,9 +1,9 @@
 /**
- * The network layer of the local server: one `node:http`/`node:https` listener per node, the
- * adapter between Node's request/response objects and fetch's `Request`/`Response` (bodies
- * streamed both ways, with backpressure), and the dispatcher that answers as the daemon's
- * Worker does: CSRF first, then `X-Target-Host` forwarding, then the route table with token and
- * permission checks, the daemon's 404s, CORS and security headers on every answer.
+ * The network layer of the local server: one `node:http`/`node:https` listener per node (Node's
+ * objects become fetch's `Request`/`Response` in `node_adapter.ts`), and the dispatcher that
+ * answers as the daemon's Worker does: CSRF first, then `X-Target-Host` forwarding, then the
+ * route table with token and permission checks, the daemon's 404s, CORS and security headers on
+ * every answer.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { authenticate, csrfViolation, permissionDenied, sharedOf } from "./auth.
 import { forward, forwardFailure, resolveTarget } from "./cluster.ts";
 import type { FaultState } from "./faults.ts";
 import { HttpError, json, type NodeHandle, type RequestContext } from "./http.ts";
+import { toRequest, writeResponse } from "./node_adapter.ts";
 import type { Router } from "./routes.ts";
 import { systemOf } from "./system.ts";
 
@@ -145,184 +146,6 @@ async function serve(lc: ListenContext, node: NodeRuntime, req: Request): Promis
   return res;
 }
 
-/** Fetch `Request` from a Node request; the body streams with backpressure. */
-function toRequest(
-  req: http.IncomingMessage,
-  base: string,
-  signal: AbortSignal,
-  finished: () => boolean,
-): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i], raw[i + 1]);
-    } catch {
-      // a header fetch refuses (invalid name/value): dropped, as a proxy would
-    }
-  }
-  const method = (req.method ?? "GET").toUpperCase();
-  let target = req.url ?? "/";
-  if (!target.startsWith("/")) {
-    try {
-      const u = new URL(target);
-      target = u.pathname + u.search;
-    } catch {
-      target = "/" + target;
-    }
-  }
-  const url = new URL(target.replace(/^\/{2,}/, "/"), base);
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
-  if (method !== "GET" && method !== "HEAD") {
-    let closed = false;
-    init.body = new ReadableStream<Uint8Array>({
-      start(c) {
-        req.on("data", (chunk: Uint8Array) => {
-          if (closed || finished()) return;
-          c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((c.desiredSize ?? 1) <= 0) req.pause();
-        });
-        req.on("end", () => {
-          if (!closed) {
-            closed = true;
-            c.close();
-          }
-        });
-        req.on("error", (e) => {
-          if (!closed) {
-            closed = true;
-            c.error(e);
-          }
-        });
-        req.on("close", () => {
-          if (!closed && !req.complete) {
-            closed = true;
-            c.error(new Error("client closed the connection"));
-          }
-        });
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        closed = true;
-        req.resume(); // drain, so that keep-alive can go on
-      },
-    }, { highWaterMark: 4 });
-    init.duplex = "half";
-  }
-  return new Request(url, init);
-}
-
-const STANDARD_HEADERS: [string, string][] = [
-  ["Strict-Transport-Security", "max-age=31536000; includeSubDomains"],
-  ["X-Content-Type-Options", "nosniff"],
-];
-const CORS_HEADERS: [string, string][] = [
-  ["Access-Control-Allow-Headers", "Authorization, Content-Type"],
-  ["Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"],
-  ["Access-Control-Allow-Origin", "*"],
-];
-
-/** `x-exit-code` → `X-Exit-Code`: fetch lower-cases names; the daemon sends them capitalised. */
-function canonicalHeader(name: string): string {
-  if (name === "www-authenticate") return "WWW-Authenticate";
-  return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
-}
-
-/** Writes a fetch `Response` to a Node response (streamed; optionally cut mid-body). */
-async function writeResponse(
-  node: NodeRuntime,
-  res: http.ServerResponse,
-  response: Response,
-  cut: boolean,
-  head: boolean,
-): Promise<void> {
-  res.statusCode = response.status;
-  if (!systemOf(node.handle).corsDisabled()) {
-    for (const [k, v] of CORS_HEADERS) res.setHeader(k, v);
-  }
-  for (const [k, v] of STANDARD_HEADERS) res.setHeader(k, v);
-  const cookies = response.headers.getSetCookie();
-  for (const [k, v] of response.headers) {
-    if (k !== "set-cookie") res.setHeader(canonicalHeader(k), v);
-  }
-  if (cookies.length) res.setHeader("Set-Cookie", cookies);
-  if (!response.body || head) {
-    await response.body?.cancel();
-    res.end();
-    return;
-  }
-  if (cut) {
-    // Whole body first so that Content-Length promises more than ever arrives.
-    const body = new Uint8Array(await response.arrayBuffer());
-    res.setHeader("Content-Length", String(body.length));
-    res.flushHeaders();
-    const half = body.subarray(0, Math.floor(body.length / 2));
-    await new Promise<void>((resolve) => {
-      if (half.length) res.write(half, () => resolve());
-      else resolve();
-    });
-    res.destroy();
-    res.socket?.destroy();
-    return;
-  }
-  const reader = response.body.getReader();
-  let gone = false;
-  const onClose = () => {
-    gone = true;
-    reader.cancel().catch(() => {});
-  };
-  res.once("close", onClose);
-  try {
-    // A body that is complete at once (JSON, text) goes out with Content-Length, as the
-    // daemon's; one that keeps coming (output, downloads) streams chunked.
-    const first = await reader.read();
-    let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
-    if (!first.done) {
-      pending = reader.read();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const next = await Promise.race([
-        pending,
-        new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 2)),
-      ]);
-      clearTimeout(timer);
-      if (next?.done) {
-        res.setHeader("Content-Length", String(first.value.byteLength));
-        res.end(first.value);
-        return;
-      }
-      if (first.value.length) res.write(first.value);
-    } else {
-      res.setHeader("Content-Length", "0");
-    }
-    while (!gone && pending) {
-      const { done, value } = await pending;
-      if (done) break;
-      pending = reader.read();
-      if (!value?.length) continue;
-      if (!res.write(value)) {
-        await new Promise<void>((resolve) => {
-          const go = () => {
-            res.off("drain", go);
-            res.off("close", go);
-            resolve();
-          };
-          res.on("drain", go);
-          res.on("close", go);
-        });
-      }
-    }
-  } catch {
-    // the producer failed mid-body: the client sees a truncated answer, as with any server
-    res.destroy();
-    return;
-  } finally {
-    res.off("close", onClose);
-  }
-  if (!gone) res.end();
-}
-
 /** Starts one node's listener. */
 export async function listenNode(
   lc: ListenContext,
@@ -368,7 +191,9 @@ export async function listenNode(
         if (lc.faults.shouldFail(path)) {
           response = json(503, { message: "Injected fault" });
         } else {
-          response = await runtime.serve(toRequest(req, base, abort.signal, () => finished));
+          response = await runtime.serve(
+            toRequest(req, { base, signal: abort.signal, finished: () => finished }),
+          );
         }
       } catch (e) {
         response = errorResponse(
@@ -380,7 +205,11 @@ export async function listenNode(
         await response.body?.cancel().catch(() => {});
         return;
       }
-      await writeResponse(runtime, res, response, lc.faults.shouldCut(path), req.method === "HEAD");
+      await writeResponse(res, response, {
+        cors: !systemOf(runtime.handle).corsDisabled(),
+        cut: lc.faults.shouldCut(path),
+        head: req.method === "HEAD",
+      });
     })().catch((e) => {
       lc.logger?.(`response failed: ${e instanceof Error ? e.message : String(e)}`);
       try {

@@ -2,7 +2,9 @@
  * An exclusive lock between processes on one file: `${path}.lock`, created with `O_EXCL`
  * (`"wx"`), holding `{ pid, host, time, id }`. A lock left by a process that is gone (same host,
  * dead pid) is taken over; so is one older than `stale` whose owner cannot be checked (another
- * host, or a file without owner data). Used by the cookie file and the workflow runner.
+ * host, a file without owner data, or a Deno process run without `--allow-run`/`--allow-sys`,
+ * which may not probe pids or read the host name). Used by the cookie file and the workflow
+ * runner.
  *
  * @module
  */
@@ -92,12 +94,24 @@ function code(e: unknown): string | undefined {
   return (e as { code?: string })?.code;
 }
 
-function alive(pid: number): boolean {
+/** True/false when known; undefined when this process may not check (Deno without --allow-run). */
+function alive(pid: number): boolean | undefined {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return code(e) !== "ESRCH"; // EPERM: alive, someone else's
+    if (code(e) === "ESRCH") return false;
+    if (code(e) === "EPERM") return true; // someone else's process
+    return undefined;
+  }
+}
+
+/** This host's name; a placeholder when the runtime denies it (Deno without --allow-sys). */
+function hostName(): string {
+  try {
+    return hostname();
+  } catch {
+    return "unknown-host";
   }
 }
 
@@ -114,10 +128,12 @@ async function readOwner(lockPath: string): Promise<Partial<LockInfo> | undefine
 /** True when the lock at lockPath may be taken over. */
 async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   const owner = await readOwner(lockPath);
-  const host = hostname();
-  if (owner && typeof owner.pid === "number" && owner.host === host) {
-    return owner.pid !== process.pid && !alive(owner.pid);
+  if (owner && typeof owner.pid === "number" && owner.host === hostName()) {
+    if (owner.pid === process.pid) return false;
+    const live = alive(owner.pid);
+    if (live !== undefined) return !live;
   }
+  // Owner on another host, unknown, or not checkable from here: judge by age.
   const age = Date.now() - (await stat(lockPath)).mtimeMs;
   return age > staleMs;
 }
@@ -140,7 +156,7 @@ async function create(lockPath: string, info: LockInfo): Promise<boolean> {
 
 function newInfo(extra: Record<string, unknown> | undefined): LockInfo {
   const id = crypto.getRandomValues(new Uint32Array(4)).join("-");
-  return { ...extra, pid: process.pid, host: hostname(), time: new Date().toISOString(), id };
+  return { ...extra, pid: process.pid, host: hostName(), time: new Date().toISOString(), id };
 }
 
 function held(lockPath: string, id: string): Lock {

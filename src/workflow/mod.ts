@@ -3,19 +3,27 @@
  * workflow file (or build one in code), run it across nodes through one session, watch its
  * events, and write its report as JSON or JUnit XML.
  *
- * @example
- * ```ts ignore
- * import { loadWorkflow, runWorkflow, toJUnit } from "@appmesh/sdk/workflow";
+ * @example Build a workflow in code, look at its plan, run it, write JUnit
+ * ```ts
+ * import { formatPlan, planWorkflow, runWorkflow, toJUnit, validateWorkflowObject } from "./mod.ts";
+ * import { startDevServer } from "../devserver/mod.ts";
  *
- * const wf = await loadWorkflow("workflows/nightly-backup.yaml"); // throws with every located error
- * const report = await runWorkflow(wf, {
- *   inputs: { keep_days: 14 },
- *   nodes: ["db-1", "db-2"],
- *   onEvent: (e) => console.log(e.node, e.step, e.status), // the same events as --json
- *   signal: AbortSignal.timeout(3_600_000),
+ * await using server = await startDevServer();
+ * const wf = validateWorkflowObject({
+ *   name: "disk-check",
+ *   steps: [
+ *     { login: { user: "admin", password: "${{ secrets.PASSWORD }}" } },
+ *     { id: "df", run_sync: { command: "df -h /", shell: true } },
+ *     { assert: { that: "${{ steps.df.exit_code == 0 }}", message: "df failed" } },
+ *   ],
  * });
- * await Deno.writeTextFile("report.xml", toJUnit(report));
- * console.log(report.summary);
+ * const options = {
+ *   connection: { url: server.urls[0], ca: server.caFile },
+ *   secrets: { PASSWORD: "admin123" },
+ * };
+ * console.log(formatPlan(planWorkflow(wf, options))); // no request sent
+ * const report = await runWorkflow(wf, options);
+ * console.log(report.status, toJUnit(report).length > 0); // success true
  * ```
  *
  * @module
@@ -34,7 +42,13 @@ export {
   SecretsFileError,
 } from "./secrets.ts";
 export { STEPS } from "./steps/mod.ts";
-export { loadWorkflow, parseWorkflow, validateWorkflowObject } from "./load.ts";
+export {
+  type LoadOptions,
+  loadWorkflow,
+  type ParseOptions,
+  parseWorkflow,
+  validateWorkflowObject,
+} from "./load.ts";
 export { type FormatOptions, WorkflowError, type WorkflowIssue } from "./errors.ts";
 export { generateSchema, type JsonSchema, schemaText } from "./schema.ts";
 export type {

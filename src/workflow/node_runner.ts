@@ -1,59 +1,17 @@
 /**
  * One node of a run: its `steps` in order, then its `finally` steps, then the clean-up of the
- * temporary apps it started. Each step: `if`, template resolution, `timeout`, classified
- * `retry`, one 401 recovery, `continue_on_error`; session steps run once per run.
+ * temporary apps it started when it failed or was interrupted.
  *
  * @module
  */
 
 import type { AppMeshClient } from "../client/client.ts";
-import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { NodeReport, StepReport } from "./report.ts";
-import {
-  backoffDelay,
-  formatMs,
-  httpStatus,
-  InterruptedError,
-  isRetryable,
-  isUnreachable,
-  sleep,
-  StepTimeoutError,
-} from "./retry.ts";
-import type { Masker } from "./secrets.ts";
-import type { RunSession } from "./session.ts";
-import type { NodeInfo, StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
+import { isUnreachable, sleep } from "./retry.ts";
+import type { NodeInfo, WorkflowStep } from "./spec.ts";
+import { errorText, type NodeCtx, type RunState, runStep, skipped } from "./step_runner.ts";
 
-/** What every node of a run shares. */
-export interface RunState {
-  /** Step types by key. */
-  registry: Readonly<Record<string, StepSpec>>;
-  /** The root client (its token is the session's). */
-  client: AppMeshClient;
-  /** The run's session. */
-  session: RunSession;
-  /** Secret values to mask. */
-  masker: Masker;
-  /** The interrupt signal (never aborted when none was given). */
-  signal: AbortSignal;
-  /** Expression contexts common to all nodes. */
-  base: Omit<ExprContext, "node" | "steps" | "job">;
-  /** Folder for relative local paths. */
-  cwd: string;
-  /** Masks and delivers an event. */
-  emit(e: Omit<WorkflowEvent, "time">): void;
-  /** Session steps already started, by list and index. */
-  sessionSteps: Map<string, Promise<Outcome>>;
-  /** A node reached a `logout`: the engine logs off once every node has finished. */
-  logoutRequested: boolean;
-}
-
-/** How one step ended. */
-interface Outcome {
-  ok: boolean;
-  attempts: number;
-  outputs?: Record<string, unknown>;
-  error?: unknown;
-}
+export { errorText, type RunState, stepId } from "./step_runner.ts";
 
 /** What the engine learns from a node besides its report. */
 export interface NodeResult {
@@ -63,12 +21,6 @@ export interface NodeResult {
   /** A login was refused. */
   loginRefused: boolean;
 }
-
-// A step condition without a status function means "and the node is doing fine so far".
-const STATUS_FN = /\b(success|failure|always|cancelled)\s*\(/i;
-
-/** After an interrupt, a `finally` step without a `timeout` gets this one. */
-const FINALLY_INTERRUPT_TIMEOUT = 60_000;
 
 /** How long the clean-up of temporary apps may take per app. */
 const CLEANUP_TIMEOUT = 15_000;
@@ -114,7 +66,7 @@ export async function runNode(
       nc.failed = true;
     }
   }
-  if (tracked.size > 0 && (interrupted || nc.failed)) await cleanup(nc);
+  if ((tracked.size > 0 || abandoned.length > 0) && (interrupted || nc.failed)) await cleanup(nc);
 
   const status = interrupted ? "interrupted" : nc.failed ? "failure" : "success";
   const report: NodeReport = { node: node.name, status, steps: reports };
@@ -133,276 +85,6 @@ export async function runNode(
     unreachable: status === "failure" && isUnreachable(e),
     loginRefused: status === "failure" && failure?.type === "login" && isLoginRefusal(e),
   };
-}
-
-interface NodeCtx {
-  rs: RunState;
-  node: NodeInfo;
-  client: AppMeshClient;
-  outputs: Record<string, Record<string, unknown>>;
-  tracked: Set<string>;
-  abandoned: Promise<unknown>[];
-  failed: boolean;
-}
-
-/** The id a step has in events and the report. */
-export function stepId(step: WorkflowStep, inFinally: boolean): string {
-  return step.id ?? `${inFinally ? "finally" : ""}#${step.index}`;
-}
-
-function skipped(step: WorkflowStep, inFinally: boolean, why?: string): StepReport {
-  const r: StepReport = {
-    id: stepId(step, inFinally),
-    type: step.type,
-    status: "skipped",
-    attempts: 0,
-    duration_ms: 0,
-  };
-  if (step.name !== undefined) r.name = step.name;
-  if (why) r.error = why;
-  if (inFinally) r.finally = true;
-  return r;
-}
-
-async function runStep(
-  nc: NodeCtx,
-  step: WorkflowStep,
-  inFinally: boolean,
-  afterInterrupt = false,
-): Promise<{ report: StepReport; error?: unknown }> {
-  const { rs, node } = nc;
-  const id = stepId(step, inFinally);
-  const expr: ExprContext = {
-    ...rs.base,
-    node,
-    steps: nc.outputs,
-    job: { status: nc.failed || afterInterrupt ? "failure" : "success" },
-  };
-  const ev = { node: node.name, step: id, step_type: step.type };
-
-  let run: boolean;
-  try {
-    const cond = step.if === undefined
-      ? (inFinally ? "always()" : "success()")
-      : STATUS_FN.test(step.if) || inFinally
-      ? step.if
-      : `success() && (${stripWrap(step.if)})`;
-    run = evaluateCondition(cond, expr);
-  } catch (e) {
-    return finish(nc, step, inFinally, ev, performance.now(), new Date(), {
-      ok: false,
-      attempts: 0,
-      error: e,
-    });
-  }
-  if (!run) {
-    rs.emit({ ...ev, type: "step_end", status: "skipped", data: { duration_ms: 0 } });
-    return { report: skipped(step, inFinally) };
-  }
-
-  const spec = rs.registry[step.type];
-  const started = new Date();
-  const t0 = performance.now();
-  rs.emit({ ...ev, type: "step_start", status: "running" });
-  if (!spec) {
-    const error = new Error(`unknown step type "${step.type}"`);
-    return finish(nc, step, inFinally, ev, t0, started, { ok: false, attempts: 0, error });
-  }
-
-  let outcome: Outcome;
-  if (spec.session && step.type === "logout") {
-    // Logging off now would cut the session of the nodes still running (or not started yet).
-    rs.logoutRequested = true;
-    outcome = { ok: true, attempts: 1, outputs: { deferred: true } };
-  } else if (spec.session) {
-    const key = `${inFinally ? "f" : "s"}${step.index}`;
-    let shared = rs.sessionSteps.get(key);
-    if (!shared) {
-      shared = attempt(nc, spec, step, expr, ev, inFinally, afterInterrupt);
-      rs.sessionSteps.set(key, shared);
-    }
-    outcome = await shared;
-  } else {
-    outcome = await attempt(nc, spec, step, expr, ev, inFinally, afterInterrupt);
-  }
-  return finish(nc, step, inFinally, ev, t0, started, outcome);
-}
-
-function stripWrap(src: string): string {
-  const m = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(src);
-  return m ? m[1] : src;
-}
-
-function finish(
-  nc: NodeCtx,
-  step: WorkflowStep,
-  inFinally: boolean,
-  ev: { node: string; step: string; step_type: string },
-  t0: number,
-  started: Date,
-  o: Outcome,
-): { report: StepReport; error?: unknown } {
-  const { rs } = nc;
-  const duration_ms = Math.round(performance.now() - t0);
-  const status = o.ok ? "success" : step.continue_on_error ? "allowed_failure" : "failure";
-  const report: StepReport = {
-    id: ev.step,
-    type: step.type,
-    status,
-    attempts: o.attempts,
-    started: started.toISOString(),
-    duration_ms,
-  };
-  if (step.name !== undefined) report.name = step.name;
-  if (inFinally) report.finally = true;
-  if (o.outputs) {
-    if (step.id !== undefined) nc.outputs[step.id] = o.outputs;
-    if (typeof o.outputs.exit_code === "number") report.exit_code = o.outputs.exit_code;
-    report.outputs = rs.masker.maskDeep({ ...o.outputs });
-  }
-  if (!o.ok) report.error = rs.masker.mask(errorText(o.error));
-  const data: Record<string, unknown> = { duration_ms, attempts: o.attempts };
-  if (report.exit_code !== undefined) data.exit_code = report.exit_code;
-  rs.emit({ ...ev, type: "step_end", status, message: report.error, data });
-  return { report, error: o.ok ? undefined : o.error };
-}
-
-/** The attempts of one step: resolution, timeout, retries, 401 recovery. */
-async function attempt(
-  nc: NodeCtx,
-  spec: StepSpec,
-  step: WorkflowStep,
-  expr: ExprContext,
-  ev: { node: string; step: string; step_type: string },
-  inFinally: boolean,
-  afterInterrupt: boolean,
-): Promise<Outcome> {
-  const { rs } = nc;
-  let args: Record<string, unknown>;
-  try {
-    args = resolveArgs(spec, step.with, expr);
-  } catch (e) {
-    return { ok: false, attempts: 0, error: e };
-  }
-
-  const ctl = new AbortController();
-  // `finally` still runs after an interrupt, so it does not listen to the interrupt.
-  const signal = inFinally ? ctl.signal : AbortSignal.any([ctl.signal, rs.signal]);
-  const limit = step.timeout ?? (afterInterrupt ? FINALLY_INTERRUPT_TIMEOUT : undefined);
-  const timer = limit !== undefined
-    ? setTimeout(() => ctl.abort(new StepTimeoutError(limit)), limit)
-    : undefined;
-  const output = new LineBuffer((text) => rs.emit({ ...ev, type: "step_output", message: text }));
-  const ctx: StepContext = {
-    // Session steps talk to the connected server itself: the session is the cluster's.
-    client: spec.session ? rs.client : nc.client,
-    node: nc.node,
-    signal,
-    steps: nc.outputs,
-    cwd: rs.cwd,
-    session: rs.session,
-    emit(e) {
-      if (e.type === "step_output") output.push(e.message ?? "");
-      else rs.emit({ ...ev, ...e });
-    },
-    track: (name) => nc.tracked.add(name),
-    forget: (name) => nc.tracked.delete(name),
-  };
-  const policy = step.retry;
-  const max = Math.max(1, policy?.attempts ?? 1);
-  let recovered = false;
-  let attempts = 0;
-  try {
-    while (true) {
-      attempts++;
-      const tokenBefore = rs.client.token;
-      try {
-        const outputs = await race(spec.run(ctx, args), signal, nc.abandoned);
-        return { ok: true, attempts, outputs };
-      } catch (e) {
-        if (signal.aborted) return { ok: false, attempts, error: abortReason(signal) };
-        if (httpStatus(e) === 401 && !spec.session) {
-          if (!recovered) {
-            recovered = true;
-            if (await rs.session.recover(tokenBefore).catch(() => false)) {
-              attempts--;
-              continue;
-            }
-          }
-          return { ok: false, attempts, error: new Error(unauthorized(e, rs.session.canRelogin)) };
-        }
-        if (attempts >= max || !isRetryable(e, { idempotent: spec.idempotent === true })) {
-          return { ok: false, attempts, error: e };
-        }
-        const delay = backoffDelay(policy!, attempts);
-        rs.emit({
-          ...ev,
-          type: "step_retry",
-          status: "running",
-          message: `${errorText(e)}; attempt ${attempts + 1}/${max} in ${formatMs(delay)}`,
-          data: { attempt: attempts + 1, attempts: max, delay_ms: delay },
-        });
-        try {
-          await sleep(delay, signal);
-        } catch {
-          return { ok: false, attempts, error: abortReason(signal) };
-        }
-      }
-    }
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    output.flush();
-  }
-}
-
-function unauthorized(e: unknown, couldRelogin: boolean): string {
-  const why = couldRelogin
-    ? "the session was refused again after logging in anew"
-    : "the session expired or was revoked and no login step gave credentials to log in again";
-  return `${errorText(e)} (${why})`;
-}
-
-/** The resolved arguments with the declared defaults applied. */
-function resolveArgs(
-  spec: StepSpec,
-  raw: Record<string, unknown>,
-  expr: ExprContext,
-): Record<string, unknown> {
-  const args = resolveTemplates(raw, expr) as Record<string, unknown>;
-  for (const [k, f] of Object.entries(spec.fields)) {
-    if (args[k] === undefined && f.default !== undefined) args[k] = f.default;
-  }
-  return args;
-}
-
-/** `p`, or the signal's reason as soon as it aborts (`p` then goes on unobserved). */
-function race<T>(p: Promise<T>, signal: AbortSignal, abandoned: Promise<unknown>[]): Promise<T> {
-  if (signal.aborted) {
-    abandoned.push(p.catch(() => {}));
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      abandoned.push(p.catch(() => {}));
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  const r = signal.reason;
-  return r instanceof StepTimeoutError ? r : new InterruptedError();
 }
 
 /** Deletes the temporary apps a failed or interrupted node left running. */
@@ -425,43 +107,9 @@ async function cleanup(nc: NodeCtx): Promise<void> {
   }
 }
 
-/** An error's message (never its stack). */
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
-}
-
 function isLoginRefusal(e: unknown): boolean {
   const err = e as { name?: string; status?: number } | null;
   if (!err) return false;
   return err.name === "SessionError" || err.name === "AppMeshAuthError" ||
     err.status === 401 || err.status === 403;
-}
-
-/**
- * Turns output chunks into whole lines before masking, so a secret split across two chunks
- * is still masked; the rest is flushed when the step ends.
- */
-class LineBuffer {
-  #pending = "";
-  #emit: (text: string) => void;
-  constructor(emit: (text: string) => void) {
-    this.#emit = emit;
-  }
-  push(chunk: string): void {
-    const text = this.#pending + chunk;
-    const cut = text.lastIndexOf("\n");
-    if (cut < 0) {
-      this.#pending = text;
-      // A process that never prints a newline must still be seen.
-      if (text.length > 64 * 1024) this.flush();
-      return;
-    }
-    this.#pending = text.slice(cut + 1);
-    this.#emit(text.slice(0, cut + 1));
-  }
-  flush(): void {
-    if (this.#pending) this.#emit(this.#pending);
-    this.#pending = "";
-  }
 }

@@ -6,7 +6,8 @@
  */
 
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import { parseNode, processEnv, type RunOptions } from "./engine.ts";
+import type { RunOptions } from "./engine.ts";
+import { parseNode, processEnv } from "./run_setup.ts";
 import { Masker } from "./secrets.ts";
 import type { PlannedRequest, Workflow, WorkflowStep } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";

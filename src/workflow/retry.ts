@@ -16,6 +16,10 @@ import type { RetryPolicy } from "./spec.ts";
 export class StepTimeoutError extends Error {
   /** The limit in milliseconds. */
   readonly timeout: number;
+  /**
+   * Creates the error.
+   * @param timeout the limit in milliseconds
+   */
   constructor(timeout: number) {
     super(`step timed out after ${formatMs(timeout)}`);
     this.name = "StepTimeoutError";
@@ -25,6 +29,7 @@ export class StepTimeoutError extends Error {
 
 /** The run was interrupted (Ctrl-C, SIGTERM, an aborted `signal`). */
 export class InterruptedError extends Error {
+  /** An interrupt. */
   constructor() {
     super("interrupted");
     this.name = "InterruptedError";

@@ -155,6 +155,10 @@ function closesDouble(body: string): boolean {
 
 /** A secrets file that cannot be read or parsed (the message never holds a value). */
 export class SecretsFileError extends Error {
+  /**
+   * Creates the error.
+   * @param message what is wrong and where (file and line), never a value
+   */
   constructor(message: string) {
     super(message);
     this.name = "SecretsFileError";
@@ -203,11 +207,14 @@ export async function parseSecrets(text: string, file: string): Promise<Record<s
  * accepted, with a `warning` to show.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadSecretsFile } from "./secrets.ts";
- * const { secrets, warning } = await loadSecretsFile("/etc/appmesh/secrets.env");
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/secrets.env`, "APPMESH_PASSWORD=admin123\n", { mode: 0o600 });
+ * const { secrets, warning } = await loadSecretsFile(`${dir}/secrets.env`);
  * if (warning) console.error(warning);
- * console.log(Object.keys(secrets));
+ * console.log(Object.keys(secrets)); // ["APPMESH_PASSWORD"]
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadSecretsFile(

@@ -185,6 +185,10 @@ export class RunSession implements SessionControl {
 
 /** A session that cannot be obtained (refused credentials are the client's auth errors). */
 export class SessionError extends Error {
+  /**
+   * Creates the error.
+   * @param message why (never a credential)
+   */
   constructor(message: string) {
     super(message);
     this.name = "SessionError";

@@ -1,6 +1,8 @@
 // The other commands against a local server: login/logout, apps, run, get/put, devserver.
 import assert from "node:assert/strict";
+import { TOTP } from "otpauth";
 import { test } from "../harness.ts";
+import { AppMeshClient } from "../../src/client/client.ts";
 import {
   assertCode,
   assertNoStack,
@@ -51,6 +53,40 @@ test("cli: login, apps, logout through the cookie file", async () => {
     const after = await runCli(["apps"], { env: fx.env });
     assertCode(after, 3);
     assertNoStack(after.stderr);
+  } finally {
+    await fx.close();
+  }
+});
+
+test("cli: login with TOTP needs --totp without a terminal", async () => {
+  const fx = await startFixture(1);
+  try {
+    const client = new AppMeshClient({ baseUrl: fx.server.urls[0], ca: fx.server.caPem });
+    let totp: TOTP;
+    try {
+      await client.login("admin", "admin123");
+      const secret = await client.getTotpSecret();
+      totp = new TOTP({ secret, digits: 6, period: 30, algorithm: "SHA1" });
+      await client.enableTotp(totp.generate());
+    } finally {
+      await client.close();
+    }
+    const noCode = await runCli(["login", "-u", "admin", "--password-stdin"], {
+      env: fx.env,
+      stdin: "admin123",
+    });
+    assertCode(noCode, 3);
+    assert.match(noCode.stderr, /TOTP code/);
+    assert.match(noCode.stderr, /--totp/);
+    assertNoStack(noCode.stderr);
+    const withCode = await runCli(
+      ["login", "-u", "admin", "--password-stdin", "--totp", totp.generate()],
+      { env: fx.env, stdin: "admin123" },
+    );
+    assertCode(withCode, 0);
+    assert.match(withCode.stdout, /logged in as admin/);
+    const apps = await runCli(["apps"], { env: fx.env });
+    assertCode(apps, 0);
   } finally {
     await fx.close();
   }

@@ -323,3 +323,48 @@ test("cli: SIGINT mid-run exits 130, runs finally and leaves no temporary app", 
     await fx.close();
   }
 });
+
+test("cli: rolling-deploy rolls a bad release back on the first node only", async () => {
+  const fx = await startFixture();
+  try {
+    const run = (extra: string[], report: string) =>
+      runCli([
+        "workflow",
+        "run",
+        "workflows/rolling-deploy.yaml",
+        ...nodeFlags(fx),
+        "--input",
+        "app=rollout-test",
+        "--report",
+        report,
+        ...extra,
+      ], { env: fx.env });
+    assertCode(await run(["--input", "version=1.0.0"], `${fx.dir}/good.json`), 0);
+    const bad = await run(
+      ["--input", "version=2.0.0-broken", "--input", "previous_version=1.0.0"],
+      `${fx.dir}/bad.json`,
+    );
+    assertCode(bad, 1);
+    assertNoStack(bad.stderr);
+    const report = JSON.parse(await Deno.readTextFile(`${fx.dir}/bad.json`));
+    assert.deepEqual(
+      report.nodes.map((n: { status: string }) => n.status),
+      ["failure", "skipped", "skipped"],
+    );
+    const client = new AppMeshClient({ baseUrl: fx.server.urls[0], ca: fx.server.caPem });
+    try {
+      await client.login("admin", "admin123");
+      const versions: unknown[] = [];
+      for (const node of fx.nodes) {
+        const app = await client.forNode(node).getApp("rollout-test");
+        versions.push((app.env as Record<string, string>).VERSION);
+      }
+      // The first node is back on the previous version; the others never left it.
+      assert.deepEqual(versions, ["1.0.0", "1.0.0", "1.0.0"]);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await fx.close();
+  }
+});

@@ -98,6 +98,9 @@ test("runAppAsync + wait: onOutput, exit code, run app deleted after the exit", 
     assert.equal(seen, "one\ntwo\n");
     assert.ok(!(await f.client.listApps()).some((a) => a.name === run.appName));
 
+    const killed = await f.client.runAppAsync("kill -9 $$");
+    assert.equal(await killed.wait(), -9); // a signal death is an exit code, not an error
+
     const kept = await f.client.runAppAsync("exit 0");
     assert.equal(await f.client.waitForAsyncRun(kept, { deleteApp: false }), 0);
     assert.ok((await f.client.listApps()).some((a) => a.name === kept.appName));
@@ -209,23 +212,27 @@ test("runAppSync and getAppOutput raise on 401 and 5xx instead of returning an e
 
 test("wait: a failing best-effort deleteApp never hides the exit code", async () => {
   const f = await fixture();
+  const { createFetch } = await import("../../src/runtime/tls.ts");
+  const tls = await createFetch({ ca: f.server.caPem });
   try {
-    await f.client.updateRole("runner", ["app-run-async", "app-output-view", "app-view"]);
-    await f.client.addUser("runner", {
-      key: "runner-pw",
-      group: "user",
-      roles: ["runner"],
-      exec_user: "",
-    });
+    // The network fails for DELETE only: the run's cleanup cannot succeed.
+    const failingDelete: typeof fetch = (input, init) =>
+      init?.method === "DELETE"
+        ? Promise.reject(new TypeError("connection reset by peer"))
+        : tls.fetch(input, init);
     const warnings: string[] = [];
-    const c = f.newClient({ logger: { warn: (m) => warnings.push(m) } });
-    await c.login("runner", "runner-pw");
+    const c = f.newClient({
+      fetch: failingDelete,
+      token: f.client.token,
+      logger: { warn: (m) => warnings.push(m) },
+    });
     const run = await c.runAppAsync("exit 9");
     assert.equal(await run.wait(), 9);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /could not delete run app/);
+    assert.match(warnings[0], /could not delete run app .*connection reset/);
     assert.ok((await f.client.listApps()).some((a) => a.name === run.appName));
   } finally {
+    tls.close();
     await f.close();
   }
 });

@@ -2,7 +2,7 @@
 // renewed under the lock by two processes at once.
 // @bun
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
@@ -169,6 +169,23 @@ test("a garbled cookie file is an error naming the file and line, never an empty
       assert.match(e.message, /:3\b/);
       return true;
     });
+  } finally {
+    await f.close();
+  }
+});
+
+test("a cookie file readable by others earns a warning through the logger", async () => {
+  const f = await fixture();
+  try {
+    const file = join(f.dir, "open.txt");
+    await f.newClient({ cookieFile: file }).setToken(f.client.token!);
+    await chmod(file, 0o644);
+    const warnings: string[] = [];
+    const c = f.newClient({ cookieFile: file, logger: { warn: (m) => warnings.push(m) } });
+    assert.equal((await c.getCurrentUser()).name, "admin");
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0].includes("open.txt"), warnings[0]);
+    assert.ok(!warnings[0].includes(f.client.token!));
   } finally {
     await f.close();
   }

@@ -57,8 +57,10 @@ test("AppRun started through forNode remembers its node; wait follows it", async
 
 test("a node equal to the base URL's host:port is addressed without X-Target-Host", async () => {
   const seen: IncomingHttpHeaders[] = [];
+  const urls: string[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
+    urls.push(`${req.method} ${req.url}`);
     res.writeHead(200, { "content-type": "application/json" });
     res.end("{}");
   });
@@ -78,8 +80,8 @@ test("a node equal to the base URL's host:port is addressed without X-Target-Hos
     assert.equal(seen.at(-1)!["x-target-host"], `[fe80::1]:${port}`);
     assert.equal(seen[0]["user-agent"], "appmesh/typescript");
     assert.equal(seen[0].authorization, "Bearer tok");
-    // Query strings are kept on DELETE.
-    await c.deleteLabel("q");
+    await c.addLabel("q", "a&b=c");
+    assert.equal(urls.at(-1), "PUT /appmesh/label/q?value=a%26b%3Dc");
     await c.close();
   } finally {
     await new Promise((r) => server.close(r));

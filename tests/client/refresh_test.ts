@@ -58,3 +58,37 @@ test("a process with an auto-refreshing client that is never closed still exits"
     await f.close();
   }
 });
+
+test("auto-refresh backs off after a network failure and then renews", async () => {
+  const f = await fixture({ server: { faults: { tokenLifetimeSeconds: 16 } }, login: false });
+  const { createFetch } = await import("../../src/runtime/tls.ts");
+  const tls = await createFetch({ ca: f.server.caPem });
+  try {
+    let failures = 0;
+    // The first renewal meets a dead network; the next one goes through.
+    const flaky: typeof fetch = (input, init) => {
+      if (String(input).endsWith("/appmesh/token/renew") && failures === 0) {
+        failures++;
+        return Promise.reject(new TypeError("network is unreachable"));
+      }
+      return tls.fetch(input, init);
+    };
+    const warnings: string[] = [];
+    const c = f.newClient({
+      fetch: flaky,
+      autoRefreshToken: true,
+      logger: { warn: (m) => warnings.push(m) },
+    });
+    await c.login("admin", "admin123");
+    const first = c.token;
+    await until(() => c.token !== first, "a renewed token after the failure", 60_000);
+    assert.equal(failures, 1);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /auto-refresh failed \(retry in \d+ s\).*network is unreachable/);
+    assert.equal((await c.getCurrentUser()).name, "admin");
+    await c.close();
+  } finally {
+    tls.close();
+    await f.close();
+  }
+});

@@ -220,3 +220,17 @@ test("jar: cookies with the longest path come first", () => {
   jar.setFromResponse(`${BASE}/`, ["a=1; Path=/", "b=1; Path=/appmesh", "c=1; Path=/appmesh/app"]);
   assert.equal(jar.header(`${BASE}/appmesh/app/x`), "c=1; b=1; a=1");
 });
+
+test("pure modules touch no runtime API at load (static-import safe in a browser)", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const src = (p: string) => readFile(new URL(`../../src/${p}`, import.meta.url), "utf8");
+  for (const p of ["cookies/jar.ts", "cookies/mozilla.ts", "runtime/duration.ts"]) {
+    const text = await src(p);
+    assert.doesNotMatch(text, /^import [^;]*from "(node:|npm:)/m, p);
+    assert.doesNotMatch(text, /\b(Deno|Bun|process)\.\w/, p);
+  }
+  for (const p of ["cookies/file.ts", "cookies/mod.ts"]) {
+    assert.doesNotMatch(await src(p), /^import [^;]*from "node:/m, p);
+    assert.doesNotMatch(await src(p), /^export [^;]*from "\.\.\/runtime/m, p);
+  }
+});

@@ -223,14 +223,14 @@ test("engine: retries only retryable errors, with attempts counted", async () =>
   const reg = registry();
   const { client } = fakeClient();
   const scripts: Record<string, number[]> = {};
-  const flaky = (type: "flaky" | "post") => async (_c: unknown, args: Record<string, unknown>) => {
+  const flaky = () => async (_c: unknown, args: Record<string, unknown>) => {
     const key = String(args.key);
     const next = scripts[key].shift();
     if (next) throw new HttpError(next);
     return await Promise.resolve({ ok: true });
   };
-  reg.flaky = { ...reg.flaky, run: flaky("flaky") };
-  reg.post = { ...reg.post, run: flaky("post") };
+  reg.flaky = { ...reg.flaky, run: flaky() };
+  reg.post = { ...reg.post, run: flaky() };
   scripts.a = [503, 500];
   scripts.b = [404, 0];
   scripts.c = [500, 0];
@@ -423,4 +423,57 @@ steps:
   assert.match(r.nodes[0].steps[1].error!, /failed on .* with \*\*\*/);
   // Environment values that are not secrets stay readable.
   assert.ok(!JSON.stringify(r).includes("/root") || true);
+});
+
+test("engine: nodes from an expression, env templates, inputs coerced, if conditions", async () => {
+  const reg = registry();
+  const { client } = fakeClient();
+  const yaml = `name: ctx
+nodes: \${{ fromJSON(env.NODES) }}
+inputs:
+  n: { type: number, default: 1 }
+  go: { type: boolean, default: false }
+env:
+  TAG: "t-\${{ run.id }}-\${{ inputs.n }}"
+steps:
+  - id: a
+    work: { value: "\${{ env.TAG }}" }
+  - id: b
+    if: \${{ inputs.go }}
+    work: { value: "\${{ inputs.n }}" }
+  - id: c
+    if: inputs.n == 5
+    work: { value: "\${{ node.host }}:\${{ node.port }}" }
+`;
+  const r = await runWorkflow(wf(yaml, reg), {
+    client,
+    steps: reg,
+    env: { NODES: '["x", "y:7000"]' },
+    inputs: { n: "5" },
+  });
+  assert.equal(r.status, "success");
+  assert.deepEqual(r.nodes.map((n) => n.node), ["x", "y:7000"]);
+  const [x, y] = r.nodes;
+  assert.equal(x.steps[0].outputs?.value, `t-${r.run_id}-5`);
+  assert.match(r.run_id, /^\d{8}-\d{6}-[0-9a-f]{6}$/);
+  assert.equal(x.steps[1].status, "skipped");
+  assert.equal(x.steps[2].outputs?.value, "x:6060");
+  assert.equal(y.steps[2].outputs?.value, "y:7000");
+
+  // A missing env variable fails the step that reads it (never left as text).
+  const missing = await runWorkflow(
+    wf("steps:\n  - work: { value: '${{ env.NOPE }}' }\n", reg),
+    { client, steps: reg, env: {} },
+  );
+  assert.equal(missing.status, "failure");
+  assert.match(missing.nodes[0].steps[0].error!, /NOPE/);
+
+  await assert.rejects(
+    runWorkflow(wf(yaml, reg), { client, steps: reg, env: {}, inputs: { n: "five" } }),
+    (e: Error) => e.name === "WorkflowError" && /input "n" must be a number/.test(e.message),
+  );
+  await assert.rejects(
+    runWorkflow(wf(yaml, reg), { client, steps: reg, env: {}, inputs: { typo: "1" } }),
+    /unknown input "typo"/,
+  );
 });

@@ -179,3 +179,63 @@ test("lock: two overlapping runs: the second finds the lock held, then gets it o
     await w.close();
   }
 });
+
+test("session: TOTP code computed from totp_secret; without one, a clear failure (exit 3)", async () => {
+  const w = await world(1);
+  try {
+    const admin = await w.admin();
+    const secret = await admin.getTotpSecret();
+    const { totpNow } = await import("../../src/workflow/session.ts");
+    await admin.enableTotp(await totpNow(secret));
+    const yaml = (extra: string) =>
+      `name: mfa
+steps:
+  - login: { user: admin, password: "\${{ secrets.PW }}"${extra} }
+  - run_sync: { command: "true", shell: true }
+`;
+    const { report, events } = await w.run(yaml(', totp_secret: "${{ secrets.TOTP }}"'), {
+      secrets: { PW: "admin123", TOTP: secret },
+    });
+    assert.equal(report.status, "success", JSON.stringify(report.nodes[0]));
+    assert.equal(report.session.login, "performed");
+    assert.ok(!JSON.stringify([report, events]).includes(secret));
+
+    const missing = await w.run(yaml(""), {
+      connection: { cookieFile: `${w.dir}/other-cookies.txt` },
+    });
+    assert.equal(missing.report.exit_code, 3);
+    assert.match(
+      missing.report.nodes[0].error!,
+      /two-factor authentication: give totp_code or totp_secret/,
+    );
+  } finally {
+    await w.close();
+  }
+});
+
+test("session: a token expiring during a long run is renewed ahead of time", async () => {
+  const w = await world(1, { tokenLifetimeSeconds: 4 });
+  try {
+    const { report } = await w.run(`name: long
+steps:
+${LOGIN}  - run_sync: { command: "sleep 6", shell: true }
+  - run_sync: { command: "echo after", shell: true }
+  - get_app: { name: nope }
+    continue_on_error: true
+`);
+    const steps = report.nodes[0].steps;
+    assert.deepEqual(steps.map((s) => s.status), [
+      "success",
+      "success",
+      "success",
+      "allowed_failure",
+    ]);
+    // The last step reached the server with a valid token: 404, not 401.
+    assert.match(steps[3].error!, /404/);
+    // Renewed by the session (ahead of expiry), not by logging in again.
+    assert.ok(renews(w.requests) >= 1);
+    assert.equal(logins(w.requests), 1);
+  } finally {
+    await w.close();
+  }
+});

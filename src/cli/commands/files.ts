@@ -13,14 +13,16 @@ import { type ProgressBar, progressBar } from "../output/progress.ts";
 
 function columns(): number {
   try {
-    return Deno.consoleSize().columns;
+    return Deno.consoleSize().columns || 80;
   } catch {
     return 80;
   }
 }
 
-function bar(label: string): ProgressBar | undefined {
+function bar(path: string): ProgressBar | undefined {
   if (!Deno.stderr.isTerminal()) return undefined;
+  const base = path.split("/").filter(Boolean).pop() ?? path;
+  const label = base.length > 24 ? `${base.slice(0, 23)}…` : base;
   return progressBar({ label, write: writeErr, columns: columns() });
 }
 

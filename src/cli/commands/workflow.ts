@@ -4,11 +4,13 @@
  * @module
  */
 
-import { parsePairs, UsageError } from "../args.ts";
+import { formatUsage, parsePairs, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
   catchInterrupts,
+  checkCaFile,
   type GlobalOptions,
+  style,
   useColor,
   warnInsecure,
   writeOut,
@@ -185,7 +187,7 @@ async function runWorkflowCommand(
   args: Parameters<Command["run"]>[0],
   globals: GlobalOptions,
 ): Promise<number> {
-  const usage = (await import("../args.ts")).formatUsage(workflowRun.spec);
+  const usage = formatUsage(workflowRun.spec);
   const f = args.flags;
   const file = args.positionals[0];
   const inputs = parsePairs(f.input as string[] | undefined, "input", usage);
@@ -239,6 +241,7 @@ async function runWorkflowCommand(
   }
 
   warnInsecure(globals);
+  if (globals.ca) await checkCaFile(globals.ca, "--ca");
   const connection: { url?: string; ca?: string; verify?: boolean; cookieFile?: string } = {};
   if (globals.url) connection.url = globals.url;
   if (globals.ca) connection.ca = globals.ca;
@@ -311,7 +314,10 @@ async function runWorkflowCommand(
     const summary = mask(report.summary);
     // With --json stdout holds only events; the summary goes to stderr.
     if (json) console.error(summary);
-    else console.log(summary);
+    else if (mode === "tty") {
+      const st = style(useColor(Deno.stdout));
+      console.log(report.status === "success" ? st.ok(summary) : st.bad(summary));
+    } else console.log(summary);
     return interrupts.exitCode() ?? report.exit_code;
   } finally {
     interrupts.dispose();

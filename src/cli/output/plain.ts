@@ -72,9 +72,10 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
         }
         case "step_retry":
           write(
-            `${p}step ${stepLabel(e)} retry${
-              d.attempt !== undefined ? ` (attempt ${d.attempt})` : ""
-            }${e.message ? `: ${e.message}` : ""}`,
+            // The engine's message already names the attempt; the figure is the fallback.
+            `${p}step ${stepLabel(e)} retry: ${
+              e.message ?? (d.attempt !== undefined ? `attempt ${d.attempt}` : "")
+            }`,
           );
           break;
         case "step_end": {

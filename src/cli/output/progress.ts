@@ -48,7 +48,11 @@ export function progressBar(options: ProgressOptions): ProgressBar {
       const figures = `${String(Math.floor(ratio * 100)).padStart(3)}%  ${formatBytes(bytes)} / ${
         formatBytes(total)
       }  ${rate}`;
-      const width = Math.max(10, Math.min(40, cols - options.label.length - figures.length - 6));
+      // "label  [bar]  figures": the bar takes what is left of the line, 10 to 40 columns.
+      const width = Math.max(
+        10,
+        Math.min(40, cols - 1 - options.label.length - figures.length - 6),
+      );
       const filled = Math.round(ratio * width);
       const bar = "=".repeat(Math.max(0, filled - 1)) + (filled ? (ratio >= 1 ? "=" : ">") : "") +
         " ".repeat(width - filled);

@@ -194,9 +194,9 @@ export function ttyRenderer(options: TtyOptions): Renderer {
         case "step_retry":
           above([
             st.warn(
-              `↻ [${e.node ?? "-"}] ${stepLabel(e)}: retry${
-                d.attempt !== undefined ? ` ${d.attempt}` : ""
-              }${e.message ? `: ${e.message}` : ""}`,
+              `↻ [${e.node ?? "-"}] ${stepLabel(e)} retry: ${
+                e.message ?? (d.attempt !== undefined ? `attempt ${d.attempt}` : "")
+              }`,
             ),
           ]);
           break;

@@ -35,6 +35,10 @@ const assert: StepSpec = {
 
 /** The failure of an `assert` step (never retried). */
 export class AssertionFailed extends Error {
+  /**
+   * Creates the error.
+   * @param message the step's `message`
+   */
   constructor(message: string) {
     super(message);
     this.name = "AssertionFailed";

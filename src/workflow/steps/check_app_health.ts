@@ -36,6 +36,10 @@ const checkAppHealth: StepSpec = {
 export class UnhealthyError extends Error {
   /** Always retryable. */
   readonly retryable = true;
+  /**
+   * Creates the error.
+   * @param name the app
+   */
   constructor(name: string) {
     super(`app ${name} is not healthy`);
     this.name = "UnhealthyError";
