@@ -109,6 +109,12 @@ for (const block of all.filter((b) => (b.lang === "sh" || b.lang === "bash") && 
         APPMESH_README_TEST: "1",
       }, root);
       assert.equal(r.code, 0, `shell block at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`);
+      if (block.code.includes("/appmesh/app/syncrun")) {
+        // The session's promise: `echo hi` answers "hi" with X-Exit-Code 0, directly and forwarded.
+        const runs = block.code.match(/\/appmesh\/app\/syncrun/g)!.length;
+        assert.equal(r.stdout.match(/^X-Exit-Code: 0\r?$/gim)?.length, runs, r.stdout);
+        assert.equal(r.stdout.match(/^hi\r?$/gm)?.length, runs, r.stdout);
+      }
     } finally {
       await Deno.remove(home, { recursive: true });
     }

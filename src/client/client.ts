@@ -255,6 +255,7 @@ export class AppMeshClient {
     const explicit = mergeHeaders(headers, spec.call?.headers);
     const sessionAuth = !spec.anonymous && !("authorization" in headers) &&
       !("x-csrf-token" in headers);
+    const sentToken = session.token;
     if (sessionAuth) {
       // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
       if (session.csrfToken) headers["x-csrf-token"] = session.csrfToken;
@@ -317,10 +318,12 @@ export class AppMeshClient {
     const error = await httpError(res, spec.method, url);
     const replayable = !(body instanceof ReadableStream);
     if (
-      res.status === 401 && sessionAuth && !retried && replayable && session.cookieFile &&
-      !session.locked && await session.reload()
+      res.status === 401 && sessionAuth && !retried && replayable &&
+      // Renewed meanwhile (the old token is revoked by the renewal), in this process or, through
+      // the cookie file, in another one: retry once with the new token.
+      (session.token !== sentToken ||
+        (session.cookieFile && !session.locked && await session.reload()))
     ) {
-      // Another process sharing the cookie file renewed the token: retry once with it.
       return await this.#request(spec, true);
     }
     throw error;

@@ -257,7 +257,8 @@ async function attempt(
               continue;
             }
           }
-          return { ok: false, attempts, error: new Error(unauthorized(e, rs.session.canRelogin)) };
+          const why = unauthorized(e, rs.session.canRelogin, rs.client.token !== undefined);
+          return { ok: false, attempts, error: new Error(why) };
         }
         if (attempts >= max || !isRetryable(e, { idempotent: spec.idempotent === true })) {
           return { ok: false, attempts, error: e };
@@ -283,10 +284,12 @@ async function attempt(
   }
 }
 
-function unauthorized(e: unknown, couldRelogin: boolean): string {
+function unauthorized(e: unknown, couldRelogin: boolean, hadToken: boolean): string {
   const why = couldRelogin
     ? "the session was refused again after logging in anew"
-    : "the session expired or was revoked and no login step gave credentials to log in again";
+    : hadToken
+    ? "the session expired or was revoked and no login step gave credentials to log in again"
+    : "not logged in: add a login step, or log in first (appmesh login) to fill the cookie file";
   return `${errorText(e)} (${why})`;
 }
 

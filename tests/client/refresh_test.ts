@@ -29,7 +29,7 @@ test("auto-refresh renews a short-lived token before it expires", async () => {
 });
 
 test("auto-refresh stops for good on a 401 (revoked token) and says so", async () => {
-  const f = await fixture({ server: { faults: { tokenLifetimeSeconds: 3 } }, login: false });
+  const f = await fixture({ server: { faults: { tokenLifetimeSeconds: 10 } }, login: false });
   try {
     const warnings: string[] = [];
     const c = f.newClient({ autoRefreshToken: true, logger: { warn: (m) => warnings.push(m) } });
@@ -89,6 +89,21 @@ test("auto-refresh backs off after a network failure and then renews", async () 
     await c.close();
   } finally {
     tls.close();
+    await f.close();
+  }
+});
+
+test("a call in flight while this process renews the token is retried once with the new one", async () => {
+  const f = await fixture();
+  try {
+    f.server.setFaults({ latencyMs: 1500, paths: ["/appmesh/labels"] });
+    const before = f.client.token;
+    const inFlight = f.client.listLabels();
+    await new Promise((r) => setTimeout(r, 300));
+    await f.client.renewToken(); // revokes the token the labels request carries
+    assert.notEqual(f.client.token, before);
+    assert.equal(typeof (await inFlight), "object");
+  } finally {
     await f.close();
   }
 });

@@ -239,3 +239,26 @@ ${LOGIN}  - run_sync: { command: "sleep 6", shell: true }
     await w.close();
   }
 });
+
+test("session: logout runs once, after every node finished (never cutting a node's session)", async () => {
+  const w = await world(2);
+  try {
+    const { report, events } = await w.run(`name: bye
+nodes: ["${w.nodes[0]}", "${w.nodes[1]}"]
+concurrency: 1
+steps:
+${LOGIN}  - logout: {}
+  - run_sync: { command: "true", shell: true }
+`);
+    assert.equal(report.status, "success", JSON.stringify(report.nodes.map((n) => n.error)));
+    assert.equal(w.requests.filter((l) => / POST \/appmesh\/self\/logoff /.test(l)).length, 1);
+    const lastNodeEnd = events.findLastIndex((e) => e.type === "node_end");
+    const loggedOff = events.findIndex((e) => e.type === "log" && e.message === "logged off");
+    assert.ok(loggedOff > lastNodeEnd);
+    // The next run has no session left to reuse.
+    const again = await w.run(SIMPLE);
+    assert.equal(again.report.session.login, "performed");
+  } finally {
+    await w.close();
+  }
+});
