@@ -265,10 +265,21 @@ export class AppMeshClient {
     if (cookie && !explicit.has("cookie")) headers["cookie"] = cookie;
     const target = this.#targetHost();
     if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
+    let body = spec.body;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers["content-type"] ??= "application/json";
+    }
+    for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
+    const userSignal = spec.call?.signal;
+    userSignal?.throwIfAborted();
+
     const timeout = baseTimeout + (spec.wait ?? 0);
     const deadline = new Deadline(timeout, url.href);
+    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
+    const mapError = (e: unknown) =>
+      networkError(url.href, e, { timedOut: deadline.fired, timeout, signal: userSignal });
     let sending = true;
-    let body = spec.body;
     if (body instanceof ReadableStream) {
       // A long upload is progress, not a hang: every chunk fetch takes re-arms the deadline.
       body = body.pipeThrough(
@@ -280,17 +291,6 @@ export class AppMeshClient {
         }),
       );
     }
-    if (spec.json !== undefined) {
-      body = JSON.stringify(spec.json);
-      headers["content-type"] ??= "application/json";
-    }
-    for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
-
-    const userSignal = spec.call?.signal;
-    userSignal?.throwIfAborted();
-    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
-    const mapError = (e: unknown) =>
-      networkError(url.href, e, { timedOut: deadline.fired, timeout, signal: userSignal });
 
     let res: Response;
     deadline.arm();
@@ -310,8 +310,9 @@ export class AppMeshClient {
       deadline.disarm();
     }
 
-    const newToken = session.absorb(url, res.headers.getSetCookie?.() ?? []);
-    if (newToken !== undefined) await session.changed();
+    if (session.absorb(url, res.headers.getSetCookie?.() ?? []) !== undefined) {
+      await session.changed();
+    }
     res = guardBody(res, url.href, deadline, mapError);
 
     if (res.ok || spec.expect?.includes(res.status)) return res;
