@@ -120,3 +120,16 @@ for (const block of all.filter((b) => (b.lang === "sh" || b.lang === "bash") && 
     }
   });
 }
+
+test("README: the step reference lists every step type and each of its fields", async () => {
+  const { STEPS } = await import("../src/workflow/steps/mod.ts");
+  for (const spec of Object.values(STEPS)) {
+    const at = readme.indexOf(`#### \`${spec.type}\``);
+    assert.ok(at >= 0, `README has no reference entry for step ${spec.type}`);
+    const next = readme.indexOf("#### ", at + 5);
+    const entry = readme.slice(at, next < 0 ? undefined : next);
+    for (const field of Object.keys(spec.fields)) {
+      assert.ok(entry.includes(`\`${field}\``), `README entry of ${spec.type} lacks field ${field}`);
+    }
+  }
+});
