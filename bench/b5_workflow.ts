@@ -58,21 +58,24 @@ interface RunFigures {
   cpuMs: number;
   /** The server process's CPU time during the run. */
   serverCpuMs: number;
-  /** Engine ms (step time minus HTTP time) per step type, summed over the run. */
-  engineByStep: Record<string, number>;
+  /** CPU time of the processes the server ran (the jobs) during the run. */
+  jobsCpuMs: number;
+  /** Per step type, summed over the run: ms outside client calls, and in them but off the network. */
+  engineByStep: Record<string, { engine: number; client: number }>;
   /** Wall time outside any step (setup, login, teardown of the run), minus HTTP. */
   outsideStepsMs: number;
   status: string;
 }
 
-/** CPU time (user + system) of a process in ms, from /proc (NaN without it). */
-function processCpuMs(pid: number): number {
+/** CPU time (user + system) of a process and of its reaped children in ms, from /proc. */
+function processCpuMs(pid: number): { own: number; children: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // Clock ticks of 10 ms: utime, stime, then cutime, cstime.
+    return { own: (f[11] + f[12]) * 10, children: (f[13] + f[14]) * 10 };
   } catch {
-    return NaN;
+    return { own: NaN, children: NaN };
   }
 }
 
@@ -100,30 +103,35 @@ export function busyClock() {
 
 /**
  * The client with every method call timed (methods run on the real object, so its private
- * fields work): time inside the client, HTTP included.
+ * fields work; `forNode` views are wrapped too): time inside the client, HTTP included.
  */
 export function timedClient<T extends object>(client: T) {
   const clock = busyClock();
-  const proxy = new Proxy(client, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target);
-      if (typeof v !== "function" || prop === "constructor") return v;
-      return (...args: unknown[]) => {
-        clock.enter();
-        let r: unknown;
-        try {
-          r = (v as (...a: unknown[]) => unknown).apply(target, args);
-        } catch (e) {
-          clock.leave();
-          throw e;
+  const wrap = <O extends object>(obj: O): O =>
+    new Proxy(obj, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target);
+        if (typeof v !== "function" || prop === "constructor") return v;
+        if (prop === "forNode") {
+          return (...args: unknown[]) =>
+            wrap((v as (...a: unknown[]) => object).apply(target, args));
         }
-        if (r instanceof Promise) return r.finally(() => clock.leave());
-        clock.leave();
-        return r;
-      };
-    },
-  });
-  return { client: proxy, busyMs: clock.ms };
+        return (...args: unknown[]) => {
+          clock.enter();
+          let r: unknown;
+          try {
+            r = (v as (...a: unknown[]) => unknown).apply(target, args);
+          } catch (e) {
+            clock.leave();
+            throw e;
+          }
+          if (r instanceof Promise) return r.finally(() => clock.leave());
+          clock.leave();
+          return r;
+        };
+      },
+    });
+  return { client: wrap(client), busyMs: clock.ms };
 }
 
 /** A fetch that records the time any request is waiting on the network. */
@@ -189,19 +197,27 @@ export async function clientSide(job: B5Job): Promise<B5Out> {
       const AppMeshClient = await loadClient();
       const real = new AppMeshClient({ baseUrl: job.url, fetch: timed.fetch });
       const inClient = timedClient(real);
-      const engineByStep: Record<string, number> = {};
-      const open = new Map<string, { t: number; busy: number }>();
+      const engineByStep: RunFigures["engineByStep"] = {};
+      const open = new Map<string, { t: number; busy: number; inClient: number }>();
       let inSteps = 0;
       const onEvent = (e: { type: string; node?: string; step?: string; step_type?: string }) => {
         const key = `${e.node}|${e.step}`;
-        if (e.type === "step_start") open.set(key, { t: performance.now(), busy: timed.busyMs() });
-        else if (e.type === "step_end" && open.has(key)) {
+        if (e.type === "step_start") {
+          open.set(key, {
+            t: performance.now(),
+            busy: timed.busyMs(),
+            inClient: inClient.busyMs(),
+          });
+        } else if (e.type === "step_end" && open.has(key)) {
           const s = open.get(key)!;
           open.delete(key);
           const dt = performance.now() - s.t;
-          inSteps += dt - (timed.busyMs() - s.busy);
-          const type = e.step_type ?? "?";
-          engineByStep[type] = (engineByStep[type] ?? 0) + dt - (timed.busyMs() - s.busy);
+          const http = timed.busyMs() - s.busy;
+          const client = inClient.busyMs() - s.inClient;
+          inSteps += dt - http;
+          const sum = engineByStep[e.step_type ?? "?"] ??= { engine: 0, client: 0 };
+          sum.engine += dt - client;
+          sum.client += client - http;
         }
       };
       const server0 = processCpuMs(job.serverPid);
@@ -220,7 +236,9 @@ export async function clientSide(job: B5Job): Promise<B5Out> {
       await real.close();
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
-      const serverCpuMs = processCpuMs(job.serverPid) - server0;
+      const server1 = processCpuMs(job.serverPid);
+      const serverCpuMs = server1.own - server0.own;
+      const jobsCpuMs = server1.children - server0.children;
       const httpMs = timed.busyMs();
       const clientMs = inClient.busyMs();
       if (report.status !== "success") throw new Error(`demo on ${n} nodes: ${report.summary}`);
@@ -235,6 +253,7 @@ export async function clientSide(job: B5Job): Promise<B5Out> {
         ),
         cpuMs: (cpu.user + cpu.system) / 1000,
         serverCpuMs,
+        jobsCpuMs,
         engineByStep,
         outsideStepsMs: n === 1 ? wallMs - httpMs - inSteps : NaN,
         status: report.status,
@@ -294,17 +313,21 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
         "ms",
       );
       result.series[`n${n}.server_cpu`] = summarize(runs.map((r) => r.serverCpuMs), "ms");
+      result.series[`n${n}.jobs_cpu`] = summarize(runs.map((r) => r.jobsCpuMs), "ms");
       result.series[`n${n}.client_cpu`] = summarize(runs.map((r) => r.cpuMs), "ms");
       walls[n] = median(runs.map((r) => r.wallMs));
     }
     const one = out?.runs.filter((r) => r.nodes === 1) ?? [];
     if (one.length) {
       const types = [...new Set(one.flatMap((r) => Object.keys(r.engineByStep)))];
-      const parts = types.map((t) =>
-        `${t} ${round(median(one.map((r) => r.engineByStep[t] ?? 0)), 2)}`
-      );
+      const part = (t: string, k: "engine" | "client") =>
+        round(median(one.map((r) => r.engineByStep[t]?.[k] ?? 0)), 2);
+      const parts = types.map((t) => `${t} ${part(t, "engine")} + ${part(t, "client")}`);
       parts.push(`outside steps ${round(median(one.map((r) => r.outsideStepsMs)), 2)}`);
-      result.notes.push(`one node, engine ms per run by step type (median): ${parts.join(", ")}`);
+      result.notes.push(
+        "one node, off-network ms per run by step type, engine + client (median): " +
+          parts.join(", "),
+      );
     }
     f.n8_vs_n1 = ratio(walls[8], walls[1]);
     f.n32_vs_n1 = ratio(walls[32], walls[1]);
