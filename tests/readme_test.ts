@@ -83,8 +83,8 @@ for (const block of scripts) {
         NO_COLOR: "1",
       };
       const r = runtime === "bun"
-        ? await run("npx", ["-y", "bun@1", "run", file], env, root)
-        : await run(Deno.execPath(), ["run", "-A", file], env, root);
+        ? await run("npx", ["-y", "bun@1", "run", file], env, home)
+        : await run(Deno.execPath(), ["run", "-A", "--config", join(root, "deno.json"), file], env, home);
       assert.equal(r.code, 0, `example at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`);
     } finally {
       await server.close();
