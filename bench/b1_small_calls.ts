@@ -258,6 +258,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       atLeast(`bun_vs_${p}`, 1);
     }
     result.notes.push(
+      "vs_floor / bun_vs_floor: median of per-round ratios (ours and the floor interleaved in " +
+        "one process); vs_<peer>: ratio of medians (peers run in their own processes).",
+    );
+    result.notes.push(
       "client_overhead_us: µs our client adds per call over raw fetch with a canned in-process " +
         "fetch (no network, no server); overhead_bound_vs_floor: the ratio that cost alone allows.",
     );

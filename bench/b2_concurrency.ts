@@ -147,6 +147,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     f.bun_vs_floor = paired.bun ?? null;
     f.bun_p99_ms = ms("bun.ours.p99");
     f.bun_floor_p99_ms = ms("bun.floor.p99");
+    result.notes.push(
+      "vs_floor: median of per-round ratios (interleaved in one process, one TLS client each, " +
+        "64 callers); p99 over each round's calls, median over rounds.",
+    );
     for (const fig of ["vs_floor", "bun_vs_floor"]) {
       result.goals.push({
         figure: fig,

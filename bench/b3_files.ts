@@ -269,6 +269,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
             }, 20);
           },
         });
+        const expected = (await stat(src)).size;
+        if (out.bytes !== expected) {
+          throw new Error(`${who} ${direction}: ${out.bytes} bytes arrived, ${expected} sent`);
+        }
         const peak = Math.max(Number.isFinite(out.peak) ? out.peak : 0, sampled);
         return {
           mbps: out.bytes / 1e6 / out.seconds,
