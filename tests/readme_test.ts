@@ -60,6 +60,15 @@ async function run(cmd: string, args: string[], env: Record<string, string>, cwd
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
+// HOME is a temporary folder for the examples; keep the runtimes' caches where they are.
+const realHome = Deno.env.get("HOME") ?? "/root";
+const caches = {
+  DENO_DIR: Deno.env.get("DENO_DIR") ?? join(realHome, ".cache", "deno"),
+  npm_config_cache: Deno.env.get("npm_config_cache") ?? join(realHome, ".npm"),
+  BUN_INSTALL_CACHE_DIR: Deno.env.get("BUN_INSTALL_CACHE_DIR") ??
+    join(realHome, ".bun", "install", "cache"),
+};
+
 const all = blocks(readme);
 const scripts = all.filter((b) => b.lang === "ts" || b.lang === "typescript");
 
@@ -76,6 +85,7 @@ for (const block of scripts) {
       const file = join(home, `example_${block.line}.ts`);
       await Deno.writeTextFile(file, localImports(block.code));
       const env = {
+        ...caches,
         HOME: home,
         APPMESH_URL: server.urls[0],
         APPMESH_CA: server.caFile!,
@@ -104,6 +114,7 @@ for (const block of all.filter((b) => (b.lang === "sh" || b.lang === "bash") && 
     const home = await Deno.makeTempDir({ prefix: "readme-sh-" });
     try {
       const r = await run("bash", ["-euo", "pipefail", "-c", block.code], {
+        ...caches,
         HOME: home,
         PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH")}`,
         APPMESH_README_TEST: "1",
