@@ -12,11 +12,13 @@ import { isSameNode, normalizeNode } from "./forward.ts";
 import {
   checkHeader,
   Deadline,
+  type Exchange,
   guardBody,
   httpError,
   mergeHeaders,
   networkError,
-  readJson,
+  parseJson,
+  readText,
 } from "./http.ts";
 import * as run from "./run.ts";
 import { jwtTimes, Session } from "./session.ts";
@@ -82,6 +84,11 @@ export interface Core {
   readonly logger: Logger;
   /** Sends a request; the answer's body is still to be read. */
   request(spec: RequestSpec): Promise<Response>;
+  /**
+   * Sends a request and hands over the runtime's own response, body unread, with its deadline
+   * still armed: the caller re-arms it on progress and disarms it when done (downloads).
+   */
+  stream(spec: RequestSpec): Promise<Exchange>;
   /** Sends a request and parses its JSON answer. */
   json<T>(spec: RequestSpec): Promise<T>;
   /** Sends a request and reads its answer as text. */
@@ -159,12 +166,13 @@ export class AppMeshClient {
       session: this.#shared.session,
       refreshTokens: this.#shared.options.refreshToken ?? false,
       logger: this.#shared.logger,
-      request: (spec) => this.#request(spec),
+      request: async (spec) => guardBody(await this.#exchange(spec)),
+      stream: (spec) => this.#exchange(spec),
       json: async <T>(spec: RequestSpec): Promise<T> => {
-        const res = await this.#request(spec);
-        return await readJson<T>(res, res.url);
+        const x = await this.#exchange(spec);
+        return parseJson<T>(await readText(x), x.res, x.res.url);
       },
-      text: async (spec) => await (await this.#request(spec)).text(),
+      text: async (spec) => await readText(await this.#exchange(spec)),
     };
   }
 
@@ -235,9 +243,11 @@ export class AppMeshClient {
 
   /**
    * The request path: URL, headers, timeout and signal, fetch, cookies, one retry after a 401
-   * when the cookie file holds a newer token, error mapping.
+   * when the cookie file holds a newer token, error mapping. A 2xx (or expected) answer comes
+   * back as the runtime's own response with the deadline still armed: whoever reads the body
+   * disarms it (wrapping the body in a JS stream would cost the runtime's native body read).
    */
-  async #request(spec: RequestSpec, retried = false): Promise<Response> {
+  async #exchange(spec: RequestSpec, retried = false): Promise<Exchange> {
     const { session, timeout: baseTimeout } = this.#shared;
     await this.ready();
 
@@ -304,19 +314,32 @@ export class AppMeshClient {
       if (body instanceof ReadableStream) init.duplex = "half";
       res = await this.#shared.fetch!(url, init);
     } catch (e) {
+      deadline.disarm();
       throw mapError(e);
     } finally {
       sending = false;
+    }
+    // Kept armed: the body is read under the same deadline (the signal aborts body reads too).
+    if (res.url !== url.href) Object.defineProperty(res, "url", { value: url.href });
+
+    const setCookies = res.headers.getSetCookie?.();
+    if (setCookies?.length && session.absorb(url, setCookies) !== undefined) {
+      try {
+        await session.changed();
+      } catch (e) {
+        deadline.disarm();
+        await res.body?.cancel().catch(() => {});
+        throw e;
+      }
+    }
+
+    if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError };
+    let error;
+    try {
+      error = await httpError(res, spec.method, url);
+    } finally {
       deadline.disarm();
     }
-
-    if (session.absorb(url, res.headers.getSetCookie?.() ?? []) !== undefined) {
-      await session.changed();
-    }
-    res = guardBody(res, url.href, deadline, mapError);
-
-    if (res.ok || spec.expect?.includes(res.status)) return res;
-    const error = await httpError(res, spec.method, url);
     const replayable = !(body instanceof ReadableStream);
     if (
       res.status === 401 && sessionAuth && !retried && replayable &&
@@ -325,7 +348,7 @@ export class AppMeshClient {
       (session.token !== sentToken ||
         (session.cookieFile && !session.locked && await session.reload()))
     ) {
-      return await this.#request(spec, true);
+      return await this.#exchange(spec, true);
     }
     throw error;
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Core } from "./client.ts";
+import type { Core, RequestSpec } from "./client.ts";
 import { AppMeshError } from "./errors.ts";
 import { encodeFilePath } from "./http.ts";
 import type { CallOptions, DownloadResult, TransferOptions, UploadOptions } from "./types.ts";
@@ -14,14 +14,34 @@ function baseName(p: string): string {
   return p.split(/[\\/]/).filter(Boolean).pop() ?? "file";
 }
 
-/** `download`: the server's answer with the file as its (unread) body. */
-export async function download(core: Core, remote: string, o: CallOptions = {}): Promise<Response> {
-  return await core.request({
+function downloadSpec(remote: string, o: CallOptions): RequestSpec {
+  return {
     method: "GET",
     path: "/appmesh/file/download",
     headers: { "x-file-path": encodeFilePath(remote) },
     call: o,
-  });
+  };
+}
+
+/**
+ * `download`: the server's answer with the file as its (unread) body — the runtime's own
+ * response, so that piping it somewhere stays native. The timeout covers the wait for the
+ * answer; the body is the caller's to read, and the caller's signal still aborts it.
+ */
+export async function download(core: Core, remote: string, o: CallOptions = {}): Promise<Response> {
+  const { res, deadline } = await core.stream(downloadSpec(remote, o));
+  deadline.disarm();
+  return res;
+}
+
+const FS_CODES = /^E(ACCES|PERM|NOENT|NOTDIR|ISDIR|EXIST|NOSPC|DQUOT|ROFS|FBIG|IO|MFILE|NFILE|BADF)$/;
+const FS_NAMES = /^(PermissionDenied|NotFound|AlreadyExists|IsADirectory|NotADirectory|NotCapable)$/;
+
+/** Whether an error comes from the local file system (not from reading the body). */
+function isFsError(e: unknown): boolean {
+  const { code, name } = (e ?? {}) as { code?: unknown; name?: unknown };
+  return (typeof code === "string" && FS_CODES.test(code)) ||
+    (typeof name === "string" && FS_NAMES.test(name));
 }
 
 function fileMode(res: Response): number | undefined {
@@ -39,20 +59,30 @@ export async function downloadFile(
   o: TransferOptions = {},
 ): Promise<DownloadResult> {
   const fs = await import("../runtime/fs.ts");
-  const res = await download(core, remote, o);
+  const { res, deadline, mapError } = await core.stream(downloadSpec(remote, o));
   const length = Number(res.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) ? length : undefined;
-  let bytes = 0;
-  const counted = (res.body ?? new Blob([]).stream()).pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, ctl) {
-        bytes += chunk.byteLength;
-        o.onProgress?.(bytes, total);
-        ctl.enqueue(chunk);
+  let bytes: number;
+  try {
+    // The body goes to the file without a JS layer over its chunks (that costs speed on Bun
+    // and memory on Deno); progress is the temp file's growth, which also re-arms the
+    // deadline: the timeout counts while no byte arrives.
+    // No `signal` here: the caller's signal is part of the one given to fetch, which aborts
+    // the body and with it the write.
+    bytes = await fs.writeStreamAtomic(local, res.body ?? new Blob([]).stream(), {
+      progressInterval: Math.max(10, Math.min(250, deadline.ms / 4)),
+      onProgress: (n) => {
+        deadline.arm();
+        o.onProgress?.(n, total);
       },
-    }),
-  );
-  await fs.writeStreamAtomic(local, counted, { signal: o.signal });
+    });
+  } catch (e) {
+    // A local file-system failure stays what it is; the rest is the body's read failing.
+    throw deadline.fired || o.signal?.aborted || !isFsError(e) ? mapError(e) : e;
+  } finally {
+    deadline.disarm();
+  }
+  o.onProgress?.(bytes, total);
   const result: DownloadResult = {
     path: local,
     bytes,

@@ -140,7 +140,11 @@ export async function httpError(
 
 /** Reads a JSON body; anything else is an `AppMeshResponseError` naming the URL. */
 export async function readJson<T>(res: Response, url: string): Promise<T> {
-  const text = await res.text();
+  return parseJson<T>(await res.text(), res, url);
+}
+
+/** Parses a JSON body already read; anything else is an `AppMeshResponseError`. */
+export function parseJson<T>(text: string, res: Response, url: string): T {
   try {
     return JSON.parse(text) as T;
   } catch {
@@ -161,7 +165,11 @@ export function intHeader(res: Response, name: string, url: string): number | un
   return n;
 }
 
-/** Aborts a request after `ms` without progress; armed while waiting for the server only. */
+/**
+ * Aborts a request after `ms`: armed when the request starts and kept armed while a small
+ * body is read (a total deadline); a download re-arms it whenever bytes arrive (an idle
+ * timeout). It aborts the signal given to `fetch`, which also aborts a body being read.
+ */
 export class Deadline {
   readonly #ctl = new AbortController();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -188,16 +196,92 @@ export class Deadline {
   }
 }
 
-/** The response with its body read under the deadline, read errors mapped to our errors. */
-export function guardBody(
-  res: Response,
-  url: string,
+/** A response whose body is still to be read, with what governs that read. */
+export interface Exchange {
+  /** The runtime's own response (its `url` is the request URL). */
+  res: Response;
+  /** Armed: the caller disarms it when the body is read (or re-arms it on progress). */
+  deadline: Deadline;
+  /** Maps a body-read failure to the client's errors. */
+  mapError: (e: unknown) => unknown;
+}
+
+const NO_BODY = [101, 204, 205, 304];
+
+/**
+ * Reads a body as text under the request's deadline, then disarms it; read failures (a cut
+ * connection, the deadline) become the client's errors. No stream is put around the body, so
+ * the runtime reads it natively.
+ */
+export async function readText(x: Exchange): Promise<string> {
+  try {
+    return await x.res.text();
+  } catch (e) {
+    throw x.mapError(e);
+  } finally {
+    x.deadline.disarm();
+  }
+}
+
+type Reader = "text" | "arrayBuffer" | "blob" | "formData" | "bytes";
+const READERS: Reader[] = ["text", "arrayBuffer", "blob", "formData", "bytes"];
+
+/**
+ * The response as the area modules get it: the runtime's own object, whose body methods
+ * (`text()`, `json()`, ...) read natively under the deadline and disarm it, mapping failures to
+ * the client's errors. Reading `body` directly gets a stream re-arming the deadline per chunk
+ * (the idle timeout of old; only the small `cancel()` paths use it).
+ */
+export function guardBody(x: Exchange): Response {
+  const { res, deadline, mapError } = x;
+  if (!res.body || NO_BODY.includes(res.status)) {
+    deadline.disarm();
+    return res;
+  }
+  const proto = Response.prototype as unknown as Record<Reader, (this: Response) => unknown>;
+  const props: PropertyDescriptorMap = {};
+  for (const name of READERS) {
+    const native = proto[name];
+    if (typeof native !== "function") continue;
+    props[name] = {
+      configurable: true,
+      value: async () => {
+        try {
+          return await native.call(res);
+        } catch (e) {
+          throw mapError(e);
+        } finally {
+          deadline.disarm();
+        }
+      },
+    };
+  }
+  props.json = {
+    configurable: true,
+    value: async () => JSON.parse(await (res.text as () => Promise<string>)()),
+  };
+  let guarded: ReadableStream<Uint8Array> | null | undefined;
+  const nativeBody = Object.getOwnPropertyDescriptor(Response.prototype, "body")?.get;
+  props.body = {
+    configurable: true,
+    get: () => (guarded ??= idleStream(nativeBody!.call(res), deadline, mapError)),
+  };
+  Object.defineProperties(res, props);
+  return res;
+}
+
+/** A stream over `body` that re-arms the deadline for every chunk (an idle timeout). */
+function idleStream(
+  body: ReadableStream<Uint8Array> | null,
   deadline: Deadline,
   mapError: (e: unknown) => unknown,
-) {
-  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
-  const reader = res.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
+): ReadableStream<Uint8Array> | null {
+  if (!body) {
+    deadline.disarm();
+    return body;
+  }
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
     async pull(ctl) {
       deadline.arm();
       try {
@@ -215,11 +299,4 @@ export function guardBody(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
-  const out = new Response(body, {
-    status: res.status,
-    statusText: res.statusText,
-    headers: res.headers,
-  });
-  Object.defineProperty(out, "url", { value: url });
-  return out;
 }

@@ -34,6 +34,7 @@ test("cli: every example in workflows/ runs and succeeds on 3 nodes", async () =
       // Anything written locally goes to the test's folder, not into the repository.
       if (doc.inputs?.out_dir) inputs.push("--input", `out_dir=${fx.dir}/out-${name}`);
       if (doc.inputs?.dir) inputs.push("--input", `dir=${fx.dir}/scratch-${name}`);
+      if (doc.inputs?.run_dir) inputs.push("--input", `run_dir=${fx.dir}`);
       const report = `${fx.dir}/${name}.json`;
       const r = await runCli([
         "workflow",
@@ -335,6 +336,8 @@ test("cli: rolling-deploy rolls a bad release back on the first node only", asyn
         ...nodeFlags(fx),
         "--input",
         "app=rollout-test",
+        "--input",
+        `run_dir=${fx.dir}`,
         "--report",
         report,
         ...extra,
