@@ -37,9 +37,13 @@ export interface ClosableFetch {
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 function toStream(res: http.IncomingMessage): ReadableStream<Uint8Array> {
+  // After the reader cancels, node may still emit buffered "data": drop it instead of
+  // enqueueing into a closed controller (which throws outside any caller's try).
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(ctl) {
       res.on("data", (chunk: Uint8Array) => {
+        if (cancelled) return;
         ctl.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
         if ((ctl.desiredSize ?? 1) <= 0) res.pause();
       });
@@ -71,6 +75,7 @@ function toStream(res: http.IncomingMessage): ReadableStream<Uint8Array> {
       res.resume();
     },
     cancel() {
+      cancelled = true;
       res.destroy();
     },
   }, { highWaterMark: 4 });
