@@ -94,8 +94,17 @@ for (const block of scripts) {
       };
       const r = runtime === "bun"
         ? await run("npx", ["-y", "bun@1", "run", file], env, home)
-        : await run(Deno.execPath(), ["run", "-A", "--config", join(root, "deno.json"), file], env, home);
-      assert.equal(r.code, 0, `example at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`);
+        : await run(
+          Deno.execPath(),
+          ["run", "-A", "--config", join(root, "deno.json"), file],
+          env,
+          home,
+        );
+      assert.equal(
+        r.code,
+        0,
+        `example at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`,
+      );
     } finally {
       await server.close();
       await Deno.remove(home, { recursive: true });
@@ -109,7 +118,11 @@ for (const block of all.filter((b) => b.lang === "yaml" && /^steps:/m.test(b.cod
   });
 }
 
-for (const block of all.filter((b) => (b.lang === "sh" || b.lang === "bash") && /\btest\b/.test(b.info))) {
+for (
+  const block of all.filter((b) =>
+    (b.lang === "sh" || b.lang === "bash") && /\btest\b/.test(b.info)
+  )
+) {
   test(`README: shell session at line ${block.line} works as written`, async () => {
     const home = await Deno.makeTempDir({ prefix: "readme-sh-" });
     try {
@@ -119,7 +132,11 @@ for (const block of all.filter((b) => (b.lang === "sh" || b.lang === "bash") && 
         PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH")}`,
         APPMESH_README_TEST: "1",
       }, root);
-      assert.equal(r.code, 0, `shell block at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`);
+      assert.equal(
+        r.code,
+        0,
+        `shell block at README line ${block.line} failed:\n${r.stdout}\n${r.stderr}`,
+      );
       if (block.code.includes("/appmesh/app/syncrun")) {
         // The session's promise: `echo hi` answers "hi" with X-Exit-Code 0, directly and forwarded.
         const runs = block.code.match(/\/appmesh\/app\/syncrun/g)!.length;
@@ -140,7 +157,10 @@ test("README: the step reference lists every step type and each of its fields", 
     const next = readme.indexOf("#### ", at + 5);
     const entry = readme.slice(at, next < 0 ? undefined : next);
     for (const field of Object.keys(spec.fields)) {
-      assert.ok(entry.includes(`\`${field}\``), `README entry of ${spec.type} lacks field ${field}`);
+      assert.ok(
+        entry.includes(`\`${field}\``),
+        `README entry of ${spec.type} lacks field ${field}`,
+      );
     }
   }
 });

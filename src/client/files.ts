@@ -34,8 +34,10 @@ export async function download(core: Core, remote: string, o: CallOptions = {}):
   return res;
 }
 
-const FS_CODES = /^E(ACCES|PERM|NOENT|NOTDIR|ISDIR|EXIST|NOSPC|DQUOT|ROFS|FBIG|IO|MFILE|NFILE|BADF)$/;
-const FS_NAMES = /^(PermissionDenied|NotFound|AlreadyExists|IsADirectory|NotADirectory|NotCapable)$/;
+const FS_CODES =
+  /^E(ACCES|PERM|NOENT|NOTDIR|ISDIR|EXIST|NOSPC|DQUOT|ROFS|FBIG|IO|MFILE|NFILE|BADF)$/;
+const FS_NAMES =
+  /^(PermissionDenied|NotFound|AlreadyExists|IsADirectory|NotADirectory|NotCapable)$/;
 
 /** Whether an error comes from the local file system (not from reading the body). */
 function isFsError(e: unknown): boolean {

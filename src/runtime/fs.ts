@@ -47,9 +47,7 @@ interface BunApi {
 }
 
 const bunApi = (globalThis as { Bun?: Partial<BunApi> }).Bun;
-const BUN: BunApi | undefined = typeof bunApi?.write === "function"
-  ? bunApi as BunApi
-  : undefined;
+const BUN: BunApi | undefined = typeof bunApi?.write === "function" ? bunApi as BunApi : undefined;
 const denoApi = (globalThis as { Deno?: Partial<DenoApi> }).Deno;
 const DENO: DenoApi | undefined = !BUN && typeof denoApi?.open === "function"
   ? denoApi as DenoApi

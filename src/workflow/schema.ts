@@ -55,8 +55,13 @@ function fieldSchema(spec: LangFieldSpec): JsonSchema {
         const s: JsonSchema = { type: t };
         if (spec.minimum !== undefined) s.minimum = spec.minimum;
         if (spec.enum) {
-          const jsType = t === "integer" ? "number" : t;
-          const values = spec.enum.filter((v) => typeof v === jsType);
+          const values = spec.enum.filter((v) =>
+            t === "string"
+              ? typeof v === "string"
+              : t === "boolean"
+              ? typeof v === "boolean"
+              : typeof v === "number"
+          );
           if (values.length) s.enum = values;
         }
         return s;
