@@ -101,7 +101,10 @@ test("docs: the big example of workflow.md validates cleanly", () => {
 });
 
 test("docs: every yaml block of the shared workflow.md validates", async () => {
-  const blocks = await yamlBlocks("/work/shared/docs/workflow.md");
+  // The shared docs sit beside the project (`../shared/` from its root), in CI as here.
+  const blocks = await yamlBlocks(
+    new URL("../../../shared/docs/workflow.md", import.meta.url).pathname,
+  );
   blocks.forEach((b, i) => check(b, `workflow.md#${i + 1}`));
 });
 
