@@ -1,7 +1,8 @@
 /**
  * The whole test suite: `deno task test`.
  *
- * 1. every `tests/**\/*_test.ts` under Deno (`deno test`);
+ * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
+ *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
  * 3. one closing line `N passed, N failed` over both passes, and a non-zero exit on any failure.
  *
@@ -56,7 +57,13 @@ let failed = 0;
 let broken = false;
 
 // Deno pass.
-const denoArgs = ["test", "-A", "--no-check=remote", ...(only.length ? only : ["tests/"])];
+// The JSDoc `@example`s of mod.ts and src/ run too (`--doc`): every one must stay runnable.
+const denoArgs = [
+  "test",
+  "-A",
+  "--no-check=remote",
+  ...(only.length ? only : ["--doc", "mod.ts", "src/", "tests/"]),
+];
 const deno = await run(Deno.execPath(), denoArgs);
 {
   const text = stripAnsi(deno.out);
