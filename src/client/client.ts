@@ -482,7 +482,10 @@ export class AppMeshClient {
   uploadFile(local: string, remote: string, options?: TransferOptions): Promise<void> {
     return files.uploadFile(this.#core, local, remote, options);
   }
-  /** Stream form of a download: the server's answer, body unread. */
+  /**
+   * Stream form of a download: the server's answer, body unread. The client's `timeout`
+   * covers the wait for the answer; the body is then the caller's (abort it with `signal`).
+   */
   download(remote: string, options?: CallOptions): Promise<Response> {
     return files.download(this.#core, remote, options);
   }
