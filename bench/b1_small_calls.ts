@@ -12,6 +12,7 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
+  interleavedRounds,
   loadClient,
   rawLogin,
   runClient,
@@ -144,13 +145,13 @@ export async function clientSide(job: B1Job): Promise<B1Out> {
     if (client) out.overhead = await clientOverhead(job, raw.fetch, token);
     await callsPerSecond(floor, job.warmup);
     if (ours) await callsPerSecond(ours, job.warmup);
-    for (let r = 0; r < job.rounds; r++) {
-      const order = r % 2 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
-      for (const who of order) {
-        const call = who === "floor" ? floor : ours;
-        if (call) out[who].push(await callsPerSecond(call, job.calls));
-      }
-    }
+    await interleavedRounds({
+      rounds: job.rounds,
+      floor,
+      ours,
+      measure: (call) => callsPerSecond(call, job.calls),
+      out,
+    });
     return out;
   } finally {
     await client?.close();

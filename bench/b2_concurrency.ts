@@ -8,6 +8,7 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
+  interleavedRounds,
   rawLogin,
   runClient,
   type Runtime,
@@ -87,13 +88,13 @@ export async function clientSide(job: B2Job): Promise<B2Out> {
     // Warm-up opens the pool's connections (one per concurrent caller over HTTP/1.1).
     await concurrentRound(floor, job.concurrency, 3);
     if (ours) await concurrentRound(ours, job.concurrency, 3);
-    for (let r = 0; r < job.rounds; r++) {
-      const order = r % 2 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
-      for (const who of order) {
-        const call = who === "floor" ? floor : ours;
-        if (call) out[who].push(await concurrentRound(call, job.concurrency, job.perCaller));
-      }
-    }
+    await interleavedRounds({
+      rounds: job.rounds,
+      floor,
+      ours,
+      measure: (call) => concurrentRound(call, job.concurrency, job.perCaller),
+      out,
+    });
     return out;
   } finally {
     await client?.close();

@@ -12,6 +12,7 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
+  interleavedRounds,
   loadClient,
   rawLogin,
   runClient,
@@ -110,13 +111,7 @@ export async function clientSide(job: B4Job): Promise<B4Out> {
   try {
     await floor();
     if (ours) await ours();
-    for (let r = 0; r < job.rounds; r++) {
-      const order = r % 2 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
-      for (const who of order) {
-        const fn = who === "floor" ? floor : ours;
-        if (fn) out[who].push(await fn());
-      }
-    }
+    await interleavedRounds({ rounds: job.rounds, floor, ours, measure: (fn) => fn(), out });
     return out;
   } finally {
     await client?.close();

@@ -182,3 +182,14 @@ export function closedPort(): number {
   l.close();
   return port;
 }
+
+/** The first lines of a test workflow: its name, then a login as admin with the secret password. */
+export function loginHead(name: string): string[] {
+  return [
+    `name: ${name}`,
+    "steps:",
+    "  - login:",
+    "      user: admin",
+    "      password: ${{ secrets.APPMESH_PASSWORD }}",
+  ];
+}

@@ -2,7 +2,7 @@
 // --dry-run (which must send no request at all: it is pointed at a closed port).
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { assertCode, assertNoStack, closedPort, ROOT, runCli } from "./helpers.ts";
+import { assertCode, assertNoStack, closedPort, loginHead, ROOT, runCli } from "./helpers.ts";
 
 test("cli: --version prints the package version", async () => {
   const r = await runCli(["--version"]);
@@ -150,11 +150,7 @@ test("cli: --dry-run sends no request and masks secrets", async () => {
     await Deno.writeTextFile(
       `${dir}/wf.yaml`,
       [
-        "name: dry",
-        "steps:",
-        "  - login:",
-        "      user: admin",
-        "      password: ${{ secrets.APPMESH_PASSWORD }}",
+        ...loginHead("dry"),
         "  - id: job",
         "    run_sync:",
         "      command: echo $TOKEN",

@@ -9,6 +9,7 @@ import {
   assertNoStack,
   cliLogin,
   type Fixture,
+  loginHead,
   readUntil,
   ROOT,
   runCli,
@@ -74,11 +75,7 @@ test("cli: --json events, --report and --junit, and no secret anywhere", async (
     await Deno.writeTextFile(
       `${fx.dir}/wf.yaml`,
       [
-        "name: secretive",
-        "steps:",
-        "  - login:",
-        "      user: admin",
-        "      password: ${{ secrets.APPMESH_PASSWORD }}",
+        ...loginHead("secretive"),
         "  - id: echo",
         "    run_sync:",
         "      command: echo token is $TOKEN; echo pw ${{ secrets.APPMESH_PASSWORD }}",
@@ -152,11 +149,7 @@ test("cli: a failing node gives exit 1 and says which", async () => {
     await Deno.writeTextFile(
       `${fx.dir}/wf.yaml`,
       [
-        "name: partly",
-        "steps:",
-        "  - login:",
-        "      user: admin",
-        "      password: ${{ secrets.APPMESH_PASSWORD }}",
+        ...loginHead("partly"),
         "  - id: s",
         "    run_sync:",
         "      command: test ${{ node.port }} != " + fx.server.nodes[1].port,
@@ -200,11 +193,7 @@ test("cli: login refused by the server gives exit 3, one line", async () => {
 
 function lockWorkflow(flag: string): string {
   return [
-    "name: locked-job",
-    "steps:",
-    "  - login:",
-    "      user: admin",
-    "      password: ${{ secrets.APPMESH_PASSWORD }}",
+    ...loginHead("locked-job"),
     "  - id: job",
     "    run_async:",
     `      command: while [ ! -f ${flag} ]; do sleep 0.2; done; echo released`,
@@ -256,11 +245,7 @@ test("cli: SIGINT mid-run exits 130, runs finally and leaves no temporary app", 
     await Deno.writeTextFile(
       `${fx.dir}/wf.yaml`,
       [
-        "name: interrupted",
-        "steps:",
-        "  - login:",
-        "      user: admin",
-        "      password: ${{ secrets.APPMESH_PASSWORD }}",
+        ...loginHead("interrupted"),
         "  - id: job",
         "    run_async:",
         `      command: echo started ${marker}; sleep 120`,

@@ -3,6 +3,7 @@
  * polling. Runs under Deno and Bun.
  */
 import { spawn } from "node:child_process";
+import { createServer, type RequestListener } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,4 +123,34 @@ export async function closedPort(): Promise<number> {
 /** A unique name. */
 export function uniq(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** A plain-HTTP server on 127.0.0.1, for answers the dev server never gives. */
+export async function httpServer(
+  handler: RequestListener,
+): Promise<{ port: number; base: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/**
+ * A task worker in shell: fetches each task of its app with curl and answers `<reply>:<payload>`
+ * (needs `URL` and `CA` in its env).
+ */
+export function shellWorker(reply: string): string {
+  return `
+task="$URL/appmesh/app/$APP_MESH_APPLICATION_NAME/task?process_key=$APP_MESH_PROCESS_KEY"
+while true; do
+  payload=$(curl -sf --cacert "$CA" "$task") || { sleep 0.1; continue; }
+  printf '${reply}:%s' "$payload" | curl -sf --cacert "$CA" -X PUT --data-binary @- "$task"
+done`;
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
-import { fixture, uniq, until } from "./_helpers.ts";
+import { fixture, shellWorker, uniq, until } from "./_helpers.ts";
 
 test("apps: add, get, list, enable, disable, health, delete (false on 404)", async () => {
   const f = await fixture();
@@ -158,12 +158,7 @@ test("runTask and cancelTask (false on 208)", async () => {
   const f = await fixture();
   try {
     const name = uniq("worker");
-    const worker = `
-task="$URL/appmesh/app/$APP_MESH_APPLICATION_NAME/task?process_key=$APP_MESH_PROCESS_KEY"
-while true; do
-  payload=$(curl -sf --cacert "$CA" "$task") || { sleep 0.1; continue; }
-  printf 'done:%s' "$payload" | curl -sf --cacert "$CA" -X PUT --data-binary @- "$task"
-done`;
+    const worker = shellWorker("done");
     await f.client.addApp({
       name,
       command: worker,

@@ -3,21 +3,20 @@
 // caller's signal leaves no file. Bodies are read natively (no stream around them).
 // @bun
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "../harness.ts";
 import { AppMeshClient, AppMeshTimeoutError } from "../../src/client/mod.ts";
+import { httpServer } from "./_helpers.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A plain-HTTP server for one test, a client on it and a temp dir; all closed by `close()`. */
 async function local(handler: Handler, timeout: number) {
-  const server = createServer(handler);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
-  const base = `http://127.0.0.1:${port}`;
+  const server = await httpServer(handler);
+  const { base } = server;
   const client = new AppMeshClient({ baseUrl: base, token: "t", timeout });
   const dir = await mkdtemp(join(tmpdir(), "appmesh-body-timeout-"));
   return {
@@ -26,8 +25,7 @@ async function local(handler: Handler, timeout: number) {
     dir,
     async close() {
       await client.close();
-      server.closeAllConnections?.();
-      await new Promise((r) => server.close(r));
+      await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

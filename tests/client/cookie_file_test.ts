@@ -6,17 +6,29 @@ import { chmod, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
-import { AppMeshAuthError } from "../../src/client/mod.ts";
-import { exec, fixture, runScript } from "./_helpers.ts";
+import { AppMeshAuthError, type AppMeshClient } from "../../src/client/mod.ts";
+import { exec, type Fixture, fixture, runScript } from "./_helpers.ts";
 
 const RENEW_CHILD = fileURLToPath(new URL("./fixtures/renew_child.ts", import.meta.url));
 
-test("cookie file: written 0600 at login, a new client on it is logged in, logout clears it", async () => {
+/** A server, and a client `a` logged in through the cookie file `name` in the temp dir. */
+async function onCookieFile(
+  run: (f: Fixture, file: string, a: AppMeshClient) => Promise<void>,
+  name = "cookies.txt",
+): Promise<void> {
   const f = await fixture({ login: false });
   try {
-    const file = join(f.dir, "sub", "cookies.txt");
+    const file = join(f.dir, name);
     const a = f.newClient({ cookieFile: file });
     await a.login("admin", "admin123");
+    await run(f, file, a);
+  } finally {
+    await f.close();
+  }
+}
+
+test("cookie file: written 0600 at login, a new client on it is logged in, logout clears it", async () => {
+  await onCookieFile(async (f, file, a) => {
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     const text = await readFile(file, "utf8");
     assert.match(text, /^# Netscape HTTP Cookie File/);
@@ -30,17 +42,11 @@ test("cookie file: written 0600 at login, a new client on it is logged in, logou
     assert.ok(!(await readFile(file, "utf8")).includes(a.token!));
     const c = f.newClient({ cookieFile: file });
     await assert.rejects(c.listApps(), AppMeshAuthError);
-  } finally {
-    await f.close();
-  }
+  }, "sub/cookies.txt");
 });
 
 test("Python's MozillaCookieJar reads our file and finds the token", async () => {
-  const f = await fixture({ login: false });
-  try {
-    const file = join(f.dir, "cookies.txt");
-    const c = f.newClient({ cookieFile: file });
-    await c.login("admin", "admin123");
+  await onCookieFile(async (_f, file, c) => {
     const py = `
 import http.cookiejar, sys
 jar = http.cookiejar.MozillaCookieJar(sys.argv[1])
@@ -49,9 +55,7 @@ print([c.value for c in jar if c.name == "appmesh_auth_token"][0])`;
     const r = await exec("python3", ["-c", py, file]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), c.token);
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 test("we load Python-written files (#HttpOnly_ host cookie; set_token's empty domain)", async () => {
@@ -84,25 +88,16 @@ jar.save(ignore_discard=True, ignore_expires=True)`;
 });
 
 test("curl -b FILE authenticates with our cookie file", async () => {
-  const f = await fixture({ login: false });
-  try {
-    const file = join(f.dir, "cookies.txt");
-    await f.newClient({ cookieFile: file }).login("admin", "admin123");
+  await onCookieFile(async (f, file) => {
     const url = `${f.server.urls[0]}/appmesh/user/self`;
     const r = await exec("curl", ["-sS", "--cacert", f.server.caFile!, "-b", file, url]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).name, "admin");
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 test("on a 401 the file is re-read once and the call retried with the newer token", async () => {
-  const f = await fixture({ login: false });
-  try {
-    const file = join(f.dir, "cookies.txt");
-    const a = f.newClient({ cookieFile: file });
-    await a.login("admin", "admin123");
+  await onCookieFile(async (f, file, a) => {
     const b = f.newClient({ cookieFile: file });
     await b.ready();
     const old = b.token;
@@ -110,17 +105,11 @@ test("on a 401 the file is re-read once and the call retried with the newer toke
     assert.notEqual(a.token, old);
     assert.equal((await b.getCurrentUser()).name, "admin");
     assert.equal(b.token, a.token);
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 test("renewToken adopts a newer token found in the file instead of renewing again", async () => {
-  const f = await fixture({ login: false });
-  try {
-    const file = join(f.dir, "cookies.txt");
-    const a = f.newClient({ cookieFile: file });
-    await a.login("admin", "admin123");
+  await onCookieFile(async (f, file, a) => {
     const b = f.newClient({ cookieFile: file });
     await b.ready();
     await a.renewToken();
@@ -129,16 +118,11 @@ test("renewToken adopts a newer token found in the file instead of renewing agai
     // Had b renewed, a's token would be revoked now.
     assert.equal((await a.getCurrentUser()).name, "admin");
     assert.equal(await b.reloadSession(), false);
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 test("two processes renewing through one cookie file at once: valid file, working token", async () => {
-  const f = await fixture({ login: false });
-  try {
-    const file = join(f.dir, "cookies.txt");
-    await f.newClient({ cookieFile: file }).login("admin", "admin123");
+  await onCookieFile(async (f, file) => {
     const args = [f.server.urls[0], f.server.caFile!, file];
     const [r1, r2] = await Promise.all([
       runScript(RENEW_CHILD, args),
@@ -152,9 +136,7 @@ test("two processes renewing through one cookie file at once: valid file, workin
     assert.equal((await c.getCurrentUser()).name, "admin");
     const tokens = [r1, r2].map((r) => JSON.parse(r.stdout).token);
     assert.ok(tokens.includes(c.token), "the file holds the token of the last renewal");
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 test("a garbled cookie file is an error naming the file and line, never an empty session", async () => {

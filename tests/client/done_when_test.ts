@@ -9,7 +9,7 @@ import { TOTP } from "otpauth";
 import { test } from "../harness.ts";
 import { AppMeshClient, AppRun } from "../../src/client/mod.ts";
 import { startDevServer } from "../../src/devserver/mod.ts";
-import { until } from "./_helpers.ts";
+import { shellWorker, until } from "./_helpers.ts";
 
 test("done when: every method against a 2-node server with a cookie file", async () => {
   const server = await startDevServer({ nodes: 2 });
@@ -77,12 +77,7 @@ test("done when: every method against a 2-node server with a cookie file", async
     assert.equal(await run2.wait(), 0);
 
     // tasks
-    const worker = `
-task="$URL/appmesh/app/$APP_MESH_APPLICATION_NAME/task?process_key=$APP_MESH_PROCESS_KEY"
-while true; do
-  payload=$(curl -sf --cacert "$CA" "$task") || { sleep 0.1; continue; }
-  printf 'got:%s' "$payload" | curl -sf --cacert "$CA" -X PUT --data-binary @- "$task"
-done`;
+    const worker = shellWorker("got");
     await client.addApp({
       name: "done-worker",
       command: worker,

@@ -1,7 +1,6 @@
 // Failures get distinct typed errors naming the URL and the cause; bad input sends nothing.
 // @bun
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { test } from "../harness.ts";
 import {
   AppMeshClient,
@@ -12,7 +11,7 @@ import {
   AppMeshTimeoutError,
   AppMeshTlsError,
 } from "../../src/client/mod.ts";
-import { closedPort, fixture } from "./_helpers.ts";
+import { closedPort, fixture, httpServer } from "./_helpers.ts";
 
 test("connection refused: AppMeshConnectionError (not TLS) naming the URL", async () => {
   const port = await closedPort();
@@ -68,7 +67,7 @@ test("timeout (server latency fault): AppMeshTimeoutError; the caller's signal i
 });
 
 test("non-JSON body where JSON is promised: AppMeshResponseError; error pages keep status", async () => {
-  const server = createServer((req, res) => {
+  const server = await httpServer((req, res) => {
     if (req.url === "/appmesh/applications") {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html>proxy login page</html>");
@@ -77,8 +76,7 @@ test("non-JSON body where JSON is promised: AppMeshResponseError; error pages ke
       res.end("<html><body>Bad gateway</body></html>");
     }
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server;
   try {
     const c = new AppMeshClient({ baseUrl: `http://127.0.0.1:${port}`, token: "t" });
     await assert.rejects(c.listApps(), (e: unknown) => {
@@ -97,18 +95,17 @@ test("non-JSON body where JSON is promised: AppMeshResponseError; error pages ke
     });
     await c.close();
   } finally {
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });
 
 test("CR/LF in header values is refused before anything is sent", async () => {
   let requests = 0;
-  const server = createServer((_req, res) => {
+  const server = await httpServer((_req, res) => {
     requests++;
     res.end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server;
   try {
     const c = new AppMeshClient({ baseUrl: `http://127.0.0.1:${port}` });
     const isHeaderError = (e: unknown) =>
@@ -120,18 +117,17 @@ test("CR/LF in header values is refused before anything is sent", async () => {
     await assert.rejects(c.authenticate("tok\nevil"), isHeaderError);
     assert.equal(requests, 0);
   } finally {
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });
 
 test("a connection cut mid-body is a typed connection error", async () => {
-  const server = createServer((_req, res) => {
+  const server = await httpServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
     res.write('{"partial": ');
     setTimeout(() => res.destroy(), 50);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server;
   try {
     const c = new AppMeshClient({ baseUrl: `http://127.0.0.1:${port}`, token: "t" });
     await assert.rejects(c.getConfig(), (e: unknown) => {
@@ -140,7 +136,6 @@ test("a connection cut mid-body is a typed connection error", async () => {
       return true;
     });
   } finally {
-    server.closeAllConnections?.();
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { test } from "../harness.ts";
 import {
@@ -13,7 +12,7 @@ import {
   AppMeshError,
   AppMeshHttpError,
 } from "../../src/client/mod.ts";
-import { fixture } from "./_helpers.ts";
+import { fixture, httpServer } from "./_helpers.ts";
 
 async function sha256(file: string): Promise<string> {
   const h = createHash("sha256");
@@ -136,12 +135,11 @@ test("an interrupted download (server cuts the connection) leaves no file at all
 
 test("upload of a missing local file fails before any request", async () => {
   let requests = 0;
-  const server = createServer((_req, res) => {
+  const server = await httpServer((_req, res) => {
     requests++;
     res.end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server;
   try {
     const c = new AppMeshClient({ baseUrl: `http://127.0.0.1:${port}`, token: "t" });
     await assert.rejects(c.uploadFile("/no/such/local/file", "/tmp/x"), (e: unknown) => {
@@ -152,6 +150,6 @@ test("upload of a missing local file fails before any request", async () => {
     });
     assert.equal(requests, 0);
   } finally {
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });

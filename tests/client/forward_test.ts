@@ -1,10 +1,10 @@
 // Two nodes: forNode / forwardTo, AppRun remembering its node, no X-Target-Host to itself.
 // @bun
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { test } from "../harness.ts";
 import { AppMeshClient, AppMeshHttpError } from "../../src/client/mod.ts";
-import { fixture } from "./_helpers.ts";
+import { fixture, httpServer } from "./_helpers.ts";
 
 test("forNode: a view on node 2 shares the session; labels land on node 2 only", async () => {
   const f = await fixture({ server: { nodes: 2 } });
@@ -58,14 +58,13 @@ test("AppRun started through forNode remembers its node; wait follows it", async
 test("a node equal to the base URL's host:port is addressed without X-Target-Host", async () => {
   const seen: IncomingHttpHeaders[] = [];
   const urls: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await httpServer((req, res) => {
     seen.push(req.headers);
     urls.push(`${req.method} ${req.url}`);
     res.writeHead(200, { "content-type": "application/json" });
     res.end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server;
   try {
     const c = new AppMeshClient({ baseUrl: `http://127.0.0.1:${port}`, token: "tok" });
     for (const self of [`127.0.0.1:${port}`, "127.0.0.1", `localhost:${port}`, `[::1]:${port}`]) {
@@ -84,6 +83,6 @@ test("a node equal to the base URL's host:port is addressed without X-Target-Hos
     assert.equal(urls.at(-1), "PUT /appmesh/label/q?value=a%26b%3Dc");
     await c.close();
   } finally {
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Cookie } from "../../src/cookies/jar.ts";
 
 /** Result of a finished child process. */
 export interface RunResult {
@@ -77,4 +78,22 @@ export async function echoServer(): Promise<EchoServer> {
 /** Splits a Cookie header into sorted `name=value` pairs. */
 export function pairs(header: string | undefined): string[] {
   return (header ?? "").split(/;\s*/).filter(Boolean).sort();
+}
+
+/** Now, in seconds since the epoch (cookie expiry times). */
+export const now = (): number => Math.floor(Date.now() / 1000);
+
+/** A secure, HttpOnly, host-only cookie of 127.0.0.1 on `/`, valid for an hour; `over` wins. */
+export function hostCookie(name: string, value: string, over: Partial<Cookie> = {}): Cookie {
+  return {
+    name,
+    value,
+    domain: "127.0.0.1",
+    hostOnly: true,
+    path: "/",
+    secure: true,
+    httpOnly: true,
+    expires: now() + 3600,
+    ...over,
+  };
 }

@@ -12,21 +12,10 @@ import type { Cookie } from "../../src/cookies/jar.ts";
 import { CookieFileError } from "../../src/cookies/mozilla.ts";
 import { readCookieFile, updateCookieFile, writeCookieFile } from "../../src/cookies/file.ts";
 import { LockTimeoutError } from "../../src/runtime/lock.ts";
-import { withTempDir } from "./_helpers.ts";
-
-const now = () => Math.floor(Date.now() / 1000);
+import { hostCookie, withTempDir } from "./_helpers.ts";
 
 function c(name: string, value: string): Cookie {
-  return {
-    name,
-    value,
-    domain: "127.0.0.1",
-    hostOnly: true,
-    path: "/",
-    secure: true,
-    httpOnly: true,
-    expires: now() + 3600,
-  };
+  return hostCookie(name, value);
 }
 
 async function mode(path: string): Promise<number> {

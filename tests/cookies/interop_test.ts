@@ -6,23 +6,12 @@ import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";
 import { type Cookie, CookieJar } from "../../src/cookies/jar.ts";
 import { readCookieFile, writeCookieFile } from "../../src/cookies/file.ts";
-import { echoServer, pairs, run, withTempDir } from "./_helpers.ts";
+import { echoServer, hostCookie, now, pairs, run, withTempDir } from "./_helpers.ts";
 
-const now = () => Math.floor(Date.now() / 1000);
 const TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl";
 
 function tokenCookie(over: Partial<Cookie> = {}): Cookie {
-  return {
-    name: "appmesh_auth_token",
-    value: TOKEN,
-    domain: "127.0.0.1",
-    hostOnly: true,
-    path: "/",
-    secure: true,
-    httpOnly: true,
-    expires: now() + 3600,
-    ...over,
-  };
+  return hostCookie("appmesh_auth_token", TOKEN, over);
 }
 
 // Loads a file the way the Python client does, prints every cookie and the Cookie header

@@ -94,3 +94,20 @@ export async function body(res: Response): Promise<unknown> {
     return t;
   }
 }
+
+/** A JSON request body with its Content-Type, to spread into a `RequestInit`. */
+export const json = (v: unknown): RequestInit => ({
+  body: JSON.stringify(v),
+  headers: { "Content-Type": "application/json" },
+});
+
+/** Polls `fn` until it returns a truthy value (bounded), for process state changes. */
+export async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -4,23 +4,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import process from "node:process";
 import { test } from "../harness.ts";
-import { body, harness } from "./_util.ts";
-
-const json = (v: unknown): RequestInit => ({
-  body: JSON.stringify(v),
-  headers: { "Content-Type": "application/json" },
-});
-
-/** Polls `fn` until it returns a truthy value (bounded), for process state changes. */
-async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { body, harness, json, until } from "./_util.ts";
 
 test("apps: register (body names the app), get, list, health, disable, delete as the daemon", async () => {
   const h = await harness();

@@ -3,22 +3,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "../harness.ts";
-import { body, harness } from "./_util.ts";
-
-const json = (v: unknown): RequestInit => ({
-  body: JSON.stringify(v),
-  headers: { "Content-Type": "application/json" },
-});
-
-async function until<T>(fn: () => Promise<T>, what: string, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { body, harness, json, until } from "./_util.ts";
 
 test("runs: syncrun answers 200 with merged output, X-Exit-Code 7 and X-Output-Position", async () => {
   const h = await harness();

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "../harness.ts";
-import { harness } from "./_util.ts";
+import { harness, json } from "./_util.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -19,10 +19,6 @@ test("processes: close() kills running apps, their process trees and pending run
   let pids: number[] = [];
   try {
     const t = await h.login();
-    const json = (v: unknown): RequestInit => ({
-      body: JSON.stringify(v),
-      headers: { "Content-Type": "application/json" },
-    });
     await h.call(t, "/appmesh/app/svc", {
       method: "PUT",
       ...json({ name: "svc", command: "sleep 300 & echo $! ; wait", shell: true }),
