@@ -12,8 +12,9 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
-  interleavedRounds,
   loadClient,
+  loggedInClient,
+  type OurClient,
   rawLogin,
   runClient,
   type Runtime,
@@ -21,6 +22,7 @@ import {
   startServer,
   tlsFetch,
 } from "./common.ts";
+import { interleavedRounds } from "./interleave.ts";
 import { runNodePeer, runPythonPeer } from "./peers/setup.ts";
 import { median, pairedRatio, ratio, round, summarize } from "./stats.ts";
 
@@ -107,19 +109,11 @@ export function floorCalls(f: typeof fetch, url: string, token: string, app: str
 }
 
 /** Our client's calls, the same mix. */
-export function ourCalls(client: Awaited<ReturnType<typeof makeOurs>>, app: string) {
+export function ourCalls(client: OurClient, app: string) {
   return async (i: number): Promise<void> => {
     if (i % 2) await client.listLabels();
     else await client.getApp(app);
   };
-}
-
-/** Our client, logged in, trusting the server's CA. */
-export async function makeOurs(url: string, caPem: string) {
-  const AppMeshClient = await loadClient();
-  const client = new AppMeshClient({ baseUrl: url, ca: caPem });
-  await client.login("admin", "admin123");
-  return client;
 }
 
 async function callsPerSecond(call: (i: number) => Promise<void>, n: number): Promise<number> {
@@ -134,9 +128,9 @@ export async function clientSide(job: B1Job): Promise<B1Out> {
   const token = await rawLogin(raw.fetch, job.url);
   const floor = floorCalls(raw.fetch, job.url, token, job.app);
   const out: B1Out = { floor: [], ours: [] };
-  let client: Awaited<ReturnType<typeof makeOurs>> | undefined;
+  let client: OurClient | undefined;
   try {
-    client = await makeOurs(job.url, job.caPem);
+    client = await loggedInClient(job.url, job.caPem);
   } catch (e) {
     out.oursError = errorText(e);
   }

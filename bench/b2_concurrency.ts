@@ -8,14 +8,16 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
-  interleavedRounds,
+  loggedInClient,
+  type OurClient,
   rawLogin,
   runClient,
   type Runtime,
   startServer,
   tlsFetch,
 } from "./common.ts";
-import { APP, floorCalls, makeOurs, ourCalls, seedApp } from "./b1_small_calls.ts";
+import { APP, floorCalls, ourCalls, seedApp } from "./b1_small_calls.ts";
+import { interleavedRounds } from "./interleave.ts";
 import { median, pairedRatio, percentile, round, summarize } from "./stats.ts";
 
 /** Benchmark id. */
@@ -77,9 +79,9 @@ export async function clientSide(job: B2Job): Promise<B2Out> {
   const token = await rawLogin(raw.fetch, job.url);
   const floor = floorCalls(raw.fetch, job.url, token, job.app);
   const out: B2Out = { floor: [], ours: [] };
-  let client: Awaited<ReturnType<typeof makeOurs>> | undefined;
+  let client: OurClient | undefined;
   try {
-    client = await makeOurs(job.url, job.caPem);
+    client = await loggedInClient(job.url, job.caPem);
   } catch (e) {
     out.oursError = errorText(e);
   }

@@ -18,7 +18,7 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
-  loadClient,
+  loggedInClient,
   rawLogin,
   rssBytes,
   runClient,
@@ -174,9 +174,7 @@ async function floorTransfers(job: B3Job) {
 }
 
 async function ourTransfers(job: B3Job) {
-  const AppMeshClient = await loadClient();
-  const client = new AppMeshClient({ baseUrl: job.url, ca: job.caPem });
-  await client.login("admin", "admin123");
+  const client = await loggedInClient(job.url, job.caPem);
   const download: Transfer = job.who === "ours_stream"
     ? async (remote, local) => await writeBody(local, await client.download(remote))
     : async (remote, local) => void await client.downloadFile(remote, local);

@@ -12,14 +12,15 @@ import {
   type BenchOptions,
   type BenchResult,
   errorText,
-  interleavedRounds,
-  loadClient,
+  loggedInClient,
+  type OurClient,
   rawLogin,
   runClient,
   type Runtime,
   startServer,
   tlsFetch,
 } from "./common.ts";
+import { interleavedRounds } from "./interleave.ts";
 import { runNodePeer } from "./peers/setup.ts";
 import { median, round, summarize } from "./stats.ts";
 
@@ -91,12 +92,10 @@ export async function clientSide(job: B4Job): Promise<B4Out> {
   const out: B4Out = { floor: [], ours: [] };
   const floor = () => floorWait(raw.fetch, job.url, token);
   let ours: (() => Promise<number>) | undefined;
-  let client: { close(): Promise<void> } | undefined;
+  let client: OurClient | undefined;
   try {
-    const AppMeshClient = await loadClient();
-    const c = new AppMeshClient({ baseUrl: job.url, ca: job.caPem });
+    const c = await loggedInClient(job.url, job.caPem);
     client = c;
-    await c.login("admin", "admin123");
     ours = async () => {
       let output = "";
       const run = await c.runAppAsync({ command: COMMAND, shell: true });

@@ -377,6 +377,14 @@ export async function loadClient(): Promise<new (o: OurClientOptions) => OurClie
   return mod.AppMeshClient;
 }
 
+/** Our client, logged in as {@linkcode USER}, trusting the server's CA. */
+export async function loggedInClient(url: string, caPem: string): Promise<OurClient> {
+  const AppMeshClient = await loadClient();
+  const client = new AppMeshClient({ baseUrl: url, ca: caPem });
+  await client.login(USER.name, USER.password);
+  return client;
+}
+
 /** Current resident set size of this process in bytes (/proc; the runtime's own as fallback). */
 export function rssBytes(pid: number | "self" = "self"): number {
   try {
@@ -392,32 +400,4 @@ export function rssBytes(pid: number | "self" = "self"): number {
 /** A short message of an error. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** What {@linkcode interleavedRounds} runs. */
-export interface InterleavedRounds<S, T> {
-  /** Measured rounds. */
-  rounds: number;
-  /** The floor's side. */
-  floor: S;
-  /** Our side; `undefined` (our client failed to start) skips it. */
-  ours: S | undefined;
-  /** Measures one side once. */
-  measure: (side: S) => Promise<T>;
-  /** Where each measurement is pushed, per side. */
-  out: { floor: T[]; ours: T[] };
-}
-
-/**
- * Measures floor and ours in interleaved rounds, alternating which goes first, so drift of a
- * shared machine hits both alike.
- */
-export async function interleavedRounds<S, T>(o: InterleavedRounds<S, T>): Promise<void> {
-  for (let r = 0; r < o.rounds; r++) {
-    const order = r % 2 ? (["ours", "floor"] as const) : (["floor", "ours"] as const);
-    for (const who of order) {
-      const side = who === "floor" ? o.floor : o.ours;
-      if (side) o.out[who].push(await o.measure(side));
-    }
-  }
 }

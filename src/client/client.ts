@@ -132,6 +132,8 @@ export class AppMeshClient {
   readonly #shared: Shared;
   readonly #view: boolean;
   #forwardTo: string | undefined;
+  // The `X-Target-Host` to send, worked out when the node is set, not on every request.
+  #targetHost: string | undefined;
   readonly #core: Core;
 
   /**
@@ -183,7 +185,10 @@ export class AppMeshClient {
 
   /** Sets the node; `host` gets the base URL's port, IPv6 literals are bracketed. */
   set forwardTo(node: string | undefined) {
-    this.#forwardTo = normalizeNode(node, this.baseUrl);
+    const t = normalizeNode(node, this.baseUrl);
+    this.#forwardTo = t;
+    // None for the base URL's own node (the daemon hangs forwarding to itself).
+    this.#targetHost = t && !isSameNode(t, this.baseUrl) ? t : undefined;
   }
 
   /**
@@ -235,12 +240,6 @@ export class AppMeshClient {
     return made.fetch;
   }
 
-  /** The `X-Target-Host` to send: none for the base URL's own node. */
-  #targetHost(): string | undefined {
-    const t = this.#forwardTo;
-    return t && !isSameNode(t, this.baseUrl) ? t : undefined;
-  }
-
   /**
    * The request path: URL, headers, timeout and signal, fetch, cookies, one retry after a 401
    * when the cookie file holds a newer token, error mapping. A 2xx (or expected) answer comes
@@ -268,12 +267,13 @@ export class AppMeshClient {
     const sentToken = session.token;
     if (sessionAuth) {
       // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
-      if (session.csrfToken) headers["x-csrf-token"] = session.csrfToken;
-      else if (session.token) headers["authorization"] = `Bearer ${session.token}`;
+      const csrf = session.csrfToken;
+      if (csrf) headers["x-csrf-token"] = csrf;
+      else if (sentToken) headers["authorization"] = `Bearer ${sentToken}`;
     }
     const cookie = session.jar.header(url);
     if (cookie && !explicit.has("cookie")) headers["cookie"] = cookie;
-    const target = this.#targetHost();
+    const target = this.#targetHost;
     if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
     let body = spec.body;
     if (spec.json !== undefined) {

@@ -27,23 +27,29 @@ export interface JwtTimes {
   exp?: number;
 }
 
-/** Reads `iat`/`exp` of a JWT without verifying it; `{}` when it is not a JWT. */
-export function jwtTimes(token: string | undefined): JwtTimes {
+/** The payload of a JWT, decoded (UTF-8) without verifying it; undefined when it is not a JWT. */
+export function jwtClaims(token: string | undefined): Record<string, unknown> | undefined {
   const part = token?.split(".")[1];
-  if (!part) return {};
+  if (!part) return undefined;
   try {
     const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
     const bin = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
     const claims = JSON.parse(
       new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))),
     );
-    return {
-      iat: typeof claims.iat === "number" ? claims.iat : undefined,
-      exp: typeof claims.exp === "number" ? claims.exp : undefined,
-    };
+    return claims && typeof claims === "object" ? claims : undefined;
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/** Reads `iat`/`exp` of a JWT without verifying it; `{}` when it is not a JWT. */
+export function jwtTimes(token: string | undefined): JwtTimes {
+  const claims = jwtClaims(token);
+  return {
+    iat: typeof claims?.iat === "number" ? claims.iat : undefined,
+    exp: typeof claims?.exp === "number" ? claims.exp : undefined,
+  };
 }
 
 /** Makes a timer not keep the process alive (Deno, Bun, Node); looked up at call time. */
@@ -74,6 +80,17 @@ export interface SessionOptions {
 }
 
 const POLL_SECONDS = 300;
+
+/**
+ * When `fraction` of a token's lifetime (from `iat`, else now, to `exp`) has passed, in unix
+ * seconds; undefined for a token without `exp`.
+ */
+function renewalPoint(token: string | undefined, fraction: number): number | undefined {
+  const { iat, exp } = jwtTimes(token);
+  if (exp === undefined) return undefined;
+  const start = iat ?? Date.now() / 1000;
+  return start + Math.max(1, exp - start) * fraction;
+}
 
 /** Token state shared by a client and its views. */
 export class Session {
@@ -157,7 +174,7 @@ export class Session {
 
   /** Replaces the token cookie(s) by one canonical cookie (curl and Python read it). */
   #store(token: string): void {
-    while (this.jar.delete(TOKEN_COOKIE));
+    this.jar.delete(TOKEN_COOKIE); // every cookie of that name (any domain or path)
     this.jar.set(this.#cookie(TOKEN_COOKIE, token, jwtTimes(token).exp));
   }
 
@@ -168,9 +185,9 @@ export class Session {
   async setToken(token: string, refresh?: string | null): Promise<void> {
     this.#store(token);
     if (refresh === null) {
-      while (this.jar.delete(REFRESH_COOKIE));
+      this.jar.delete(REFRESH_COOKIE);
     } else if (refresh) {
-      while (this.jar.delete(REFRESH_COOKIE));
+      this.jar.delete(REFRESH_COOKIE);
       // Path-restricted: sent as a cookie only to the renew endpoint, never elsewhere.
       this.jar.set(this.#cookie(REFRESH_COOKIE, refresh, jwtTimes(refresh).exp, "/appmesh/token"));
     }
@@ -180,18 +197,14 @@ export class Session {
 
   /** Forgets the token, the refresh token and the CSRF cookie; persists. */
   async clear(): Promise<void> {
-    for (const name of [TOKEN_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]) {
-      while (this.jar.delete(name));
-    }
+    for (const name of [TOKEN_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]) this.jar.delete(name);
     this.stopRefresh();
     await this.changed();
   }
 
   /** Drops the refresh token only (the server rejected it). */
   async dropRefreshToken(): Promise<void> {
-    let any = false;
-    while (this.jar.delete(REFRESH_COOKIE)) any = true;
-    if (any) await this.changed();
+    if (this.jar.delete(REFRESH_COOKIE)) await this.changed();
   }
 
   /**
@@ -209,7 +222,7 @@ export class Session {
     }
     this.jar.setFromResponse(url, setCookies.filter((l) => !/^\s*appmesh_auth_token=/.test(l)));
     if (token) this.#store(token);
-    else if (token === null) { while (this.jar.delete(TOKEN_COOKIE)); }
+    else if (token === null) this.jar.delete(TOKEN_COOKIE);
     return token;
   }
 
@@ -286,22 +299,16 @@ export class Session {
   #delay(): number | undefined {
     const token = this.token;
     if (!token && !this.refreshToken) return undefined;
-    const { iat, exp } = jwtTimes(token);
-    if (exp === undefined) return POLL_SECONDS;
-    const now = Date.now() / 1000;
-    const start = iat ?? now;
-    const lifetime = Math.max(1, exp - start);
     // Renew at ~60% of the lifetime, with a little jitter so that processes sharing a file spread.
-    const at = start + lifetime * (0.6 + Math.random() * 0.05);
-    return Math.min(POLL_SECONDS, Math.max(at - now, 0.5));
+    const at = renewalPoint(token, 0.6 + Math.random() * 0.05);
+    if (at === undefined) return POLL_SECONDS;
+    return Math.min(POLL_SECONDS, Math.max(at - Date.now() / 1000, 0.5));
   }
 
   #due(): boolean {
-    const { iat, exp } = jwtTimes(this.token);
-    if (exp === undefined) return !this.token && !!this.refreshToken;
-    const now = Date.now() / 1000;
-    const start = iat ?? now;
-    return now >= start + Math.max(1, exp - start) * 0.6;
+    const at = renewalPoint(this.token, 0.6);
+    if (at === undefined) return !this.token && !!this.refreshToken;
+    return Date.now() / 1000 >= at;
   }
 
   /** (Re)arms the refresh timer; it never keeps the process alive. */

@@ -11,6 +11,8 @@
 import type { Cookie } from "./jar.ts";
 import { CookieFileError, formatMozilla, parseMozilla } from "./mozilla.ts";
 
+type FsModule = typeof import("../runtime/fs.ts");
+
 /** What {@linkcode readCookieFile} found. */
 export interface CookieFileContents {
   /** The cookies (expired ones included; a jar drops them). */
@@ -114,6 +116,11 @@ export async function writeCookieFile(path: string, cookies: Cookie[]): Promise<
   await fs.writeFileAtomic(path, text, { mode: 0o600 });
 }
 
+/** The write of {@linkcode writeCookieFile} once the parent folder is known to exist. */
+function writeInPlace(fs: FsModule, path: string, cookies: Cookie[]): Promise<void> {
+  return fs.writeFileAtomic(path, formatMozilla(cookies), { mode: 0o600 });
+}
+
 /**
  * Read, transform, write, holding the file's lock (`${path}.lock`) throughout: two processes
  * updating one file run one after the other, and each sees the other's result. A garbled file
@@ -150,7 +157,8 @@ export async function updateCookieFile(
   return await withFileLock(path, async () => {
     const { cookies } = await readCookieFile(path);
     const next = await fn(cookies);
-    await writeCookieFile(path, next);
+    // The parent folder was made above (the lock file lives there): no second mkdir.
+    await writeInPlace(fs, path, next);
     return next;
   }, { wait: options.wait });
 }

@@ -17,7 +17,14 @@ import {
   REFRESH_AUDIENCE,
   SERVICE_AUDIENCE,
 } from "./jwt.ts";
-import { HttpError, json, type NodeHandle, type RequestContext, type Route } from "./http.ts";
+import {
+  base64Text,
+  HttpError,
+  json,
+  type NodeHandle,
+  type RequestContext,
+  type Route,
+} from "./http.ts";
 
 /** Name of the auth cookie. */
 export const AUTH_COOKIE = "appmesh_auth_token";
@@ -208,14 +215,6 @@ function checkAudience(audience: string): void {
   }
 }
 
-function base64Decode(s: string): string {
-  try {
-    return new TextDecoder().decode(Uint8Array.from(atob(s.trim()), (c) => c.charCodeAt(0)));
-  } catch {
-    return "";
-  }
-}
-
 async function login(ctx: RequestContext): Promise<Response> {
   const identity = sharedOf(ctx.node).identity;
   const h = ctx.req.headers;
@@ -223,7 +222,10 @@ async function login(ctx: RequestContext): Promise<Response> {
   if (!authorization.startsWith("Basic ")) {
     throw new HttpError(400, "unrecognized authorization type");
   }
-  const decoded = base64Decode(authorization.slice(6));
+  let decoded = "";
+  try {
+    decoded = base64Text(authorization.slice(6).trim());
+  } catch { /* not base64: no user name, so "user not found" below */ }
   const colon = decoded.indexOf(":");
   const name = colon >= 0 ? decoded.slice(0, colon) : "";
   const password = colon >= 0 ? decoded.slice(colon + 1) : "";

@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { readFileSync, realpathSync } from "node:fs";
-import { chmod, chown, type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { realpathSync } from "node:fs";
+import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { applyFileAttributes, fileAttributes } from "../runtime/fs.ts";
 import { HttpError, type RequestContext, type Route } from "./http.ts";
 import { multipartBoundary, MultipartError, readMultipart } from "./multipart.ts";
 
@@ -60,24 +61,6 @@ export function filePath(ctx: RequestContext): string {
     }
   }
   return abs;
-}
-
-/** uid → user name and gid → group name from /etc/passwd and /etc/group (numbers if unknown). */
-function idNames(file: string): Map<string, string> {
-  const byId = new Map<string, string>();
-  try {
-    for (const line of readFileSync(file, "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f.length > 2 && !byId.has(f[2])) byId.set(f[2], f[0]);
-    }
-  } catch { /* no such database */ }
-  return byId;
-}
-
-/** The id of user or group `name` in `file`; a number that names none is taken as the id. */
-function idOf(file: string, name: string): number | undefined {
-  for (const [id, n] of idNames(file)) if (n === name) return Number(id);
-  return /^\d+$/.test(name) ? Number(name) : undefined;
 }
 
 /** Go's `url.QueryEscape` (the agent's `filename=` form). */
@@ -146,8 +129,8 @@ async function download(ctx: RequestContext): Promise<Response> {
     throw new HttpError(406, "file not found");
   }
   if (!st.isFile()) throw new HttpError(406, "file not found");
-  const users = idNames("/etc/passwd");
-  const groups = idNames("/etc/group");
+  // Mode and owner/group names (async reads of /etc/passwd and /etc/group).
+  const attrs = await fileAttributes(path);
   const headers: Record<string, string> = {
     "Content-Disposition": `attachment; filename=${queryEscape(basename(path))}`,
     "Content-Description": "File Transfer",
@@ -158,9 +141,9 @@ async function download(ctx: RequestContext): Promise<Response> {
     "Pragma": "public",
     "Accept-Ranges": "bytes",
     "Last-Modified": st.mtime.toUTCString(),
-    "X-File-Mode": String(st.mode & 0o777),
-    "X-File-User": users.get(String(st.uid)) ?? String(st.uid),
-    "X-File-Group": groups.get(String(st.gid)) ?? String(st.gid),
+    "X-File-Mode": String(attrs.mode),
+    "X-File-User": attrs.user,
+    "X-File-Group": attrs.group,
   };
   const size = st.size;
   const range = parseRange(ctx.req.headers.get("Range"), size);
@@ -216,16 +199,12 @@ async function* streamChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<U
 async function applyAttributes(path: string, headers: Headers): Promise<void> {
   const user = headers.get("X-File-User");
   const group = headers.get("X-File-Group");
-  if (user && group) {
-    const uid = idOf("/etc/passwd", user);
-    const gid = idOf("/etc/group", group);
-    if (uid !== undefined && gid !== undefined) await chown(path, uid, gid).catch(() => {});
-  }
-  const mode = headers.get("X-File-Mode");
-  if (mode !== null && /^\d+$/.test(mode.trim())) {
-    const m = Number(mode.trim());
-    if (m >= 0 && m <= 0o777) await chmod(path, m).catch(() => {});
-  }
+  const owner = user && group ? { user, group } : {};
+  const raw = headers.get("X-File-Mode")?.trim() ?? "";
+  const m = /^\d+$/.test(raw) ? Number(raw) : -1;
+  const mode = m >= 0 && m <= 0o777 ? m : undefined;
+  // A failed chown is skipped inside; a failed chmod is ignored here, as the agent does.
+  await applyFileAttributes(path, { ...owner, mode }).catch(() => {});
 }
 
 async function upload(ctx: RequestContext): Promise<Response> {

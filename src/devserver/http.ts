@@ -129,3 +129,8 @@ export async function readJson(req: Request): Promise<unknown> {
     throw new HttpError(400, "Invalid JSON body");
   }
 }
+
+/** Decodes base64 of UTF-8 text (Basic auth, password fields); throws when it is not base64. */
+export function base64Text(b64: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+}

@@ -162,10 +162,12 @@ export class ProcessRun {
       let code: number | undefined;
       let closed = false;
       let settled = false;
+      let grace: ReturnType<typeof setTimeout> | undefined;
       const settle = () => {
         if (settled || code === undefined) return;
         settled = true;
         clearTimeout(this.#timer);
+        clearTimeout(grace);
         this.exitCode = code;
         this.exitedAt = Date.now();
         this.output.seal();
@@ -175,7 +177,7 @@ export class ProcessRun {
         code = exitCodeOf(c, s);
         // A background grandchild may hold the pipe open: do not wait for it for long.
         if (closed) settle();
-        else setTimeout(settle, 100);
+        else grace = setTimeout(settle, 100);
       });
       child.on("close", (c, s) => {
         closed = true;

@@ -20,6 +20,8 @@ import { systemOf } from "./system.ts";
 
 /** Methods the daemon hands to its REST handler; any other gets `{"error":"Route not found"}`. */
 const REST_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"];
+/** Methods the metrics name; any other is counted as `OTHER`. */
+const METRIC_METHODS = new Set([...REST_METHODS, "HEAD"]);
 
 /** One running node. */
 export interface NodeRuntime {
@@ -74,10 +76,10 @@ async function dispatch(
   lc: ListenContext,
   node: NodeRuntime,
   req: Request,
+  url: URL,
   meta: { label: string; counted: boolean; started: boolean },
   metricMethod: string,
 ): Promise<Response> {
-  const url = new URL(req.url);
   const method = req.method.toUpperCase();
   const path = url.pathname.replace(/\/{2,}/g, "/");
   // As the daemon: the request is counted under its route before CSRF and forwarding.
@@ -127,14 +129,15 @@ async function dispatch(
 /** The node's full pipeline minus the network: dispatch, error mapping, metrics. */
 async function serve(lc: ListenContext, node: NodeRuntime, req: Request): Promise<Response> {
   const started = performance.now();
-  const path = new URL(req.url).pathname;
+  const url = new URL(req.url);
+  const path = url.pathname;
   const metrics = systemOf(node.handle).metrics;
-  const method = [...REST_METHODS, "HEAD"].includes(req.method) ? req.method : "OTHER";
+  const method = METRIC_METHODS.has(req.method) ? req.method : "OTHER";
   // As the daemon: the metrics endpoint does not count itself.
   const meta = { label: "unmatched", counted: path !== "/appmesh/metrics", started: false };
   let res: Response;
   try {
-    res = await dispatch(lc, node, req, meta, method);
+    res = await dispatch(lc, node, req, url, meta, method);
   } catch (e) {
     res = errorResponse(e, lc.logger);
   }

@@ -6,17 +6,17 @@
  */
 import { decodeJwt } from "jose";
 import { sharedOf } from "./auth.ts";
-import { HttpError, json, readJson, type RequestContext, type Route } from "./http.ts";
+import { base64Text, HttpError, json, readJson, type RequestContext, type Route } from "./http.ts";
 import type { UserConfig } from "./identity.ts";
 
 function identity(ctx: RequestContext) {
   return sharedOf(ctx.node).identity;
 }
 
-function base64Text(value: unknown, field: string): string {
+function base64Field(value: unknown, field: string): string {
   if (typeof value !== "string") throw new HttpError(400, `can not find ${field} from body`);
   try {
-    return new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)));
+    return base64Text(value);
   } catch {
     throw new HttpError(400, `${field} is not valid base64`);
   }
@@ -29,8 +29,8 @@ async function changePassword(ctx: RequestContext): Promise<Response> {
   ctx.require(target === caller ? "passwd-change-self" : "passwd-change-user");
   const body = await readJson(ctx.req) as Record<string, unknown> | null;
   if (!body || typeof body !== "object") throw new HttpError(400, "Invalid JSON body");
-  const oldPassword = base64Text(body.old_password, "old password");
-  const newPassword = base64Text(body.new_password, "new password");
+  const oldPassword = base64Field(body.old_password, "old password");
+  const newPassword = base64Field(body.new_password, "new password");
   id.user(target);
   if (!await id.verifyPassword(target, oldPassword)) {
     throw new HttpError(400, `old password for user <${target}> is incorrect`);

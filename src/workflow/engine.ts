@@ -6,7 +6,8 @@
 
 import type { AppMeshClient } from "../client/client.ts";
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import { errorText, type NodeResult, runNode, type RunState } from "./node_runner.ts";
+import { errorText } from "./errors.ts";
+import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
 import { type NodeReport, type Report, summaryLine } from "./report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";

@@ -63,6 +63,12 @@ export function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): 
   return lines.join("\n");
 }
 
+/** An error's message (never its stack), for reports, events and usage errors. */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
 /** Sorts issues by file position (unknown positions first, then by line and column). */
 export function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
   return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);

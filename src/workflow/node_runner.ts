@@ -9,9 +9,10 @@ import type { AppMeshClient } from "../client/client.ts";
 import type { NodeReport, StepReport } from "./report.ts";
 import { isUnreachable, sleep } from "./retry.ts";
 import type { NodeInfo, WorkflowStep } from "./spec.ts";
-import { errorText, type NodeCtx, type RunState, runStep, skipped } from "./step_runner.ts";
+import { errorText } from "./errors.ts";
+import { type NodeCtx, type RunState, runStep, skipped } from "./step_runner.ts";
 
-export { errorText, type RunState, stepId } from "./step_runner.ts";
+export { type RunState, stepId } from "./step_runner.ts";
 
 /** What the engine learns from a node besides its report. */
 export interface NodeResult {

@@ -6,15 +6,11 @@
  * @module
  */
 
-import { WorkflowError, type WorkflowIssue } from "./errors.ts";
+import { errorText, WorkflowError, type WorkflowIssue } from "./errors.ts";
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { Masker } from "./secrets.ts";
 import type { NodeInfo, Workflow } from "./spec.ts";
 import type { RunOptions } from "./engine.ts";
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message || e.name : String(e);
-}
 
 /** A node plus whether to address it through `forNode` (the workflow named it). */
 export type RunNodeInfo = NodeInfo & { view: boolean };

@@ -7,6 +7,7 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
+import { jwtClaims } from "../client/session.ts";
 import type { SessionControl } from "./spec.ts";
 import type { Masker } from "./secrets.ts";
 
@@ -198,20 +199,6 @@ export class SessionError extends Error {
 function isAuthFailure(e: unknown): boolean {
   const err = e as { name?: string; status?: number } | null;
   return err?.name === "AppMeshAuthError" || err?.status === 401 || err?.status === 403;
-}
-
-/** The payload of a JWT, without verifying it (only to choose between reuse and login). */
-export function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const part = token.split(".")[1];
-  if (!part) return undefined;
-  try {
-    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-    const json = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-    const claims = JSON.parse(json);
-    return claims && typeof claims === "object" ? claims : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The current RFC 6238 code (SHA-1, 6 digits, 30 s, as App Mesh uses) of a base32 secret. */

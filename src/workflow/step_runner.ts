@@ -7,6 +7,7 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
+import { errorText } from "./errors.ts";
 import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { StepReport } from "./report.ts";
 import {
@@ -334,12 +335,6 @@ function race<T>(p: Promise<T>, signal: AbortSignal, abandoned: Promise<unknown>
 function abortReason(signal: AbortSignal): unknown {
   const r = signal.reason;
   return r instanceof StepTimeoutError ? r : new InterruptedError();
-}
-
-/** An error's message (never its stack). */
-export function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
 }
 
 /**

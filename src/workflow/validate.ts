@@ -323,7 +323,7 @@ class Checker extends ValueChecker {
     };
     for (const e of entries) {
       if (!(e.key in COMMON_STEP_FIELDS)) continue;
-      this.common(e, item, step, scope);
+      this.common(e, step, scope);
     }
     const typeEntry = typeEntries[0];
     if (typeEntry) {
@@ -338,7 +338,7 @@ class Checker extends ValueChecker {
     return { line, col };
   }
 
-  common(e: LEntry, item: LNode, step: WorkflowStep, scope: Scope): void {
+  common(e: LEntry, step: WorkflowStep, scope: Scope): void {
     const node = e.value;
     const spec = COMMON_STEP_FIELDS[e.key];
     const label = `"${e.key}" in ${scope.place}`;
@@ -386,21 +386,13 @@ class Checker extends ValueChecker {
       };
       step.retry = policy;
     }
-    void item;
   }
 
   body(entry: LEntry, item: LNode, spec: StepSpec, scope: Scope): Record<string, unknown> {
     const node = entry.value;
-    if (node.kind === "scalar" && node.value === null) {
-      this.fields(node, entry, item, spec.fields, {
-        owner: spec.type,
-        open: !!spec.openFields,
-        oneOf: spec.oneOf,
-        scope,
-      });
-      return {};
-    }
-    if (node.kind !== "map") {
+    // An empty body (`- logout:`) is checked like an empty mapping: required fields are named.
+    const empty = node.kind === "scalar" && node.value === null;
+    if (!empty && node.kind !== "map") {
       this.at(node, `${spec.type} takes a mapping of fields, got ${describe(node)}`);
       return {};
     }
@@ -410,6 +402,7 @@ class Checker extends ValueChecker {
       oneOf: spec.oneOf,
       scope,
     });
+    if (empty) return {};
     const out: Record<string, unknown> = {};
     for (const e of node.entries!) {
       const f = spec.fields[e.key];

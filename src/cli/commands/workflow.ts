@@ -147,14 +147,6 @@ async function lockWaitMs(value: string | undefined, usage: string): Promise<num
   }
 }
 
-/** Replaces every known secret value in text by `***` (a second line of defence). */
-function masker(secrets: Record<string, string>): (s: string) => string {
-  const values = Object.values(secrets).filter((v) => v.length >= 3).sort((a, b) =>
-    b.length - a.length
-  );
-  return (s) => values.reduce((t, v) => t.split(v).join("***"), s);
-}
-
 async function chooseRenderer(
   mode: "json" | "quiet" | "tty" | "plain",
   mask: (s: string) => string,
@@ -216,7 +208,9 @@ async function runWorkflowCommand(
       throw new CliError(`--secrets-file: ${where}${r.message}`, EXIT.usage);
     }
   }
-  const mask = masker(secrets ?? {});
+  // A second line of defence for what the CLI prints itself, with the engine's own masker.
+  const masker = new engine.Masker(Object.values(secrets ?? {}));
+  const mask = (s: string) => masker.mask(s);
 
   let wf;
   try {

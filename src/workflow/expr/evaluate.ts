@@ -267,5 +267,21 @@ export function evaluateTree(tree: Expr, expression: string, ctx: ExprContext): 
  * ```
  */
 export function evaluate(source: string, ctx: ExprContext): unknown {
-  return evaluateTree(parse(source), source, ctx);
+  return evaluateTree(parseOnce(source), source, ctx);
+}
+
+// The same few sources (each step's `if:` and templates) are evaluated on every node of every
+// run: each is parsed once. Trees are never mutated, so sharing them is safe; the bound keeps a
+// long-lived process that evaluates ever new sources from growing without end.
+const PARSED_MAX = 1000;
+const parsed = new Map<string, Expr>();
+
+function parseOnce(source: string): Expr {
+  let tree = parsed.get(source);
+  if (tree === undefined) {
+    tree = parse(source); // a syntax error is thrown, never cached
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(source, tree);
+  }
+  return tree;
 }

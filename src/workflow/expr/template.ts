@@ -89,6 +89,11 @@ export function wholeExpression(text: string): string | undefined {
   } catch {
     return undefined;
   }
+  return wholeOf(parts);
+}
+
+/** The source of the one `${{ }}` of `parts` when the rest is blank, else undefined. */
+function wholeOf(parts: readonly Segment[]): string | undefined {
   const exprs = parts.filter((p) => p.kind === "expr");
   const blank = parts.every((p) => p.kind === "expr" || p.value.trim() === "");
   return exprs.length === 1 && blank ? (exprs[0] as { source: string }).source : undefined;
@@ -112,7 +117,7 @@ export function conditionSource(value: string): string {
 function resolveString(text: string, ctx: ExprContext): unknown {
   if (!text.includes("${{")) return text;
   const parts = splitTemplate(text);
-  const whole = wholeExpression(text);
+  const whole = wholeOf(parts);
   if (whole !== undefined) return evaluate(whole, ctx);
   return parts.map((p) => (p.kind === "text" ? p.value : toText(evaluate(p.source, ctx)))).join("");
 }
