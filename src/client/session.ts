@@ -46,9 +46,10 @@ export function jwtClaims(token: string | undefined): Record<string, unknown> | 
 /** Reads `iat`/`exp` of a JWT without verifying it; `{}` when it is not a JWT. */
 export function jwtTimes(token: string | undefined): JwtTimes {
   const claims = jwtClaims(token);
+  if (!claims) return {};
   return {
-    iat: typeof claims?.iat === "number" ? claims.iat : undefined,
-    exp: typeof claims?.exp === "number" ? claims.exp : undefined,
+    iat: typeof claims.iat === "number" ? claims.iat : undefined,
+    exp: typeof claims.exp === "number" ? claims.exp : undefined,
   };
 }
 
