@@ -1,0 +1,142 @@
+/**
+ * The page the browser test loads (bundled by esbuild, run by headless Chromium): the client
+ * against the local server from another origin, then through a reverse proxy on the page's own
+ * origin. Every call's outcome goes back to the page server as one JSON report (`POST /report`).
+ * Browser code: no Deno API here.
+ */
+import { AppMeshClient } from "../../mod.ts";
+
+/** What one call did: its value, or the error it threw. */
+export type Outcome =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { name: string; code?: string; header?: string; message: string } };
+
+/** The report the page posts. */
+export interface Report {
+  crossOrigin: Record<string, Outcome>;
+  sameOrigin: Record<string, Outcome>;
+}
+
+const { location } = globalThis as unknown as { location: { origin: string; search: string } };
+const params = new URLSearchParams(location.search);
+const daemon = params.get("daemon")!;
+const node2 = params.get("node2")!;
+const dir = params.get("dir")!;
+
+async function outcome(fn: () => unknown): Promise<Outcome> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    const { name, code, header, message } = e as Record<string, string>;
+    return { ok: false, error: { name, code, header, message } };
+  }
+}
+
+/** A fresh TOTP code of the admin, from the page server (which holds the secret). */
+async function totp(): Promise<string> {
+  return await (await fetch("/totp")).text();
+}
+
+async function follow(c: AppMeshClient, command: string) {
+  const run = await c.runAppAsync(command);
+  const chunks: string[] = [];
+  const exitCode = await run.wait({ onOutput: (chunk) => chunks.push(chunk) });
+  const left = await c.getApp(run.appName).then(() => true, () => false);
+  return { exitCode, output: chunks.join(""), runAppLeft: left };
+}
+
+/** The exit code header of a raw `syncrun` answer, as the page can read it. */
+async function rawExitHeader(base: string, token: string) {
+  const res = await fetch(`${base}/appmesh/app/syncrun?timeout=60`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ command: "exit 3", shell: true }),
+  });
+  await res.text();
+  return { status: res.status, type: res.type, exitCode: res.headers.get("X-Exit-Code") };
+}
+
+async function crossOrigin(): Promise<Record<string, Outcome>> {
+  const r: Record<string, Outcome> = {};
+  const c = new AppMeshClient({ baseUrl: daemon });
+  r.mode = await outcome(() => c.browser);
+  r.cookieFile = await outcome(() => new AppMeshClient({ baseUrl: daemon, cookieFile: "c.txt" }));
+  r.caOption = await outcome(() => new AppMeshClient({ baseUrl: daemon, ca: "/etc/ca.pem" }));
+  // Asked-for headers fail before anything is sent.
+  r.loginExpire = await outcome(() =>
+    new AppMeshClient({ baseUrl: daemon }).login("admin", "admin123", { expire: "PT1H" })
+  );
+  r.loginRefreshToken = await outcome(() =>
+    new AppMeshClient({ baseUrl: daemon, refreshToken: true }).login("admin", "admin123")
+  );
+  // The TOTP code cannot travel in X-Totp-Code: it answers the 428 challenge instead.
+  r.login = await outcome(async () => {
+    const challenge = await c.login("admin", "admin123", { totpCode: await totp() });
+    return { challenge: challenge ?? null, token: typeof c.token };
+  });
+  const token = c.token ?? "";
+  r.listApps = await outcome(async () => Array.isArray(await c.listApps()));
+  r.apps = await outcome(async () => {
+    const added = await c.addApp({ name: "browser-app", command: "sleep 60" });
+    const got = await c.getApp("browser-app");
+    const disabled = await c.disableApp("browser-app").then(() => true);
+    return { added: added.name, got: got.name, disabled, deleted: await c.deleteApp("browser-app") };
+  });
+  r.labels = await outcome(async () => {
+    await c.addLabel("from-page", "yes");
+    const value = (await c.listLabels())["from-page"];
+    await c.deleteLabel("from-page");
+    return value;
+  });
+  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3"));
+  r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
+  r.rawExitHeader = await outcome(() => rawExitHeader(daemon, token));
+  // What the browser itself does with a header outside the daemon's CORS answer.
+  r.rawForbiddenHeader = await outcome(() =>
+    fetch(`${daemon}/appmesh/applications`, {
+      headers: { authorization: `Bearer ${token}`, "x-target-host": node2 },
+    }).then((res) => res.status)
+  );
+  r.authenticate = await outcome(async () => (await c.authenticate(token)).ok);
+  r.authenticatePermission = await outcome(() =>
+    c.authenticate(token, { permission: "app-view" })
+  );
+  r.forNode = await outcome(() => c.forNode(node2).listApps());
+  r.download = await outcome(() => c.download("/etc/hostname"));
+  r.upload = await outcome(() => c.upload(`${dir}/cross.txt`, "x"));
+  r.downloadFile = await outcome(() => c.downloadFile("/etc/hostname", "hostname"));
+  r.enableTotp = await outcome(() => c.enableTotp("123456"));
+  r.renewToken = await outcome(async () => {
+    await c.renewToken();
+    return c.token !== token && (await c.getCurrentUser()).name;
+  });
+  r.logout = await outcome(() => c.logout());
+  await c.close();
+  return r;
+}
+
+async function sameOrigin(): Promise<Record<string, Outcome>> {
+  const r: Record<string, Outcome> = {};
+  // The page server proxies /appmesh/ to the local server: the daemon behind the page's host.
+  const c = new AppMeshClient({ baseUrl: location.origin });
+  r.mode = await outcome(() => c.browser);
+  r.login = await outcome(async () => {
+    const challenge = await c.login("admin", "admin123", { totpCode: await totp(), expire: 3600 });
+    return { challenge: challenge ?? null, token: typeof c.token };
+  });
+  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3"));
+  r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
+  r.rawExitHeader = await outcome(() => rawExitHeader(location.origin, c.token ?? ""));
+  r.forNode = await outcome(() => c.forNode(node2).runAppSync("echo node two"));
+  r.uploadDownload = await outcome(async () => {
+    await c.upload(`${dir}/same.txt`, new Blob(["from a page\n"]));
+    return await (await c.download(`${dir}/same.txt`)).text();
+  });
+  r.downloadFile = await outcome(() => c.downloadFile("/etc/hostname", "hostname"));
+  r.logout = await outcome(() => c.logout());
+  await c.close();
+  return r;
+}
+
+const report: Report = { crossOrigin: await crossOrigin(), sameOrigin: await sameOrigin() };
+await fetch("/report", { method: "POST", body: JSON.stringify(report) });
