@@ -37,10 +37,13 @@ async function totp(): Promise<string> {
   return await (await fetch("/totp")).text();
 }
 
+/** A bound on every run, so that a hang shows as a failed call rather than no report. */
+const bounded = () => ({ signal: AbortSignal.timeout(60_000) });
+
 async function follow(c: AppMeshClient, command: string) {
-  const run = await c.runAppAsync(command);
+  const run = await c.runAppAsync(command, bounded());
   const chunks: string[] = [];
-  const exitCode = await run.wait({ onOutput: (chunk) => chunks.push(chunk) });
+  const exitCode = await run.wait({ ...bounded(), onOutput: (chunk) => chunks.push(chunk) });
   const left = await c.getApp(run.appName).then(() => true, () => false);
   return { exitCode, output: chunks.join(""), runAppLeft: left };
 }
@@ -88,7 +91,7 @@ async function crossOrigin(): Promise<Record<string, Outcome>> {
     await c.deleteLabel("from-page");
     return value;
   });
-  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3"));
+  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3", bounded()));
   r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
   r.rawExitHeader = await outcome(() => rawExitHeader(daemon, token));
   // What the browser itself does with a header outside the daemon's CORS answer.
@@ -124,10 +127,10 @@ async function sameOrigin(): Promise<Record<string, Outcome>> {
     const challenge = await c.login("admin", "admin123", { totpCode: await totp(), expire: 3600 });
     return { challenge: challenge ?? null, token: typeof c.token };
   });
-  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3"));
+  r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3", bounded()));
   r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
   r.rawExitHeader = await outcome(() => rawExitHeader(location.origin, c.token ?? ""));
-  r.forNode = await outcome(() => c.forNode(node2).runAppSync("echo node two"));
+  r.forNode = await outcome(() => c.forNode(node2).runAppSync("echo node two", bounded()));
   r.uploadDownload = await outcome(async () => {
     await c.upload(`${dir}/same.txt`, new Blob(["from a page\n"]));
     return await (await c.download(`${dir}/same.txt`)).text();
