@@ -25,7 +25,8 @@ const CROSS_ORIGIN_HEADERS = new Set([
   "content-language",
 ]);
 
-const ADVICE = 'serve the page from the daemon\'s origin or a reverse proxy, with browser: "same-origin"';
+const ADVICE =
+  'serve the page from the daemon\'s origin or a reverse proxy, with browser: "same-origin"';
 
 /** `x-target-host` → `X-Target-Host`, for messages. */
 function display(name: string): string {

@@ -110,11 +110,18 @@ Deno.test({
 
       await t.step("cross-origin: apps, labels, runs with output and exit codes", () => {
         assert.equal(value(x.listApps, "listApps"), true);
-        assert.deepEqual(value(x.apps, "add/get/disable/delete app"), {
+        assert.deepEqual(value(x.apps, "add/get/disable/enable/health/output/delete app"), {
           added: "browser-app",
           got: "browser-app",
-          disabled: true,
+          health: "boolean",
+          output: "string",
           deleted: true,
+        });
+        assert.deepEqual(value(x.system, "config, users, current user, permissions"), {
+          config: "object",
+          users: true,
+          me: "admin",
+          permissions: true,
         });
         assert.equal(value(x.labels, "labels"), "yes");
         assert.deepEqual(value(x.runAppSync, "runAppSync"), { exitCode: 3, output: "hello\n" });
@@ -122,6 +129,13 @@ Deno.test({
           exitCode: 5,
           output: "one\ntwo\n",
           runAppLeft: false,
+        });
+        // getAppOutput cannot tell the exit code cross-origin; it counts the position itself.
+        assert.deepEqual(value(x.outputAfterExit, "getAppOutput after the exit"), {
+          waited: 4,
+          output: "four\n",
+          outPosition: 5,
+          exitCode: null,
         });
       });
 
@@ -137,23 +151,27 @@ Deno.test({
         assert.equal(x.rawForbiddenHeader.error.name, "TypeError");
       });
 
-      await t.step("cross-origin: calls needing other headers fail with the documented error", () => {
-        const cases: [Outcome, string, string][] = [
-          [x.loginExpire, "login { expire }", "X-Expire-Seconds"],
-          [x.loginRefreshToken, "refreshToken: true", "X-Refresh-Token-Request"],
-          [x.authenticatePermission, "authenticate { permission }", "X-Permission"],
-          [x.forNode, "forNode", "X-Target-Host"],
-          [x.download, "download", "X-File-Path"],
-          [x.upload, "upload", "X-File-Path"],
-          [x.enableTotp, "enableTotp", "X-Totp-Code"],
-        ];
-        for (const [o, what, header] of cases) {
-          const message = refused(o, what, "CROSS_ORIGIN_HEADER", header);
-          assert.match(message, CORS_RULE, what);
-          assert.ok(message.includes(`${header} cannot be sent`), message);
-        }
-        assert.match(refused(x.downloadFile, "downloadFile", "NOT_IN_BROWSER"), /download\(\)/);
-      });
+      await t.step(
+        "cross-origin: calls needing other headers fail with the documented error",
+        () => {
+          const cases: [Outcome, string, string][] = [
+            [x.loginExpire, "login { expire }", "X-Expire-Seconds"],
+            [x.loginAudience, "login { audience }", "X-Audience"],
+            [x.loginRefreshToken, "refreshToken: true", "X-Refresh-Token-Request"],
+            [x.authenticatePermission, "authenticate { permission }", "X-Permission"],
+            [x.forNode, "forNode", "X-Target-Host"],
+            [x.download, "download", "X-File-Path"],
+            [x.upload, "upload", "X-File-Path"],
+            [x.enableTotp, "enableTotp", "X-Totp-Code"],
+          ];
+          for (const [o, what, header] of cases) {
+            const message = refused(o, what, "CROSS_ORIGIN_HEADER", header);
+            assert.match(message, CORS_RULE, what);
+            assert.ok(message.includes(`${header} cannot be sent`), message);
+          }
+          assert.match(refused(x.downloadFile, "downloadFile", "NOT_IN_BROWSER"), /download\(\)/);
+        },
+      );
 
       await t.step("same-origin (reverse proxy): every call works, headers are readable", () => {
         assert.equal(value(s.mode, "mode"), "same-origin");
@@ -163,6 +181,12 @@ Deno.test({
           exitCode: 5,
           output: "one\ntwo\n",
           runAppLeft: false,
+        });
+        assert.deepEqual(value(s.outputAfterExit, "getAppOutput after the exit"), {
+          waited: 4,
+          output: "four\n",
+          outPosition: 5,
+          exitCode: 4,
         });
         assert.deepEqual(value(s.rawExitHeader, "raw syncrun"), {
           status: 200,

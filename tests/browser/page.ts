@@ -48,6 +48,20 @@ async function follow(c: AppMeshClient, command: string) {
   return { exitCode, output: chunks.join(""), runAppLeft: left };
 }
 
+/** `getAppOutput` after the exit: what it tells of the exit code, beside `wait`'s. */
+async function outputAfterExit(c: AppMeshClient) {
+  const run = await c.runAppAsync("echo four; exit 4", bounded());
+  const waited = await run.wait({ ...bounded(), deleteApp: false });
+  const out = await c.getAppOutput(run.appName);
+  await c.deleteApp(run.appName);
+  return {
+    waited,
+    output: out.output,
+    outPosition: out.outPosition,
+    exitCode: out.exitCode ?? null,
+  };
+}
+
 /** The exit code header of a raw `syncrun` answer, as the page can read it. */
 async function rawExitHeader(base: string, token: string) {
   const res = await fetch(`${base}/appmesh/app/syncrun?timeout=60`, {
@@ -79,12 +93,25 @@ async function crossOrigin(): Promise<Record<string, Outcome>> {
   });
   const token = c.token ?? "";
   r.listApps = await outcome(async () => Array.isArray(await c.listApps()));
+  r.loginAudience = await outcome(() =>
+    new AppMeshClient({ baseUrl: daemon }).login("admin", "admin123", { audience: "x" })
+  );
   r.apps = await outcome(async () => {
     const added = await c.addApp({ name: "browser-app", command: "sleep 60" });
     const got = await c.getApp("browser-app");
-    const disabled = await c.disableApp("browser-app").then(() => true);
-    return { added: added.name, got: got.name, disabled, deleted: await c.deleteApp("browser-app") };
+    await c.disableApp("browser-app");
+    await c.enableApp("browser-app");
+    const health = typeof await c.checkAppHealth("browser-app");
+    const output = typeof (await c.getAppOutput("browser-app")).output;
+    const deleted = await c.deleteApp("browser-app");
+    return { added: added.name, got: got.name, health, output, deleted };
   });
+  r.system = await outcome(async () => ({
+    config: typeof (await c.getConfig()).REST,
+    users: "admin" in await c.listUsers(),
+    me: (await c.getCurrentUser()).name,
+    permissions: (await c.getUserPermissions()).includes("app-view"),
+  }));
   r.labels = await outcome(async () => {
     await c.addLabel("from-page", "yes");
     const value = (await c.listLabels())["from-page"];
@@ -93,6 +120,7 @@ async function crossOrigin(): Promise<Record<string, Outcome>> {
   });
   r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3", bounded()));
   r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
+  r.outputAfterExit = await outcome(() => outputAfterExit(c));
   r.rawExitHeader = await outcome(() => rawExitHeader(daemon, token));
   // What the browser itself does with a header outside the daemon's CORS answer.
   r.rawForbiddenHeader = await outcome(() =>
@@ -101,9 +129,7 @@ async function crossOrigin(): Promise<Record<string, Outcome>> {
     }).then((res) => res.status)
   );
   r.authenticate = await outcome(async () => (await c.authenticate(token)).ok);
-  r.authenticatePermission = await outcome(() =>
-    c.authenticate(token, { permission: "app-view" })
-  );
+  r.authenticatePermission = await outcome(() => c.authenticate(token, { permission: "app-view" }));
   r.forNode = await outcome(() => c.forNode(node2).listApps());
   r.download = await outcome(() => c.download("/etc/hostname"));
   r.upload = await outcome(() => c.upload(`${dir}/cross.txt`, "x"));
@@ -129,6 +155,7 @@ async function sameOrigin(): Promise<Record<string, Outcome>> {
   });
   r.runAppSync = await outcome(() => c.runAppSync("echo hello; exit 3", bounded()));
   r.runAppAsyncWait = await outcome(() => follow(c, "echo one; sleep 1; echo two; exit 5"));
+  r.outputAfterExit = await outcome(() => outputAfterExit(c));
   r.rawExitHeader = await outcome(() => rawExitHeader(location.origin, c.token ?? ""));
   r.forNode = await outcome(() => c.forNode(node2).runAppSync("echo node two", bounded()));
   r.uploadDownload = await outcome(async () => {

@@ -90,12 +90,18 @@ test("browser mode: cross-origin sends only Authorization and Content-Type", asy
     const refusedWith = async (call: () => Promise<unknown>, header: string) => {
       await assert.rejects(call, (e) => {
         browserError(e, "CROSS_ORIGIN_HEADER", header);
-        assert.match((e as Error).message, /Access-Control-Allow-Headers: Authorization, Content-Type/);
+        assert.match(
+          (e as Error).message,
+          /Access-Control-Allow-Headers: Authorization, Content-Type/,
+        );
         return true;
       });
     };
     await refusedWith(() => r.client.forNode(f.server.nodes[1].name).listApps(), "X-Target-Host");
-    await refusedWith(() => r.client.login("admin", "admin123", { expire: 60 }), "X-Expire-Seconds");
+    await refusedWith(
+      () => r.client.login("admin", "admin123", { expire: 60 }),
+      "X-Expire-Seconds",
+    );
     await refusedWith(() => r.client.login("admin", "x", { setCookie: true }), "X-Set-Cookie");
     await refusedWith(() => r.client.download("/etc/hostname"), "X-File-Path");
     await refusedWith(
