@@ -117,7 +117,8 @@ let adopting: Shared | undefined;
 
 /**
  * Client for the App Mesh REST API, on `fetch` alone: every operation of the official Python
- * client in camelCase, for Deno and Bun (and Node where it costs nothing).
+ * client in camelCase, for Deno and Bun (and Node where it costs nothing), and in a browser
+ * (see `ClientOptions.browser` for what a page on another origin can do).
  *
  * @example Log in, run a command, read its output
  * ```ts

@@ -99,7 +99,7 @@ export interface AppOutput {
   status: number;
   /** The new output, as text. */
   output: string;
-  /** Position to read from next (`X-Output-Position`). */
+  /** Position to read from next (`X-Output-Position`; cross-origin, counted from the bytes). */
   outPosition?: number;
   /**
    * Exit code once the process has exited (`X-Exit-Code`); negative for signal deaths. Always

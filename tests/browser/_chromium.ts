@@ -67,7 +67,7 @@ export function importsNodeStatically(code: string): boolean {
   return /^import\s*(?:[\w$*{},\s]+?from\s*)?["']node:/m.test(code);
 }
 
-/** SHA-256 of each certificate's public key (base64), for `--ignore-certificate-errors-spki-list`. */
+/** SHA-256 of each certificate's public key (base64): `--ignore-certificate-errors-spki-list`. */
 export async function spkiHashes(pemFiles: string[]): Promise<string[]> {
   const hashes: string[] = [];
   for (const file of pemFiles) {
@@ -97,7 +97,8 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>@appmesh/sdk in a browser</title>
 <script>
-  const fatal = (what) => fetch("/report", { method: "POST", body: JSON.stringify({ fatal: what }) });
+  const fatal = (what) =>
+    fetch("/report", { method: "POST", body: JSON.stringify({ fatal: what }) });
   addEventListener("error", (e) => fatal(String(e.message)));
   addEventListener("unhandledrejection", (e) => fatal(String(e.reason?.stack ?? e.reason)));
 </script>
