@@ -184,7 +184,7 @@ export async function upload(
     toStream(body),
     (n) => o.onProgress?.(n, total),
   );
-  // Chromium streams a request body only over HTTP/2, and App Mesh speaks HTTP/1.1: a browser
+  // Chromium streams a request body only over HTTP/2, which App Mesh need not speak: a browser
   // sends the form as a Blob, read into memory first (progress then counts that read).
   const payload = core.browser ? await new Response(form.body).blob() : form.body;
   await core.text({
