@@ -38,6 +38,18 @@ export async function getAppOutput(
     wait: (o.timeout ?? 0) * 1000,
     call: o,
   });
+  if (core.browser === "cross-origin") {
+    // The daemon exposes no header, so X-Output-Position is unreadable: the next position is
+    // the one asked for plus the bytes read (positions are byte offsets).
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return {
+      status: res.status,
+      output: new TextDecoder().decode(bytes),
+      outPosition: intHeader(res, "X-Output-Position", res.url) ??
+        (o.stdoutPosition ?? 0) + bytes.byteLength,
+      exitCode: intHeader(res, "X-Exit-Code", res.url),
+    };
+  }
   const output = await res.text();
   return {
     status: res.status,

@@ -41,6 +41,19 @@ function seconds(expire: number | string | undefined): string {
   return String(parseDuration(expire ?? ONE_WEEK));
 }
 
+/**
+ * `X-Expire-Seconds`: always outside a browser; in a browser only when asked, since the
+ * daemon's default is the same week and a cross-origin request cannot carry the header.
+ */
+function expireHeader(core: Core, expire: number | string | undefined): string | undefined {
+  return core.browser && expire === undefined ? undefined : seconds(expire);
+}
+
+/** `X-Set-Cookie`: outside a browser by default; in a browser only when asked. */
+function cookieHeader(core: Core, asked: boolean | undefined): "true" | undefined {
+  return (asked ?? !core.browser) ? "true" : undefined;
+}
+
 /** `login`: Basic auth, cookie mode; a 428 is a TOTP challenge. */
 export async function login(
   core: Core,
@@ -51,6 +64,8 @@ export async function login(
   await core.client.ready();
   // As the Python client: a login starts a new session.
   core.session.replaceCookies([]);
+  // Cross-origin, X-Totp-Code cannot be sent: the code answers the 428 challenge instead.
+  const totpHeader = core.browser === "cross-origin" ? undefined : o.totpCode;
   const res = await core.request({
     method: "POST",
     path: "/appmesh/login",
@@ -58,10 +73,10 @@ export async function login(
     expect: [428],
     headers: {
       authorization: `Basic ${base64Utf8(`${user}:${password}`)}`,
-      "x-set-cookie": "true",
-      "x-expire-seconds": seconds(o.expire),
+      "x-set-cookie": cookieHeader(core, o.setCookie),
+      "x-expire-seconds": expireHeader(core, o.expire),
       "x-audience": o.audience,
-      "x-totp-code": o.totpCode,
+      "x-totp-code": totpHeader,
       "x-refresh-token-request": core.refreshTokens ? "true" : undefined,
     },
     call: { signal: o.signal },
@@ -85,14 +100,14 @@ export async function validateTotp(
   user: string,
   challenge: string,
   code: string,
-  o: ExpireOptions = {},
+  o: ExpireOptions & { setCookie?: boolean } = {},
 ): Promise<void> {
   const res = await core.request({
     method: "POST",
     path: "/appmesh/totp/validate",
     anonymous: true,
     headers: {
-      "x-set-cookie": "true",
+      "x-set-cookie": cookieHeader(core, o.setCookie),
       "x-refresh-token-request": core.refreshTokens ? "true" : undefined,
     },
     json: {
@@ -177,7 +192,7 @@ export async function authenticate(
         authorization: `Bearer ${token}`,
         "x-permission": o.permission,
         "x-audience": o.audience,
-        "x-set-cookie": update ? "true" : undefined,
+        "x-set-cookie": update ? cookieHeader(core, undefined) : undefined,
       },
       call: { signal: o.signal },
     });
@@ -233,7 +248,7 @@ async function renewNow(core: Core, o: ExpireOptions): Promise<void> {
         method: "POST",
         path: "/appmesh/token/renew",
         headers: {
-          "x-expire-seconds": seconds(o.expire),
+          "x-expire-seconds": expireHeader(core, o.expire),
           "x-refresh-token": s.refreshToken,
         },
         call: { signal: o.signal },

@@ -7,6 +7,7 @@
 import * as apps from "./apps.ts";
 import type { AppRun } from "./app_run.ts";
 import * as auth from "./auth.ts";
+import { browserMode, checkBrowserOptions, checkCrossOrigin } from "./browser.ts";
 import * as files from "./files.ts";
 import { isSameNode, normalizeNode } from "./forward.ts";
 import {
@@ -28,6 +29,7 @@ import type {
   AppOutput,
   AuthenticateOptions,
   AuthResult,
+  BrowserMode,
   CallOptions,
   ClientOptions,
   DownloadResult,
@@ -80,6 +82,8 @@ export interface Core {
   readonly session: Session;
   /** Whether to ask for refresh tokens. */
   readonly refreshTokens: boolean;
+  /** The browser mode, undefined outside a browser. */
+  readonly browser: BrowserMode | undefined;
   /** The logger (possibly empty). */
   readonly logger: Logger;
   /** Sends a request; the answer's body is still to be read. */
@@ -102,6 +106,7 @@ interface Shared {
   session: Session;
   logger: Logger;
   timeout: number;
+  browser: BrowserMode | undefined;
   ready?: Promise<void>;
   fetch?: typeof fetch;
   closeTls?: () => void;
@@ -112,7 +117,8 @@ let adopting: Shared | undefined;
 
 /**
  * Client for the App Mesh REST API, on `fetch` alone: every operation of the official Python
- * client in camelCase, for Deno and Bun (and Node where it costs nothing).
+ * client in camelCase, for Deno and Bun (and Node where it costs nothing), and in a browser
+ * (see `ClientOptions.browser` for what a page on another origin can do).
  *
  * @example Log in, run a command, read its output
  * ```ts
@@ -150,6 +156,8 @@ export class AppMeshClient {
     } else {
       const baseUrl = (options.baseUrl ?? DEFAULT_URL).replace(/\/+$/, "");
       new URL(baseUrl); // a bad URL fails here, not at the first call
+      const browser = browserMode(options, baseUrl);
+      checkBrowserOptions(browser, options);
       const logger = options.logger ?? {};
       const session = new Session({
         baseUrl,
@@ -158,7 +166,8 @@ export class AppMeshClient {
         autoRefresh: options.autoRefreshToken,
         logger,
       });
-      this.#shared = { baseUrl, options, session, logger, timeout: options.timeout ?? 300_000 };
+      const timeout = options.timeout ?? 300_000;
+      this.#shared = { baseUrl, options, session, logger, timeout, browser };
       session.renewer = () => this.renewToken();
     }
     this.baseUrl = this.#shared.baseUrl;
@@ -167,6 +176,7 @@ export class AppMeshClient {
       client: this,
       session: this.#shared.session,
       refreshTokens: this.#shared.options.refreshToken ?? false,
+      browser: this.#shared.browser,
       logger: this.#shared.logger,
       request: async (spec) => guardBody(await this.#exchange(spec)),
       stream: (spec) => this.#exchange(spec),
@@ -176,6 +186,11 @@ export class AppMeshClient {
       },
       text: async (spec) => await readText(await this.#exchange(spec)),
     };
+  }
+
+  /** The browser mode (see `ClientOptions.browser`), undefined outside a browser. */
+  get browser(): BrowserMode | undefined {
+    return this.#shared.browser;
   }
 
   /** Node every request is forwarded to (`host:port`), or undefined for the base URL's node. */
@@ -247,7 +262,7 @@ export class AppMeshClient {
    * disarms it (wrapping the body in a JS stream would cost the runtime's native body read).
    */
   async #exchange(spec: RequestSpec, retried = false): Promise<Exchange> {
-    const { session, timeout: baseTimeout } = this.#shared;
+    const { session, timeout: baseTimeout, browser } = this.#shared;
     await this.ready();
 
     const url = new URL(this.baseUrl + spec.path);
@@ -255,7 +270,8 @@ export class AppMeshClient {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
 
-    const headers: Record<string, string> = { "user-agent": USER_AGENT };
+    // A browser owns User-Agent and Cookie (and a cross-origin preflight would refuse them).
+    const headers: Record<string, string> = browser ? {} : { "user-agent": USER_AGENT };
     for (const [k, v] of Object.entries(spec.headers ?? {})) {
       if (v === undefined) continue;
       checkHeader(k, v);
@@ -272,7 +288,7 @@ export class AppMeshClient {
       else if (sentToken) headers["authorization"] = `Bearer ${sentToken}`;
     }
     const cookie = session.jar.header(url);
-    if (cookie && !explicit.has("cookie")) headers["cookie"] = cookie;
+    if (cookie && !browser && !explicit.has("cookie")) headers["cookie"] = cookie;
     const target = this.#targetHost;
     if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
     let body = spec.body;
@@ -281,6 +297,7 @@ export class AppMeshClient {
       headers["content-type"] ??= "application/json";
     }
     for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
+    if (browser === "cross-origin") checkCrossOrigin(headers, spec.method, url);
     const userSignal = spec.call?.signal;
     userSignal?.throwIfAborted();
 

@@ -289,6 +289,49 @@ export class AppMeshResponseError extends AppMeshError {
   }
 }
 
+/** What a browser error knows. */
+export interface BrowserErrorInit {
+  /** `"CROSS_ORIGIN_HEADER"` or `"NOT_IN_BROWSER"`. */
+  code: "CROSS_ORIGIN_HEADER" | "NOT_IN_BROWSER";
+  /** The request header that cannot be sent, for `"CROSS_ORIGIN_HEADER"`. */
+  header?: string;
+}
+
+/**
+ * A call a browser cannot make, refused before anything is sent: a request header that the
+ * daemon's CORS answer does not allow on a cross-origin request (`code`
+ * `"CROSS_ORIGIN_HEADER"`, `header` names it; the browser would fail the preflight with no
+ * reason given), or an option that needs a file system or the runtime's TLS settings
+ * (`"NOT_IN_BROWSER"`: `cookieFile`, `ca`, `cert`/`key`, `verify: false`, local-file transfers).
+ *
+ * @example
+ * ```ts
+ * import { AppMeshBrowserError } from "@appmesh/sdk";
+ *
+ * const e = new AppMeshBrowserError("X-Target-Host cannot be sent cross-origin", {
+ *   code: "CROSS_ORIGIN_HEADER",
+ *   header: "X-Target-Host",
+ * });
+ * console.log(e.code, e.header); // CROSS_ORIGIN_HEADER X-Target-Host
+ * ```
+ */
+export class AppMeshBrowserError extends AppMeshError {
+  /** The request header that cannot be sent cross-origin, when that is the reason. */
+  header?: string;
+
+  /**
+   * Creates the error.
+   *
+   * @param message what cannot be done, why, and what to do instead
+   * @param init code and header
+   */
+  constructor(message: string, init: BrowserErrorInit) {
+    super(message, { code: init.code });
+    this.name = "AppMeshBrowserError";
+    this.header = init.header;
+  }
+}
+
 /** One line describing a runtime error and its causes. */
 export function describeCause(cause: unknown): string {
   const parts: string[] = [];

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { noLocalFiles } from "./browser.ts";
 import type { Core, RequestSpec } from "./client.ts";
 import { AppMeshError } from "./errors.ts";
 import { encodeFilePath } from "./http.ts";
@@ -60,6 +61,7 @@ export async function downloadFile(
   local: string,
   o: TransferOptions = {},
 ): Promise<DownloadResult> {
+  noLocalFiles(core.browser, "downloadFile");
   const fs = await import("../runtime/fs.ts");
   const { res, deadline, mapError } = await core.stream(downloadSpec(remote, o));
   const length = Number(res.headers.get("content-length") ?? NaN);
@@ -182,6 +184,9 @@ export async function upload(
     toStream(body),
     (n) => o.onProgress?.(n, total),
   );
+  // Chromium streams a request body only over HTTP/2, which App Mesh need not speak: a browser
+  // sends the form as a Blob, read into memory first (progress then counts that read).
+  const payload = core.browser ? await new Response(form.body).blob() : form.body;
   await core.text({
     method: "POST",
     path: "/appmesh/file/upload",
@@ -192,7 +197,7 @@ export async function upload(
       "x-file-user": o.user,
       "x-file-group": o.group,
     },
-    body: form.body,
+    body: payload,
     call: o,
   });
 }
@@ -204,6 +209,7 @@ export async function uploadFile(
   remote: string,
   o: TransferOptions = {},
 ): Promise<void> {
+  noLocalFiles(core.browser, "uploadFile");
   const fs = await import("../runtime/fs.ts");
   if (!await fs.exists(local)) {
     throw new AppMeshError(`local file not found: ${local}`, { code: "FILE_NOT_FOUND" });

@@ -20,6 +20,7 @@ export { AppMeshClient } from "./client.ts";
 export { AppRun, type AppRunInit } from "./app_run.ts";
 export {
   AppMeshAuthError,
+  AppMeshBrowserError,
   AppMeshConnectionError,
   AppMeshError,
   type AppMeshErrorOptions,
@@ -27,6 +28,7 @@ export {
   AppMeshResponseError,
   AppMeshTimeoutError,
   AppMeshTlsError,
+  type BrowserErrorInit,
   type HttpErrorInit,
 } from "./errors.ts";
 export { isSameNode, normalizeNode } from "./forward.ts";

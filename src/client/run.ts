@@ -6,7 +6,7 @@
  */
 import { parseDuration } from "../runtime/duration.ts";
 import { AppRun } from "./app_run.ts";
-import type { Core } from "./client.ts";
+import type { AppMeshClient, Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
 import { intHeader, path, readJson } from "./http.ts";
 import type {
@@ -59,6 +59,15 @@ export async function runAppAsync(
   });
 }
 
+/**
+ * Cross-origin, `X-Exit-Code` is unreadable: the exit shows in the app's JSON instead (no
+ * `pid`, a `return_code`). Undefined while the process runs.
+ */
+async function exitedWith(node: AppMeshClient, run: AppRun, o: WaitOptions) {
+  const app = await node.getApp(run.appName, { signal: o.signal, headers: o.headers });
+  return app.pid === undefined && typeof app.return_code === "number" ? app.return_code : undefined;
+}
+
 /** `waitForAsyncRun`: long-polls the run's node until `X-Exit-Code`. */
 export async function waitForAsyncRun(
   core: Core,
@@ -85,7 +94,24 @@ export async function waitForAsyncRun(
     });
     if (out.output) o.onOutput?.(out.output);
     if (out.outPosition !== undefined) position = out.outPosition;
-    if (out.exitCode !== undefined) {
+    let exitCode = out.exitCode;
+    if (exitCode === undefined && !out.output && core.browser === "cross-origin") {
+      // A long-poll that brought nothing: the process exited, or the poll's time ran out.
+      exitCode = await exitedWith(node, run, o);
+      // What the process wrote between that read and its exit.
+      while (exitCode !== undefined) {
+        const rest = await node.getAppOutput(run.appName, {
+          stdoutPosition: position,
+          processUuid: run.processUuid,
+          signal: o.signal,
+          headers: o.headers,
+        });
+        if (!rest.output) break;
+        o.onOutput?.(rest.output);
+        position = rest.outPosition ?? position;
+      }
+    }
+    if (exitCode !== undefined) {
       if (o.deleteApp ?? true) {
         try {
           await node.deleteApp(run.appName, { signal: o.signal });
@@ -96,7 +122,7 @@ export async function waitForAsyncRun(
           );
         }
       }
-      return out.exitCode;
+      return exitCode;
     }
     if (!out.output && Date.now() - asked < 500) {
       // A server that ignores the long-poll `timeout` must not be hammered.
@@ -124,12 +150,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `runAppSync`: 200 whatever the exit code; errors raise. */
+/**
+ * `runAppSync`: 200 whatever the exit code; errors raise. Cross-origin, the answer's
+ * `X-Exit-Code` is unreadable, so the run goes through `runAppAsync` and `waitForAsyncRun`
+ * (output and exit code alike, the run app deleted after).
+ */
 export async function runAppSync(
   core: Core,
   app: App | string,
   o: RunOptions = {},
 ): Promise<SyncRunResult> {
+  if (core.browser === "cross-origin") {
+    const run = await runAppAsync(core, app, o);
+    let output = "";
+    const exitCode = await waitForAsyncRun(core, run, {
+      signal: o.signal,
+      headers: o.headers,
+      onOutput: (chunk) => output += chunk,
+    });
+    return { exitCode, output };
+  }
   const query = runQuery(o);
   const res = await core.request({
     method: "POST",

@@ -25,6 +25,15 @@ export interface Logger {
   error?(msg: string, ...args: unknown[]): void;
 }
 
+/**
+ * How a client in a browser reaches the daemon. `"cross-origin"`: the page has another origin
+ * than the daemon, so only what the daemon's CORS answer allows can be sent (`Authorization`,
+ * `Content-Type`) and no response header beyond the safelisted ones can be read.
+ * `"same-origin"`: the page is served by the daemon's host or a reverse proxy in front of it
+ * (or by a proxy whose CORS answer allows and exposes the App Mesh headers): every call works.
+ */
+export type BrowserMode = "cross-origin" | "same-origin";
+
 /** Options of `new AppMeshClient(options)`. */
 export interface ClientOptions {
   /** The server, default `"https://127.0.0.1:6060"`. */
@@ -53,6 +62,15 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Where to report warnings and background failures. */
   logger?: Logger;
+  /**
+   * Browser mode. Picked by itself where there is no Deno, Bun or Node: `"same-origin"` when
+   * `baseUrl` has the page's origin, else `"cross-origin"`. Set it to `"same-origin"` for a
+   * page behind a reverse proxy that answers for the daemon under another origin. In a browser
+   * mode the client sends no `User-Agent` or `Cookie` (the browser owns both), login asks for
+   * no cookie and no lifetime unless told to, and `cookieFile`, `ca`, `cert`/`key` and
+   * `verify: false` are refused (`AppMeshBrowserError`).
+   */
+  browser?: BrowserMode;
 }
 
 /** Options every call accepts. */
@@ -81,9 +99,12 @@ export interface AppOutput {
   status: number;
   /** The new output, as text. */
   output: string;
-  /** Position to read from next (`X-Output-Position`). */
+  /** Position to read from next (`X-Output-Position`; cross-origin, counted from the bytes). */
   outPosition?: number;
-  /** Exit code once the process has exited (`X-Exit-Code`); negative for signal deaths. */
+  /**
+   * Exit code once the process has exited (`X-Exit-Code`); negative for signal deaths. Always
+   * undefined for a cross-origin page: the daemon exposes no response header.
+   */
   exitCode?: number;
 }
 
@@ -140,6 +161,11 @@ export interface LoginOptions {
   expire?: Duration;
   /** JWT audience (default the server's `appmesh-service`). */
   audience?: string;
+  /**
+   * Ask the server for the session cookie too (`X-Set-Cookie`): default true, but false in a
+   * browser, where the cookie would be the browser's, not the client's.
+   */
+  setCookie?: boolean;
   /** Cancels the call. */
   signal?: AbortSignal;
 }

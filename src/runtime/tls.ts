@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { runtimeName } from "./detect.ts";
 import type { ClosableFetch } from "./node_fetch.ts";
 
 /** TLS settings of {@linkcode createFetch}. */
@@ -35,19 +36,6 @@ export interface TlsFetch extends ClosableFetch {
 
 interface DenoHttp {
   createHttpClient(o: { caCerts?: string[]; cert?: string; key?: string }): { close(): void };
-}
-
-/** Which runtime runs this code. */
-export function runtimeName(): "deno" | "bun" | "node" | "other" {
-  const g = globalThis as {
-    Deno?: unknown;
-    Bun?: unknown;
-    process?: { versions?: { node?: string } };
-  };
-  if (g.Bun !== undefined) return "bun";
-  if (g.Deno !== undefined) return "deno";
-  if (g.process?.versions?.node) return "node";
-  return "other";
 }
 
 function checkPem(o: TlsOptions): void {
