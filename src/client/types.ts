@@ -127,6 +127,12 @@ export interface WaitOptions extends CallOptions {
   timeout?: number;
   /** Delete the run app after it exited (default true). */
   deleteApp?: boolean;
+  /**
+   * Seconds one output long-poll may be held by the server (default 1 when `onOutput` is
+   * given, else 5). App Mesh holds an output poll until the process exits or this passes, and
+   * only then answers with the new output: a short poll is what makes output live.
+   */
+  pollTimeout?: number;
 }
 
 /** A duration: integer seconds or ISO 8601 (`"P1W"`, `"PT1H30M"`). */

@@ -7,21 +7,30 @@
 
 import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
 import { parseDuration } from "../runtime/duration.ts";
+import { DATE_TIME_TEXT, parseDateTime, parseTimeOfDay, TIME_OF_DAY_TEXT } from "./fields.ts";
 
-/** The fields of an App definition most workflows use (any other App field is accepted too). */
+/**
+ * The fields of an App definition most workflows use (any other App field is accepted too,
+ * and passed through unchanged). The string fields are `text`: a number or boolean there is
+ * sent as its text, as App Mesh wants strings.
+ */
 export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
-  name: { type: "string", description: "App name (`^[A-Za-z0-9_-]{1,128}$`)." },
-  description: { type: "string", description: "Free text shown by `appc ls`." },
-  command: { type: "string", description: "The command line to run." },
+  name: { type: "string", text: true, description: "App name (`^[A-Za-z0-9_-]{1,128}$`)." },
+  description: { type: "string", text: true, description: "Free text shown by `appc ls`." },
+  command: { type: "string", text: true, description: "The command line to run." },
   shell: {
     type: "boolean",
     description: "Run `command` through a shell (pipes, redirections, `&&`).",
   },
-  working_dir: { type: "string", description: "Working directory of the process." },
-  env: { type: "string_map", description: "Environment variables of the process." },
+  working_dir: { type: "string", text: true, description: "Working directory of the process." },
+  env: {
+    type: "string_map",
+    description: "Environment variables of the process (numbers and booleans become text).",
+  },
   sec_env: {
     type: "string_map",
-    description: "Environment variables stored encrypted by the server.",
+    description: "Environment variables stored encrypted by the server (numbers and booleans " +
+      "become text).",
   },
   metadata: {
     type: "any",
@@ -36,13 +45,32 @@ export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
     type: "integer",
     description: "How many stdout files of past runs the server keeps.",
   },
-  health_check_cmd: { type: "string", description: "Command whose exit code 0 means healthy." },
-  docker_image: { type: "string", description: "Run the command in this container image." },
-  start_time: { type: "string", description: "Not before this time (ISO 8601)." },
-  end_time: { type: "string", description: "Not after this time (ISO 8601)." },
+  health_check_cmd: {
+    type: "string",
+    text: true,
+    description: "Command whose exit code 0 means healthy.",
+  },
+  docker_image: {
+    type: "string",
+    text: true,
+    description: "Run the command in this container image.",
+  },
+  start_time: {
+    type: "date_time",
+    description: `Not before this time: ${DATE_TIME_TEXT}; sent as epoch seconds.`,
+  },
+  end_time: {
+    type: "date_time",
+    description: `Not after this time: ${DATE_TIME_TEXT}; sent as epoch seconds.`,
+  },
   daily_limitation: {
     type: "object",
-    description: "Daily time window (`daily_start`, `daily_end`).",
+    description: "Daily time window of the process: `daily_start` and `daily_end`, each " +
+      `${TIME_OF_DAY_TEXT}; sent as seconds of the day.`,
+    fields: {
+      daily_start: { type: "time_of_day", description: "Start of the window." },
+      daily_end: { type: "time_of_day", description: "End of the window." },
+    },
   },
   resource_limit: {
     type: "object",
@@ -70,8 +98,27 @@ export const RUN_FIELDS: Readonly<Record<string, FieldSpec>> = {
   },
 };
 
+/**
+ * The fields of the steps that follow a process to its exit (`run_sync`, `wait`): whether its
+ * exit code decides the step, as a failing `run:` does in GitHub Actions.
+ */
+export const CHECK_FIELDS: Readonly<Record<string, FieldSpec>> = {
+  check: {
+    type: "boolean",
+    description: "Fail the step when the exit code is not accepted (not 0, or not in " +
+      "`exit_codes`); the failure shows the last lines of the output. `false`: any exit code " +
+      "passes (test `exit_code` yourself).",
+    default: true,
+  },
+  exit_codes: {
+    type: "array",
+    items: { type: "integer", description: "An exit code that counts as success." },
+    description: "The exit codes that count as success, e.g. `[0, 1]` (default `[0]`).",
+  },
+};
+
 /** Keys of a run step that are not part of the App definition sent to the server. */
-const RUN_ONLY = new Set(["app", "max_time", "lifecycle", "output", "check"]);
+const RUN_ONLY = new Set(["app", "max_time", "lifecycle", "output", "check", "exit_codes"]);
 
 /** The App (or registered app name) a `run_async`/`run_sync` step runs. */
 export function runTarget(args: Record<string, unknown>): Record<string, unknown> {
@@ -81,6 +128,79 @@ export function runTarget(args: Record<string, unknown>): Record<string, unknown
     if (!RUN_ONLY.has(k) && v !== undefined) app[k] = v;
   }
   return app;
+}
+
+/**
+ * The resolved arguments made what the server wants, as the fields declare: a scalar in a
+ * `text` field or a `string_map` value becomes its text; a `date_time` becomes epoch seconds;
+ * a `time_of_day` seconds of the day (also inside declared `fields` of a mapping). A value
+ * that cannot be made so (a mapping where text belongs, an unreadable date) is a TypeError
+ * naming the field. Undeclared keys pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { APP_FIELDS, conformArgs } from "./step_util.ts";
+ * conformArgs(APP_FIELDS, { env: { PORT: 8080 }, daily_limitation: { daily_start: "09:30" } });
+ * // { env: { PORT: "8080" }, daily_limitation: { daily_start: 34200 } }
+ * ```
+ */
+export function conformArgs(
+  fields: Readonly<Record<string, FieldSpec>>,
+  args: Record<string, unknown>,
+  path = "",
+): Record<string, unknown> {
+  for (const [name, spec] of Object.entries(fields)) {
+    const v = args[name];
+    if (v === undefined || v === null) continue;
+    args[name] = conform(v, spec, `${path}${name}`);
+  }
+  return args;
+}
+
+function conform(v: unknown, spec: FieldSpec, path: string): unknown {
+  const type = Array.isArray(spec.type) ? undefined : spec.type as FieldSpec["type"];
+  if (spec.text) return textOf(v, path);
+  switch (type) {
+    case "string_map": {
+      if (!isMapping(v)) {
+        throw new TypeError(`field "${path}" must be a mapping, got ${describe(v)}`);
+      }
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, x === null ? "" : textOf(x, `${path}.${k}`)]),
+      );
+    }
+    case "date_time": {
+      const seconds = parseDateTime(v);
+      if (seconds === undefined) {
+        throw new TypeError(`field "${path}": bad date-time ${show(v)} (${DATE_TIME_TEXT})`);
+      }
+      return seconds;
+    }
+    case "time_of_day": {
+      const seconds = parseTimeOfDay(v);
+      if (seconds === undefined) {
+        throw new TypeError(`field "${path}": bad time of day ${show(v)} (${TIME_OF_DAY_TEXT})`);
+      }
+      return seconds;
+    }
+    case "object":
+      return spec.fields && isMapping(v) ? conformArgs(spec.fields, { ...v }, `${path}.`) : v;
+  }
+  return v;
+}
+
+function textOf(v: unknown, path: string): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new TypeError(`field "${path}" must be text, got ${describe(v)}`);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : describe(v);
 }
 
 /** The named string argument; throws a TypeError naming it when absent or not a string. */
@@ -129,31 +249,153 @@ export function req(method: string, path: string, note?: string): PlannedRequest
 /** Largest `stdout` output kept by `capture` (the tail is kept). */
 export const OUTPUT_CAP = 1024 * 1024;
 
-/** Collects output up to `OUTPUT_CAP` characters, keeping the tail. */
+/** Collects output up to `cap` characters (default `OUTPUT_CAP`), keeping the tail. */
 export class OutputBuffer {
   #parts: string[] = [];
   #size = 0;
+  #cap: number;
   /** Whether anything was dropped. */
   truncated = false;
+  /** Keeps at most `cap` characters. */
+  constructor(cap: number = OUTPUT_CAP) {
+    this.#cap = cap;
+  }
   /** Adds a chunk. */
   push(chunk: string): void {
     this.#parts.push(chunk);
     this.#size += chunk.length;
-    if (this.#size > OUTPUT_CAP * 2) this.#compact();
+    if (this.#size > this.#cap * 2) this.#compact();
   }
   #compact(): void {
     const all = this.#parts.join("");
-    if (all.length > OUTPUT_CAP) {
+    if (all.length > this.#cap) {
       this.truncated = true;
-      this.#parts = [all.slice(all.length - OUTPUT_CAP)];
+      this.#parts = [all.slice(all.length - this.#cap)];
     } else this.#parts = [all];
     this.#size = this.#parts[0].length;
   }
-  /** The collected text (at most `OUTPUT_CAP` characters). */
+  /** The collected text (at most `cap` characters). */
   text(): string {
     this.#compact();
     return this.#parts[0] ?? "";
   }
+}
+
+/** Most lines of output a failed step shows (`output_tail`). */
+export const TAIL_LINES = 20;
+/** Most bytes (UTF-8) of output a failed step shows. */
+export const TAIL_BYTES = 4096;
+/**
+ * Output kept for the tail of a failure: much more than `TAIL_BYTES`, so that the engine
+ * masks secrets before anything is cut (a cut through a secret would show part of it).
+ */
+export const TAIL_WINDOW = 64 * 1024;
+
+/** The exit codes a `check`ed step accepts, or undefined when it accepts any (`check: false`). */
+export function acceptedCodes(args: Record<string, unknown>): readonly number[] | undefined {
+  if (args.check === false) return undefined;
+  const codes = args.exit_codes;
+  if (codes === undefined || codes === null) return [0];
+  if (!Array.isArray(codes) || !codes.every((c) => Number.isInteger(c))) {
+    throw new TypeError(`field "exit_codes" must be a list of integers, got ${describe(codes)}`);
+  }
+  return codes as number[];
+}
+
+/**
+ * A process exited with a code its step does not accept. It carries the end of the output
+ * (unmasked: the engine masks it, then cuts it to {@linkcode TAIL_LINES} lines and
+ * {@linkcode TAIL_BYTES} bytes with {@linkcode explainExit}) and the step's outputs, which
+ * later steps may still read (`if: failure()`, `continue_on_error`).
+ */
+export class ExitCodeError extends Error {
+  /** The exit code (undefined: the server reported none). */
+  readonly exitCode: number | undefined;
+  /** The end of the output, at most {@linkcode TAIL_WINDOW} characters, unmasked. */
+  readonly output: string;
+  /** The outputs the step would have had. */
+  readonly outputs: Record<string, unknown>;
+  /**
+   * Creates the error.
+   * @param what `process` or `process of app NAME`
+   * @param init the exit code, the end of the output and the step's outputs
+   */
+  constructor(
+    what: string,
+    init: { exitCode: number | undefined; output: string; outputs: Record<string, unknown> },
+  ) {
+    super(
+      init.exitCode === undefined
+        ? `${what} ended without an exit code`
+        : `${what} exited with code ${init.exitCode}`,
+    );
+    this.name = "ExitCodeError";
+    this.exitCode = init.exitCode;
+    const out = init.output;
+    this.output = out.length > TAIL_WINDOW ? out.slice(out.length - TAIL_WINDOW) : out;
+    this.outputs = init.outputs;
+  }
+}
+
+/**
+ * The report's view of an {@linkcode ExitCodeError}: its message with the last line of output,
+ * and the last lines (at most {@linkcode TAIL_LINES}, {@linkcode TAIL_BYTES}), both masked
+ * with `mask` before anything is cut.
+ *
+ * @example
+ * ```ts
+ * import { ExitCodeError, explainExit } from "./step_util.ts";
+ * const e = new ExitCodeError("process", { exitCode: 3, output: "a\nboom\n", outputs: {} });
+ * explainExit(e, (s) => s);
+ * // { error: 'process exited with code 3; last output: "boom"', tail: "a\nboom\n" }
+ * ```
+ */
+export function explainExit(
+  e: ExitCodeError,
+  mask: (text: string) => string,
+): { error: string; tail?: string } {
+  const masked = mask(e.output);
+  // The window may start in the middle of a line (and of a secret): drop that partial line.
+  const whole = e.output.length >= TAIL_WINDOW ? masked.slice(masked.indexOf("\n") + 1) : masked;
+  const tail = lastLines(whole, TAIL_LINES, TAIL_BYTES);
+  const error = mask(e.message);
+  if (!tail.trim()) return { error };
+  const last = tail.trimEnd().split("\n").pop()!.trim();
+  const shown = last.length > 200 ? `${last.slice(0, 199)}…` : last;
+  return { error: `${error}; last output: ${JSON.stringify(shown)}`, tail };
+}
+
+/** The last `lines` lines of `text`, at most `bytes` bytes of UTF-8 (cut at a line start). */
+export function lastLines(text: string, lines: number, bytes: number): string {
+  const all = text.split("\n");
+  // A final newline ends the last line; it does not start another.
+  const end = all.at(-1) === "" ? all.length - 1 : all.length;
+  const kept: string[] = [];
+  const encoder = new TextEncoder();
+  let size = 0;
+  for (let i = end - 1; i >= 0 && kept.length < lines; i--) {
+    const n = encoder.encode(all[i]).length + 1;
+    if (size + n > bytes) {
+      // A single line longer than the budget: keep its end.
+      if (kept.length === 0) kept.unshift(tailBytes(all[i], bytes - 1));
+      break;
+    }
+    size += n;
+    kept.unshift(all[i]);
+  }
+  return kept.length ? kept.join("\n") + (end < all.length ? "\n" : "") : "";
+}
+
+function tailBytes(line: string, bytes: number): string {
+  let out = "";
+  let size = 0;
+  const encoder = new TextEncoder();
+  for (const ch of [...line].reverse()) {
+    size += encoder.encode(ch).length;
+    if (size > bytes) break;
+    out = ch + out;
+  }
+  return out;
 }
 
 /**
