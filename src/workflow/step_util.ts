@@ -57,16 +57,18 @@ export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
   },
   start_time: {
     type: "date_time",
-    description: `Not before this time: ${DATE_TIME_TEXT}; sent as epoch seconds.`,
+    description: "Not before this time (ISO 8601 with a zone, or epoch seconds); sent as " +
+      "epoch seconds.",
   },
   end_time: {
     type: "date_time",
-    description: `Not after this time: ${DATE_TIME_TEXT}; sent as epoch seconds.`,
+    description: "Not after this time (ISO 8601 with a zone, or epoch seconds); sent as " +
+      "epoch seconds.",
   },
   daily_limitation: {
     type: "object",
-    description: "Daily time window of the process: `daily_start` and `daily_end`, each " +
-      `${TIME_OF_DAY_TEXT}; sent as seconds of the day.`,
+    description: "Daily window: `daily_start`, `daily_end` (`HH:MM[:SS]` or seconds of the " +
+      "day); sent as seconds of the day.",
     fields: {
       daily_start: { type: "time_of_day", description: "Start of the window." },
       daily_end: { type: "time_of_day", description: "End of the window." },
@@ -105,9 +107,8 @@ export const RUN_FIELDS: Readonly<Record<string, FieldSpec>> = {
 export const CHECK_FIELDS: Readonly<Record<string, FieldSpec>> = {
   check: {
     type: "boolean",
-    description: "Fail the step when the exit code is not accepted (not 0, or not in " +
-      "`exit_codes`); the failure shows the last lines of the output. `false`: any exit code " +
-      "passes (test `exit_code` yourself).",
+    description: "Fail the step when the exit code is not accepted (0, or one of " +
+      "`exit_codes`); `false`: any exit code passes.",
     default: true,
   },
   exit_codes: {
