@@ -292,7 +292,17 @@ export const TAIL_BYTES = 4096;
  */
 export const TAIL_WINDOW = 64 * 1024;
 
-/** The exit codes a `check`ed step accepts, or undefined when it accepts any (`check: false`). */
+/**
+ * The exit codes a `check`ed step accepts, or undefined when it accepts any (`check: false`).
+ *
+ * @example
+ * ```ts
+ * import { acceptedCodes } from "./step_util.ts";
+ * acceptedCodes({ check: true }); // [0]
+ * acceptedCodes({ check: true, exit_codes: [0, 1] }); // [0, 1]
+ * acceptedCodes({ check: false }); // undefined
+ * ```
+ */
 export function acceptedCodes(args: Record<string, unknown>): readonly number[] | undefined {
   if (args.check === false) return undefined;
   const codes = args.exit_codes;
@@ -304,7 +314,8 @@ export function acceptedCodes(args: Record<string, unknown>): readonly number[] 
 }
 
 /**
- * A process exited with a code its step does not accept. It carries the end of the output
+ * A process exited with a code its step does not accept (thrown by `run_sync` and `wait`;
+ * never retried). It carries the end of the output
  * (unmasked: the engine masks it, then cuts it to {@linkcode TAIL_LINES} lines and
  * {@linkcode TAIL_BYTES} bytes with {@linkcode explainExit}) and the step's outputs, which
  * later steps may still read (`if: failure()`, `continue_on_error`).
@@ -366,7 +377,16 @@ export function explainExit(
   return { error: `${error}; last output: ${JSON.stringify(shown)}`, tail };
 }
 
-/** The last `lines` lines of `text`, at most `bytes` bytes of UTF-8 (cut at a line start). */
+/**
+ * The last `lines` lines of `text`, at most `bytes` bytes of UTF-8 (cut at a line start; a
+ * single longer line keeps its end).
+ *
+ * @example
+ * ```ts
+ * import { lastLines } from "./step_util.ts";
+ * lastLines("a\nb\nc\n", 2, 4096); // "b\nc\n"
+ * ```
+ */
 export function lastLines(text: string, lines: number, bytes: number): string {
   const all = text.split("\n");
   // A final newline ends the last line; it does not start another.

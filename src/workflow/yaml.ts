@@ -323,6 +323,12 @@ export function fromPlain(value: unknown, path = ""): LNode {
  * Offsets of every `${{` that stands unquoted inside a flow mapping or list (`{ }`, `[ ]`),
  * where YAML reads its braces as nested mappings. A small scanner of its own: it runs only on
  * a file the parser rejected, so it knows quotes, comments and block scalars, not all of YAML.
+ *
+ * @example
+ * ```ts
+ * import { unquotedFlowExpressions } from "./yaml.ts";
+ * unquotedFlowExpressions("env: { A: ${{ x }}, B: \"${{ y }}\" }"); // [10]
+ * ```
  */
 export function unquotedFlowExpressions(text: string): number[] {
   const found: number[] = [];
