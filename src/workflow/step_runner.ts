@@ -21,7 +21,8 @@ import {
 } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
 import type { RunSession } from "./session.ts";
-import { conformArgs, ExitCodeError, explainExit } from "./step_util.ts";
+import { ExitCodeError, explainExit } from "./exit_codes.ts";
+import { conformArgs } from "./step_util.ts";
 import type { NodeInfo, StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
 
 /** What every node of a run shares. */

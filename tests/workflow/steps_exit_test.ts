@@ -14,7 +14,7 @@ import {
   lastLines,
   TAIL_BYTES,
   TAIL_WINDOW,
-} from "../../src/workflow/step_util.ts";
+} from "../../src/workflow/exit_codes.ts";
 import { Masker } from "../../src/workflow/secrets.ts";
 
 /** A shell command printing `line 1` .. `line N`, a line with the password, then exiting. */

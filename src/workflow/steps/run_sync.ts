@@ -5,17 +5,8 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import {
-  acceptedCodes,
-  CHECK_FIELDS,
-  ExitCodeError,
-  optDuration,
-  OUTPUT_CAP,
-  req,
-  RUN_FIELDS,
-  runTarget,
-  secondsSince,
-} from "../step_util.ts";
+import { optDuration, OUTPUT_CAP, req, RUN_FIELDS, runTarget, secondsSince } from "../step_util.ts";
+import { acceptedCodes, CHECK_FIELDS, ExitCodeError } from "../exit_codes.ts";
 
 const runSync: StepSpec = {
   type: "run_sync",

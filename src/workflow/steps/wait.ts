@@ -7,18 +7,15 @@
 import type { StepSpec } from "../spec.ts";
 import type { AppRun } from "../../client/app_run.ts";
 import {
-  acceptedCodes,
   APP_RUN,
-  CHECK_FIELDS,
-  ExitCodeError,
   optDuration,
   OutputBuffer,
   req,
   secondsSince,
   str,
-  TAIL_WINDOW,
   toSeconds,
 } from "../step_util.ts";
+import { acceptedCodes, CHECK_FIELDS, ExitCodeError, TAIL_WINDOW } from "../exit_codes.ts";
 
 const wait: StepSpec = {
   type: "wait",
