@@ -83,8 +83,9 @@ export class ExitCodeError extends Error {
     init: { exitCode: number | undefined; output: string; outputs: Record<string, unknown> },
   ) {
     super(
-      init.exitCode === undefined
-        ? `${what} ended without an exit code`
+      init.exitCode === undefined ? `${what} ended without an exit code` : init.exitCode === 9
+        // App Mesh reports its own kills (max_time, a sync run's timeout, disable) as 9.
+        ? `${what} exited with code 9 (also App Mesh's code for a process it killed, e.g. at max_time)`
         : `${what} exited with code ${init.exitCode}`,
     );
     this.name = "ExitCodeError";

@@ -201,7 +201,7 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
   // An unquoted `${{ }}` in a flow mapping or list (`env: { PORT: ${{ node.port }} }`) is
   // read as nested flow mappings, and the parser reports a dozen errors for it: say it once.
   const unquoted = doc.errors.length ? unquotedFlowExpressions(text) : [];
-  const cascade = unquoted.length ? unquoted[0] : Infinity;
+  const cascade = unquoted.length ? unquoted[0][0] : Infinity;
   for (const error of doc.errors) {
     if (error.pos[0] >= cascade) continue;
     const message = error.code === "MULTIPLE_DOCS"
@@ -209,12 +209,7 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
       : lowerFirst(error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, ""));
     issues.push(locator.at(error.pos[0], `malformed YAML: ${message}`));
   }
-  const byLine = new Map<number, number[]>();
-  for (const offset of unquoted) {
-    const line = locator.at(offset, "").line;
-    byLine.set(line, [...(byLine.get(line) ?? []), offset]);
-  }
-  for (const offsets of byLine.values()) {
+  for (const offsets of unquoted) {
     const close = text.indexOf("}}", offsets[0]);
     const expr = close < 0 ? "${{ ... }}" : text.slice(offsets[0], close + 2);
     issues.push(
@@ -321,17 +316,19 @@ export function fromPlain(value: unknown, path = ""): LNode {
 
 /**
  * Offsets of every `${{` that stands unquoted inside a flow mapping or list (`{ }`, `[ ]`),
- * where YAML reads its braces as nested mappings. A small scanner of its own: it runs only on
- * a file the parser rejected, so it knows quotes, comments and block scalars, not all of YAML.
+ * where YAML reads its braces as nested mappings, grouped by the outermost flow collection
+ * they are in. A small scanner of its own: it runs only on a file the parser rejected, so it
+ * knows quotes, comments and block scalars, not all of YAML.
  *
  * @example
  * ```ts
  * import { unquotedFlowExpressions } from "./yaml.ts";
- * unquotedFlowExpressions("env: { A: ${{ x }}, B: \"${{ y }}\" }"); // [10]
+ * unquotedFlowExpressions("env: { A: ${{ x }}, B: \"${{ y }}\", C: ${{ z }} }"); // [[10, 38]]
  * ```
  */
-export function unquotedFlowExpressions(text: string): number[] {
-  const found: number[] = [];
+export function unquotedFlowExpressions(text: string): number[][] {
+  const found: number[][] = [];
+  let group: number[] = [];
   let depth = 0;
   let quote: string | undefined;
   let blockIndent = -1;
@@ -376,11 +373,15 @@ export function unquotedFlowExpressions(text: string): number[] {
         continue;
       }
       if (depth === 0) {
-        if ((c === "{" || c === "[") && valueStart) depth++;
+        if ((c === "{" || c === "[") && valueStart) {
+          depth++;
+          group = [];
+        }
         continue;
       }
       if (c === "$" && line.startsWith("${{", i)) {
-        found.push(start + i);
+        if (group.length === 0) found.push(group);
+        group.push(start + i);
         const close = line.indexOf("}}", i + 3);
         i = close < 0 ? line.length : close + 1;
       } else if (c === "{" || c === "[") depth++;

@@ -134,4 +134,7 @@ test("exit: the tail is masked before it is cut, at most 20 lines and 4 KiB", ()
     mask,
   );
   assert.deepEqual(none, { error: "process ended without an exit code" });
+  // 9 may be App Mesh's own kill: the message says so.
+  const killed = new ExitCodeError("process", { exitCode: 9, output: "", outputs: {} });
+  assert.match(killed.message, /code 9 \(also App Mesh's code for a process it killed/);
 });

@@ -37,6 +37,21 @@ steps:
     "5:20 malformed YAML: an unquoted ${{ }} inside a flow mapping or list ({ } or [ ]), " +
     `whose braces YAML reads as mappings (quote each one: "\${{ node.port }}")`,
   ]);
+  // A flow mapping over several lines is one error too.
+  const lines = issues(`name: flow
+steps:
+  - run_sync:
+      command: env
+      env: {
+        PORT: \${{ node.port }},
+        HOST: \${{ node.host }}
+      }
+`);
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(
+    lines[0],
+    /^6:15 malformed YAML: an unquoted .* \(quote each one: "\$\{\{ node.port \}\}"\)$/,
+  );
   // A real error before it is still reported; a list form is caught too.
   const two = issues(`name: flow
 steps:
