@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { assertCode, assertNoStack, loginHead, runCli, startFixture } from "../cli/helpers.ts";
 import { plainRenderer } from "../../src/cli/output/plain.ts";
+import { ttyRenderer } from "../../src/cli/output/tty.ts";
 
 test("exit cli: --quiet --junit: a failing run_sync exits 1 and shows its last lines", async () => {
   const fx = await startFixture(1);
@@ -60,4 +61,26 @@ test("exit cli: the plain renderer prints a failed step's output tail under its 
     "2026-01-01T00:00:00.000Z [n1] s ! a",
     "2026-01-01T00:00:00.000Z [n1] s ! b",
   ]);
+});
+
+test("exit cli: the terminal renderer prints the output tail under the failure line too", () => {
+  let text = "";
+  const r = ttyRenderer({ color: false, write: (t) => text += t, columns: () => 120 });
+  try {
+    const base = { time: "2026-01-01T00:00:00.000Z", node: "n1", step: "s", step_type: "wait" };
+    r.event({ ...base, type: "step_start", status: "running" });
+    r.event({
+      ...base,
+      type: "step_end",
+      status: "failure",
+      message: 'process exited with code 2; last output: "b"',
+      data: { duration_ms: 5, exit_code: 2, output_tail: "a\nb\n" },
+    });
+  } finally {
+    r.close();
+  }
+  assert.match(
+    text,
+    /✘ \[n1\] s \(wait\) failure: process exited with code 2; last output: "b"\n {2}\[n1\] s ! a\n {2}\[n1\] s ! b\n/,
+  );
 });
