@@ -56,6 +56,9 @@ export function acceptedCodes(args: Record<string, unknown>): readonly number[] 
       `field "exit_codes" must be a list of integers, got ${JSON.stringify(codes)}`,
     );
   }
+  if (codes.length === 0) {
+    throw new TypeError('field "exit_codes" is empty: list the accepted codes, e.g. [0, 1]');
+  }
   return codes as number[];
 }
 

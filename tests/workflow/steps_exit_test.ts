@@ -9,6 +9,7 @@ import { test } from "../harness.ts";
 import { LOGIN, world } from "./engine_helpers.ts";
 import { toJUnit } from "../../src/workflow/report.ts";
 import {
+  acceptedCodes,
   ExitCodeError,
   explainExit,
   lastLines,
@@ -134,6 +135,10 @@ test("exit: the tail is masked before it is cut, at most 20 lines and 4 KiB", ()
     mask,
   );
   assert.deepEqual(none, { error: "process ended without an exit code" });
+  assert.throws(() => acceptedCodes({ check: true, exit_codes: [] }), /"exit_codes" is empty/);
+  assert.throws(() => acceptedCodes({ exit_codes: ["0"] }), /list of integers/);
+  assert.deepEqual(acceptedCodes({ check: true, exit_codes: [0, 1] }), [0, 1]);
+  assert.equal(acceptedCodes({ check: false, exit_codes: [0, 1] }), undefined);
   // 9 may be App Mesh's own kill: the message says so.
   const killed = new ExitCodeError("process", { exitCode: 9, output: "", outputs: {} });
   assert.match(killed.message, /code 9 \(also App Mesh's code for a process it killed/);
