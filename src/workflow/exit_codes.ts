@@ -9,6 +9,13 @@
 import type { FieldSpec } from "./spec.ts";
 
 /**
+ * What App Mesh reports for killed processes, for the descriptions of the steps that check
+ * exit codes (the README's step reference and the schema show it).
+ */
+export const KILLED_NOTE = "App Mesh reports a process killed by a signal as exit code 0 (so " +
+  "`check` cannot catch it) and one it kills itself (`max_time`, a timeout, `disable_app`) as 9.";
+
+/**
  * The fields of the steps that follow a process to its exit (`run_sync`, `wait`): whether its
  * exit code decides the step, as a failing `run:` does in GitHub Actions.
  */

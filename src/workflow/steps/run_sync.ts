@@ -6,7 +6,7 @@
 
 import type { StepSpec } from "../spec.ts";
 import { optDuration, OUTPUT_CAP, req, RUN_FIELDS, runTarget, secondsSince } from "../step_util.ts";
-import { acceptedCodes, CHECK_FIELDS, ExitCodeError } from "../exit_codes.ts";
+import { acceptedCodes, CHECK_FIELDS, ExitCodeError, KILLED_NOTE } from "../exit_codes.ts";
 
 const runSync: StepSpec = {
   type: "run_sync",
@@ -15,7 +15,7 @@ const runSync: StepSpec = {
     "`working_dir`, ...). The output (stdout and stderr merged) is kept as the `stdout` " +
     "output (`capture`, at most 1 MiB, the tail), shown (`stream`) or dropped (`discard`). " +
     "A non-zero exit code fails the step, showing the last lines of the output (opt out " +
-    "with `check: false`, or accept more codes with `exit_codes`).",
+    "with `check: false`, or accept more codes with `exit_codes`). " + KILLED_NOTE,
   method: "runAppSync",
   idempotent: false,
   openFields: true,

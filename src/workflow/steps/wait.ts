@@ -15,7 +15,13 @@ import {
   str,
   toSeconds,
 } from "../step_util.ts";
-import { acceptedCodes, CHECK_FIELDS, ExitCodeError, TAIL_WINDOW } from "../exit_codes.ts";
+import {
+  acceptedCodes,
+  CHECK_FIELDS,
+  ExitCodeError,
+  KILLED_NOTE,
+  TAIL_WINDOW,
+} from "../exit_codes.ts";
 
 const wait: StepSpec = {
   type: "wait",
@@ -24,7 +30,7 @@ const wait: StepSpec = {
     "output, at most 1 MiB, the tail; `discard`). A non-zero exit code fails the step, showing " +
     "the last lines of the output (opt out with `check: false`, or accept more codes with " +
     "`exit_codes`); so does not exiting within `timeout`. The run app is deleted after the " +
-    "exit.",
+    "exit. " + KILLED_NOTE,
   method: "waitForAsyncRun",
   // A long poll from the last output position: safe to repeat.
   idempotent: true,
