@@ -20,8 +20,13 @@ import type {
 
 const TWO_DAYS = "P2D";
 const TWO_AND_A_HALF_DAYS = "P2DT12H";
-/** Seconds one output long-poll may wait on the server. */
-const POLL_SECONDS = 5;
+/**
+ * Seconds one output long-poll may be held on the server. App Mesh answers an output poll
+ * only when the process exits or the poll's `timeout` passes (not when output arrives), so
+ * live output (`onOutput`) polls every second; without it, longer polls mean fewer requests.
+ */
+const LIVE_POLL_SECONDS = 1;
+const QUIET_POLL_SECONDS = 5;
 
 function toApp(app: App | string): App {
   return typeof app === "string" ? { command: app, shell: true } : app;
@@ -77,13 +82,15 @@ export async function waitForAsyncRun(
   // A private view on the run's node: nobody else's forwardTo changes can move it.
   const node = core.client.forNode(run.node);
   const deadline = o.timeout ? Date.now() + o.timeout : undefined;
+  const most = Math.max(
+    1,
+    Math.round(o.pollTimeout ?? (o.onOutput ? LIVE_POLL_SECONDS : QUIET_POLL_SECONDS)),
+  );
   let position = 0;
   while (true) {
     const left = deadline === undefined ? undefined : deadline - Date.now();
     if (left !== undefined && left <= 0) return undefined;
-    const poll = left === undefined
-      ? POLL_SECONDS
-      : Math.max(1, Math.min(POLL_SECONDS, Math.floor(left / 1000)));
+    const poll = left === undefined ? most : Math.max(1, Math.min(most, Math.floor(left / 1000)));
     const asked = Date.now();
     const out = await node.getAppOutput(run.appName, {
       stdoutPosition: position,

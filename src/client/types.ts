@@ -81,17 +81,88 @@ export interface CallOptions {
   headers?: HeadersInit;
 }
 
-/** An application as on the wire (snake_case fields, as in the App Mesh docs). */
+/**
+ * An application as on the wire (snake_case fields, as in the App Mesh docs), sent to and
+ * echoed by the daemon. Times are what App Mesh 2.2.1 takes: epoch seconds and seconds of
+ * the day (an ISO 8601 or `HH:MM` string is answered with a 500). The state fields are only
+ * in answers, and only when the daemon has them (`pid`, `cpu`, `memory`, `fd`, `pstree` while
+ * a process runs; `next_start_time` for a periodic app).
+ */
 export type App = {
-  /** Unique name. */
+  /** Unique name (`^[A-Za-z0-9_-]{1,128}$`). */
   name?: string;
   /** Command line. */
   command?: string;
   /** Run the command through a shell. */
   shell?: boolean;
-  /** Any other field of the App Mesh application JSON. */
+  /** Free text. */
+  description?: string;
+  /** Working directory of the process. */
+  working_dir?: string;
+  /** Environment of the process: string values only (the daemon refuses others with 400). */
+  env?: Record<string, string>;
+  /** Environment stored encrypted; never echoed in clear. */
+  sec_env?: Record<string, string>;
+  /** 1 enabled (the default), 0 disabled. */
+  status?: number;
+  /** Not before this time: epoch seconds (`start_time_TEXT` in answers). */
+  start_time?: number;
+  /** Not after this time: epoch seconds (`end_time_TEXT` in answers). */
+  end_time?: number;
+  /** The daily window in which the process may run. */
+  daily_limitation?: DailyLimitation;
+  /**
+   * Run periodically: integer seconds or an ISO 8601 duration (`PT30S`), or with `cron: true`
+   * a cron expression. Echoed as a string (`"30"`). A periodic app is not started at
+   * registration: `next_start_time` says when it will be.
+   */
+  start_interval_seconds?: number | string;
+  /** `start_interval_seconds` is a cron expression. */
+  cron?: boolean;
+  /** How long to keep a finished process before removing it; echoed as a string. */
+  retention?: number | string;
+  /** What the daemon does when the process exits (`exit`, `control`). */
+  behavior?: { exit?: string; control?: Record<string, string> };
+  /** Data handed to the process (any JSON). */
+  metadata?: unknown;
+  /** Owner (answers). */
+  owner?: string;
+  /** Process id while running (answers). */
+  pid?: number;
+  /**
+   * Exit code of the last process (answers): 9 when the daemon killed it (`max_time`, a sync
+   * run's timeout, disable), 0 when it died of a signal on its own.
+   */
+  return_code?: number;
+  /** 0 healthy, 1 not (answers). */
+  health?: number;
+  /** Registration time, epoch seconds (answers). */
+  register_time?: number;
+  /** Next start of a periodic app, epoch seconds (answers; with `next_start_time_TEXT`). */
+  next_start_time?: number;
+  /** CPU use of the running process (answers, while it runs). */
+  cpu?: number;
+  /** Memory use of the running process (answers, while it runs). */
+  memory?: number;
+  /** Open file descriptors of the running process (answers, while it runs). */
+  fd?: number;
+  /** The running process tree, as text (answers, while it runs). */
+  pstree?: string;
+  /** Any other field of the App Mesh application JSON (e.g. the `_TEXT` renderings). */
   [key: string]: unknown;
 };
+
+/** The daily window of an {@linkcode App}: seconds of the day (`34200` is 09:30). */
+export interface DailyLimitation {
+  /** Start of the window, integer seconds of the day. */
+  daily_start?: number;
+  /** End of the window, integer seconds of the day. */
+  daily_end?: number;
+  /** `daily_start` as text (answers). */
+  daily_start_TEXT?: string;
+  /** `daily_end` as text (answers). */
+  daily_end_TEXT?: string;
+}
 
 /** One read of an application's output. */
 export interface AppOutput {
@@ -102,8 +173,9 @@ export interface AppOutput {
   /** Position to read from next (`X-Output-Position`; cross-origin, counted from the bytes). */
   outPosition?: number;
   /**
-   * Exit code once the process has exited (`X-Exit-Code`); negative for signal deaths. Always
-   * undefined for a cross-origin page: the daemon exposes no response header.
+   * Exit code once the process has exited (`X-Exit-Code`). App Mesh 2.2.1 reports 9 for a
+   * process it killed itself and 0 for one that died of a signal; any integer is taken as is.
+   * Always undefined for a cross-origin page: the daemon exposes no response header.
    */
   exitCode?: number;
 }
@@ -148,6 +220,12 @@ export interface WaitOptions extends CallOptions {
   timeout?: number;
   /** Delete the run app after it exited (default true). */
   deleteApp?: boolean;
+  /**
+   * Seconds one output long-poll may be held by the server (default 1 when `onOutput` is
+   * given, else 5). App Mesh holds an output poll until the process exits or this passes, and
+   * only then answers with the new output: a short poll is what makes output live.
+   */
+  pollTimeout?: number;
 }
 
 /** A duration: integer seconds or ISO 8601 (`"P1W"`, `"PT1H30M"`). */

@@ -11,7 +11,15 @@ import type { StepSpec } from "./spec.ts";
 import type { WorkflowIssue } from "./errors.ts";
 import type { LEntry, LNode, Locator } from "./yaml.ts";
 import { didYouMean, suggest } from "./suggest.ts";
-import { DURATION_TEXT, type LangFieldSpec, parseDuration } from "./fields.ts";
+import {
+  DATE_TIME_TEXT,
+  DURATION_TEXT,
+  type LangFieldSpec,
+  parseDateTime,
+  parseDuration,
+  parseTimeOfDay,
+  TIME_OF_DAY_TEXT,
+} from "./fields.ts";
 import {
   checkExpression,
   collectReferences,
@@ -58,6 +66,8 @@ export const TYPE_TEXT: Readonly<Record<string, string>> = {
   integer: "an integer",
   boolean: "a boolean",
   duration: "a duration",
+  date_time: "a date-time",
+  time_of_day: "a time of day",
   object: "a mapping",
   array: "a list",
   string_map: "a mapping of strings",
@@ -187,7 +197,9 @@ export class ValueChecker {
     }
     if (typeof v === "string" && v.includes("${{")) {
       this.expressions(node, v, scope);
-      if (wholeExpression(v) !== undefined || types.includes("string") || types.includes("any")) {
+      // Text around an expression makes a string: fine where a string may stand.
+      const stringy = ["string", "any", "date_time", "time_of_day"];
+      if (wholeExpression(v) !== undefined || types.some((t) => stringy.includes(t))) {
         return true;
       }
       this.at(
@@ -209,7 +221,9 @@ export class ValueChecker {
     const matches = (t: string): boolean => {
       switch (t) {
         case "string":
-          return typeof v === "string";
+          // A `text` field takes any scalar: it is sent as its text.
+          return typeof v === "string" ||
+            (!!spec.text && (typeof v === "number" || typeof v === "boolean"));
         case "number":
           return typeof v === "number";
         case "integer":
@@ -218,6 +232,10 @@ export class ValueChecker {
           return typeof v === "boolean";
         case "duration":
           return parseDuration(v) !== undefined;
+        case "date_time":
+          return parseDateTime(v) !== undefined;
+        case "time_of_day":
+          return parseTimeOfDay(v) !== undefined;
         case "object":
           return node.kind === "map";
         case "array":
@@ -231,8 +249,15 @@ export class ValueChecker {
     };
     const type = types.find(matches);
     if (type === undefined) {
-      if (types.includes("duration") && (typeof v === "string" || typeof v === "number")) {
+      const scalar = typeof v === "string" || typeof v === "number";
+      if (types.includes("duration") && scalar) {
         this.at(node, `bad duration ${JSON.stringify(v)} for ${label}`, { hint: DURATION_TEXT });
+      } else if (types.includes("date_time") && scalar) {
+        this.at(node, `bad date-time ${JSON.stringify(v)} for ${label}`, { hint: DATE_TIME_TEXT });
+      } else if (types.includes("time_of_day") && scalar) {
+        this.at(node, `bad time of day ${JSON.stringify(v)} for ${label}`, {
+          hint: TIME_OF_DAY_TEXT,
+        });
       } else if (types.includes("string_map") && node.kind === "map") {
         const bad = node.entries!.find((e) => e.value.kind !== "scalar" || e.value.value === null)!;
         this.at(

@@ -165,6 +165,75 @@ export const WORKFLOW_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
   },
 };
 
+/** How date-times are written, for messages and descriptions. */
+export const DATE_TIME_TEXT =
+  "ISO 8601 with a zone like 2026-12-01T09:00:00Z or 2026-12-01T09:00+02:00, or epoch seconds";
+/** How times of day are written, for messages and descriptions. */
+export const TIME_OF_DAY_TEXT = "HH:MM or HH:MM:SS like 09:30, or seconds of the day (0-86399)";
+
+/** An ISO 8601 date-time with its zone (`Z` or an offset); seconds and fractions optional. */
+export const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/;
+/** A time of day, `HH:MM` or `HH:MM:SS`. */
+export const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/**
+ * A date-time as the daemon wants it, epoch seconds: from an ISO 8601 date-time with a zone
+ * (`2026-12-01T09:00:00Z`, `2026-12-01T09:00+02:00`; fractions of a second are dropped) or
+ * from epoch seconds (an integer, or a string of digits). Undefined when it is neither: a
+ * date-time without a zone is refused, as the runner's zone need not be the node's.
+ *
+ * @example
+ * ```ts
+ * import { parseDateTime } from "./fields.ts";
+ * parseDateTime("2026-12-01T09:00:00Z"); // 1796115600
+ * parseDateTime("2026-12-01T10:00+01:00"); // 1796115600
+ * parseDateTime(1796115600); // 1796115600
+ * parseDateTime("2026-12-01 09:00"); // undefined
+ * ```
+ */
+export function parseDateTime(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map((x) => (x === undefined ? 0 : Number(x)));
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const check = new Date(utc);
+  // Date.UTC rolls 2026-02-30 over into March: such a date does not exist.
+  if (
+    mo < 1 || mo > 12 || check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1 ||
+    h > 23 || mi > 59 || s > 59
+  ) return undefined;
+  const offset = m[7] ? 0 : (m[8] === "-" ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  if (Math.abs(offset) > 14 * 60) return undefined;
+  return Math.floor(utc / 1000) - offset * 60;
+}
+
+/**
+ * A time of day as the daemon wants it, integer seconds of the day: from `HH:MM[:SS]` or from
+ * seconds (an integer 0..86399). Undefined when it is neither.
+ *
+ * @example
+ * ```ts
+ * import { parseTimeOfDay } from "./fields.ts";
+ * parseTimeOfDay("09:30"); // 34200
+ * parseTimeOfDay("23:59:59"); // 86399
+ * parseTimeOfDay(3600); // 3600
+ * parseTimeOfDay("25:00"); // undefined
+ * ```
+ */
+export function parseTimeOfDay(value: unknown): number | undefined {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= 0 && value < 86400 ? value : undefined;
+  }
+  if (typeof value !== "string") return undefined;
+  const m = TIME_OF_DAY.exec(value);
+  if (!m) return undefined;
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+}
+
 /** A step id or input name. */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** An environment variable name. */

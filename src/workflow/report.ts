@@ -25,6 +25,11 @@ export interface StepReport {
   exit_code?: number;
   /** Why it failed (masked). */
   error?: string;
+  /**
+   * When a process exited with a code its step does not accept: the last lines of its
+   * output (at most 20 lines, 4 KiB; masked), whatever the step's `output` mode.
+   */
+  output_tail?: string;
   /** The step's outputs (masked). */
   outputs?: Record<string, unknown>;
   /** `true` for a step of the `finally` list. */
@@ -159,12 +164,16 @@ export function toJUnit(report: Report): string {
           `      <failure message="${attr(s.error ?? "failed")}" type="${s.type}">` +
             `${text(s.error ?? "failed")}${
               s.exit_code !== undefined ? `\nexit code ${s.exit_code}` : ""
-            }</failure>`,
+            }${s.output_tail ? `\nlast output:\n${text(s.output_tail.trimEnd())}` : ""}</failure>`,
         );
       } else if (s.status === "skipped") {
         out.push(`      <skipped${s.error ? ` message="${attr(s.error)}"` : ""}/>`);
       } else if (s.status === "allowed_failure") {
-        out.push(`      <system-out>allowed failure: ${text(s.error ?? "failed")}</system-out>`);
+        out.push(
+          `      <system-out>allowed failure: ${text(s.error ?? "failed")}${
+            s.output_tail ? `\nlast output:\n${text(s.output_tail.trimEnd())}` : ""
+          }</system-out>`,
+        );
       }
       out.push(`    </testcase>`);
     }

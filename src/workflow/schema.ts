@@ -21,8 +21,10 @@ import {
   ENV_NAME,
   ID_PATTERN,
   INPUT_FIELDS,
+  ISO_DATE_TIME,
   ISO_DURATION,
   type LangFieldSpec,
+  TIME_OF_DAY,
   WORKFLOW_FIELDS,
 } from "./fields.ts";
 
@@ -41,6 +43,10 @@ function fieldSchema(spec: LangFieldSpec): JsonSchema {
     switch (t) {
       case "duration":
         return { $ref: spec.literal ? "#/$defs/literal_duration" : "#/$defs/duration" };
+      case "date_time":
+        return { $ref: "#/$defs/date_time" };
+      case "time_of_day":
+        return { $ref: "#/$defs/time_of_day" };
       case "object": {
         if (!spec.fields) return { type: "object" };
         return objectSchema(spec.fields, { open: false });
@@ -52,7 +58,8 @@ function fieldSchema(spec: LangFieldSpec): JsonSchema {
       case "any":
         return {};
       default: {
-        const s: JsonSchema = { type: t };
+        // A `text` string takes any scalar (sent as its text).
+        const s: JsonSchema = { type: t === "string" && spec.text ? [t, "number", "boolean"] : t };
         if (spec.minimum !== undefined) s.minimum = spec.minimum;
         if (spec.enum) {
           const values = spec.enum.filter((v) =>
@@ -71,7 +78,7 @@ function fieldSchema(spec: LangFieldSpec): JsonSchema {
   if (types.includes("any")) return meta;
   // A string without an enum already admits an expression.
   const admitsExpression = (types.includes("string") && !spec.enum) ||
-    (types.length === 1 && types[0] === "duration");
+    (types.length === 1 && ["duration", "date_time", "time_of_day"].includes(types[0]));
   if (!admitsExpression && !spec.literal) alternatives.push(EXPRESSION);
   return alternatives.length === 1
     ? { ...meta, ...alternatives[0] }
@@ -139,6 +146,24 @@ export function generateSchema(registry: Readonly<Record<string, StepSpec>> = ST
       anyOf: [
         { type: "integer", minimum: 0 },
         { type: "string", pattern: `${ISO_DURATION.source}|^\\d+$` },
+      ],
+    },
+    date_time: {
+      description: "A date-time, sent as epoch seconds: ISO 8601 with a zone " +
+        "(2026-12-01T09:00:00Z, 2026-12-01T09:00+02:00) or epoch seconds.",
+      anyOf: [
+        { type: "integer", minimum: 0 },
+        { type: "string", pattern: `${ISO_DATE_TIME.source}|^\\d+$` },
+        EXPRESSION,
+      ],
+    },
+    time_of_day: {
+      description: "A time of day, sent as seconds of the day: HH:MM or HH:MM:SS (09:30), " +
+        "or seconds of the day (0-86399).",
+      anyOf: [
+        { type: "integer", minimum: 0, maximum: 86399 },
+        { type: "string", pattern: TIME_OF_DAY.source },
+        EXPRESSION,
       ],
     },
     string_map: {

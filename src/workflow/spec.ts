@@ -12,13 +12,19 @@
 
 import type { AppMeshClient } from "../client/client.ts";
 
-/** The types a step field may declare. `duration` is ISO 8601 (`PT1H`) or integer seconds. */
+/**
+ * The types a step field may declare. `duration` is ISO 8601 (`PT1H`) or integer seconds;
+ * `date_time` an ISO 8601 date-time with a zone or epoch seconds, sent as epoch seconds;
+ * `time_of_day` `HH:MM[:SS]` or seconds of the day, sent as seconds of the day.
+ */
 export type FieldType =
   | "string"
   | "number"
   | "integer"
   | "boolean"
   | "duration"
+  | "date_time"
+  | "time_of_day"
   | "object"
   | "array"
   | "string_map"
@@ -41,6 +47,12 @@ export interface FieldSpec {
    * belongs"); it must be an expression (normally `${{ secrets.NAME }}`).
    */
   secret?: boolean;
+  /**
+   * A `string` field the server wants as a string: a number or boolean given here (literally
+   * or from an expression) is sent as its text, as GitHub Actions does. (`string_map` values
+   * always are.)
+   */
+  text?: boolean;
   /** For `array`: the type of each item. */
   items?: FieldSpec;
   /** For `object`: its known fields (unknown keys are then errors, with a did-you-mean). */

@@ -21,6 +21,8 @@ import {
 } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
 import type { RunSession } from "./session.ts";
+import { ExitCodeError, explainExit } from "./exit_codes.ts";
+import { conformArgs } from "./step_util.ts";
 import type { NodeInfo, StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
 
 /** What every node of a run shares. */
@@ -184,14 +186,22 @@ function finish(
   };
   if (step.name !== undefined) report.name = step.name;
   if (inFinally) report.finally = true;
-  if (o.outputs) {
-    if (step.id !== undefined) nc.outputs[step.id] = o.outputs;
-    if (typeof o.outputs.exit_code === "number") report.exit_code = o.outputs.exit_code;
-    report.outputs = rs.masker.maskDeep({ ...o.outputs });
+  // A process that exited with a code its step does not accept still has outputs to read.
+  const exit = o.error instanceof ExitCodeError ? o.error : undefined;
+  const outputs = o.outputs ?? exit?.outputs;
+  if (outputs) {
+    if (step.id !== undefined) nc.outputs[step.id] = outputs;
+    if (typeof outputs.exit_code === "number") report.exit_code = outputs.exit_code;
+    report.outputs = rs.masker.maskDeep({ ...outputs });
   }
-  if (!o.ok) report.error = rs.masker.mask(errorText(o.error));
+  if (exit) {
+    const { error, tail } = explainExit(exit, (t) => rs.masker.mask(t));
+    report.error = error;
+    if (tail !== undefined) report.output_tail = tail;
+  } else if (!o.ok) report.error = rs.masker.mask(errorText(o.error));
   const data: Record<string, unknown> = { duration_ms, attempts: o.attempts };
   if (report.exit_code !== undefined) data.exit_code = report.exit_code;
+  if (report.output_tail !== undefined) data.output_tail = report.output_tail;
   rs.emit({ ...ev, type: "step_end", status, message: report.error, data });
   return { report, error: o.ok ? undefined : o.error };
 }
@@ -304,7 +314,8 @@ function resolveArgs(
   for (const [k, f] of Object.entries(spec.fields)) {
     if (args[k] === undefined && f.default !== undefined) args[k] = f.default;
   }
-  return args;
+  // What the server wants: text where it wants strings, epoch seconds, seconds of the day.
+  return conformArgs(spec.fields, args);
 }
 
 /** `p`, or the signal's reason as soon as it aborts (`p` then goes on unobserved). */

@@ -7,21 +7,30 @@
 
 import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
 import { parseDuration } from "../runtime/duration.ts";
+import { DATE_TIME_TEXT, parseDateTime, parseTimeOfDay, TIME_OF_DAY_TEXT } from "./fields.ts";
 
-/** The fields of an App definition most workflows use (any other App field is accepted too). */
+/**
+ * The fields of an App definition most workflows use (any other App field is accepted too,
+ * and passed through unchanged). The string fields are `text`: a number or boolean there is
+ * sent as its text, as App Mesh wants strings.
+ */
 export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
-  name: { type: "string", description: "App name (`^[A-Za-z0-9_-]{1,128}$`)." },
-  description: { type: "string", description: "Free text shown by `appc ls`." },
-  command: { type: "string", description: "The command line to run." },
+  name: { type: "string", text: true, description: "App name (`^[A-Za-z0-9_-]{1,128}$`)." },
+  description: { type: "string", text: true, description: "Free text shown by `appc ls`." },
+  command: { type: "string", text: true, description: "The command line to run." },
   shell: {
     type: "boolean",
     description: "Run `command` through a shell (pipes, redirections, `&&`).",
   },
-  working_dir: { type: "string", description: "Working directory of the process." },
-  env: { type: "string_map", description: "Environment variables of the process." },
+  working_dir: { type: "string", text: true, description: "Working directory of the process." },
+  env: {
+    type: "string_map",
+    description: "Environment variables of the process (numbers and booleans become text).",
+  },
   sec_env: {
     type: "string_map",
-    description: "Environment variables stored encrypted by the server.",
+    description: "Environment variables stored encrypted by the server (numbers and booleans " +
+      "become text).",
   },
   metadata: {
     type: "any",
@@ -36,13 +45,34 @@ export const APP_FIELDS: Readonly<Record<string, FieldSpec>> = {
     type: "integer",
     description: "How many stdout files of past runs the server keeps.",
   },
-  health_check_cmd: { type: "string", description: "Command whose exit code 0 means healthy." },
-  docker_image: { type: "string", description: "Run the command in this container image." },
-  start_time: { type: "string", description: "Not before this time (ISO 8601)." },
-  end_time: { type: "string", description: "Not after this time (ISO 8601)." },
+  health_check_cmd: {
+    type: "string",
+    text: true,
+    description: "Command whose exit code 0 means healthy.",
+  },
+  docker_image: {
+    type: "string",
+    text: true,
+    description: "Run the command in this container image.",
+  },
+  start_time: {
+    type: "date_time",
+    description: "Not before this time (ISO 8601 with a zone, or epoch seconds); sent as " +
+      "epoch seconds.",
+  },
+  end_time: {
+    type: "date_time",
+    description: "Not after this time (ISO 8601 with a zone, or epoch seconds); sent as " +
+      "epoch seconds.",
+  },
   daily_limitation: {
     type: "object",
-    description: "Daily time window (`daily_start`, `daily_end`).",
+    description: "Daily window: `daily_start`, `daily_end` (`HH:MM[:SS]` or seconds of the " +
+      "day); sent as seconds of the day.",
+    fields: {
+      daily_start: { type: "time_of_day", description: "Start of the window." },
+      daily_end: { type: "time_of_day", description: "End of the window." },
+    },
   },
   resource_limit: {
     type: "object",
@@ -71,7 +101,7 @@ export const RUN_FIELDS: Readonly<Record<string, FieldSpec>> = {
 };
 
 /** Keys of a run step that are not part of the App definition sent to the server. */
-const RUN_ONLY = new Set(["app", "max_time", "lifecycle", "output", "check"]);
+const RUN_ONLY = new Set(["app", "max_time", "lifecycle", "output", "check", "exit_codes"]);
 
 /** The App (or registered app name) a `run_async`/`run_sync` step runs. */
 export function runTarget(args: Record<string, unknown>): Record<string, unknown> {
@@ -81,6 +111,79 @@ export function runTarget(args: Record<string, unknown>): Record<string, unknown
     if (!RUN_ONLY.has(k) && v !== undefined) app[k] = v;
   }
   return app;
+}
+
+/**
+ * The resolved arguments made what the server wants, as the fields declare: a scalar in a
+ * `text` field or a `string_map` value becomes its text; a `date_time` becomes epoch seconds;
+ * a `time_of_day` seconds of the day (also inside declared `fields` of a mapping). A value
+ * that cannot be made so (a mapping where text belongs, an unreadable date) is a TypeError
+ * naming the field. Undeclared keys pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { APP_FIELDS, conformArgs } from "./step_util.ts";
+ * conformArgs(APP_FIELDS, { env: { PORT: 8080 }, daily_limitation: { daily_start: "09:30" } });
+ * // { env: { PORT: "8080" }, daily_limitation: { daily_start: 34200 } }
+ * ```
+ */
+export function conformArgs(
+  fields: Readonly<Record<string, FieldSpec>>,
+  args: Record<string, unknown>,
+  path = "",
+): Record<string, unknown> {
+  for (const [name, spec] of Object.entries(fields)) {
+    const v = args[name];
+    if (v === undefined || v === null) continue;
+    args[name] = conform(v, spec, `${path}${name}`);
+  }
+  return args;
+}
+
+function conform(v: unknown, spec: FieldSpec, path: string): unknown {
+  const type = Array.isArray(spec.type) ? undefined : spec.type as FieldSpec["type"];
+  if (spec.text) return textOf(v, path);
+  switch (type) {
+    case "string_map": {
+      if (!isMapping(v)) {
+        throw new TypeError(`field "${path}" must be a mapping, got ${describe(v)}`);
+      }
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, x === null ? "" : textOf(x, `${path}.${k}`)]),
+      );
+    }
+    case "date_time": {
+      const seconds = parseDateTime(v);
+      if (seconds === undefined) {
+        throw new TypeError(`field "${path}": bad date-time ${show(v)} (${DATE_TIME_TEXT})`);
+      }
+      return seconds;
+    }
+    case "time_of_day": {
+      const seconds = parseTimeOfDay(v);
+      if (seconds === undefined) {
+        throw new TypeError(`field "${path}": bad time of day ${show(v)} (${TIME_OF_DAY_TEXT})`);
+      }
+      return seconds;
+    }
+    case "object":
+      return spec.fields && isMapping(v) ? conformArgs(spec.fields, { ...v }, `${path}.`) : v;
+  }
+  return v;
+}
+
+function textOf(v: unknown, path: string): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  throw new TypeError(`field "${path}" must be text, got ${describe(v)}`);
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  return typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : describe(v);
 }
 
 /** The named string argument; throws a TypeError naming it when absent or not a string. */
@@ -129,27 +232,32 @@ export function req(method: string, path: string, note?: string): PlannedRequest
 /** Largest `stdout` output kept by `capture` (the tail is kept). */
 export const OUTPUT_CAP = 1024 * 1024;
 
-/** Collects output up to `OUTPUT_CAP` characters, keeping the tail. */
+/** Collects output up to `cap` characters (default `OUTPUT_CAP`), keeping the tail. */
 export class OutputBuffer {
   #parts: string[] = [];
   #size = 0;
+  #cap: number;
   /** Whether anything was dropped. */
   truncated = false;
+  /** Keeps at most `cap` characters. */
+  constructor(cap: number = OUTPUT_CAP) {
+    this.#cap = cap;
+  }
   /** Adds a chunk. */
   push(chunk: string): void {
     this.#parts.push(chunk);
     this.#size += chunk.length;
-    if (this.#size > OUTPUT_CAP * 2) this.#compact();
+    if (this.#size > this.#cap * 2) this.#compact();
   }
   #compact(): void {
     const all = this.#parts.join("");
-    if (all.length > OUTPUT_CAP) {
+    if (all.length > this.#cap) {
       this.truncated = true;
-      this.#parts = [all.slice(all.length - OUTPUT_CAP)];
+      this.#parts = [all.slice(all.length - this.#cap)];
     } else this.#parts = [all];
     this.#size = this.#parts[0].length;
   }
-  /** The collected text (at most `OUTPUT_CAP` characters). */
+  /** The collected text (at most `cap` characters). */
   text(): string {
     this.#compact();
     return this.#parts[0] ?? "";

@@ -198,11 +198,31 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
   const locator = new Locator({ file: options.file, text, counter });
   const issues: WorkflowIssue[] = [];
+  // An unquoted `${{ }}` in a flow mapping or list (`env: { PORT: ${{ node.port }} }`) is
+  // read as nested flow mappings, and the parser reports a dozen errors for it: say it once.
+  const unquoted = doc.errors.length ? unquotedFlowExpressions(text) : [];
+  const cascade = unquoted.length ? unquoted[0][0] : Infinity;
   for (const error of doc.errors) {
+    if (error.pos[0] >= cascade) continue;
     const message = error.code === "MULTIPLE_DOCS"
       ? "the file holds several YAML documents; a workflow is one"
       : lowerFirst(error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, ""));
     issues.push(locator.at(error.pos[0], `malformed YAML: ${message}`));
+  }
+  for (const offsets of unquoted) {
+    const close = text.indexOf("}}", offsets[0]);
+    const expr = close < 0 ? "${{ ... }}" : text.slice(offsets[0], close + 2);
+    issues.push(
+      locator.at(
+        offsets[0],
+        "malformed YAML: an unquoted ${{ }} inside a flow mapping or list ({ } or [ ]), " +
+          "whose braces YAML reads as mappings",
+        {
+          length: expr.length,
+          hint: `quote ${offsets.length > 1 ? "each one" : "it"}: "${expr.replace(/"/g, "'")}"`,
+        },
+      ),
+    );
   }
   if (issues.length) return { issues, locator };
   if (doc.contents === null) return { issues, locator };
@@ -292,6 +312,83 @@ export function fromPlain(value: unknown, path = ""): LNode {
     return { kind: "map", value, entries, start: -1, end: -1, path };
   }
   return { kind: "scalar", value: value ?? null, start: -1, end: -1, path };
+}
+
+/**
+ * Offsets of every `${{` that stands unquoted inside a flow mapping or list (`{ }`, `[ ]`),
+ * where YAML reads its braces as nested mappings, grouped by the outermost flow collection
+ * they are in. A small scanner of its own: it runs only on a file the parser rejected, so it
+ * knows quotes, comments and block scalars, not all of YAML.
+ *
+ * @example
+ * ```ts
+ * import { unquotedFlowExpressions } from "./yaml.ts";
+ * unquotedFlowExpressions("env: { A: ${{ x }}, B: \"${{ y }}\", C: ${{ z }} }"); // [[10, 38]]
+ * ```
+ */
+export function unquotedFlowExpressions(text: string): number[][] {
+  const found: number[][] = [];
+  let group: number[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let blockIndent = -1;
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    const start = offset;
+    offset += line.length + 1;
+    const indent = line.length - line.trimStart().length;
+    if (blockIndent >= 0) {
+      if (line.trim() === "" || indent > blockIndent) continue;
+      blockIndent = -1;
+    }
+    if (
+      depth === 0 && !quote &&
+      /^\s*(?:-\s+)*(?:[^\s#][^#]*?:\s+)?[|>][-+0-9]*\s*(?:#.*)?$/.test(line)
+    ) {
+      blockIndent = indent;
+      continue;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (quote === "'" && c === "'") {
+          if (line[i + 1] === "'") i++;
+          else quote = undefined;
+        } else if (quote === '"') {
+          if (c === "\\") i++;
+          else if (c === '"') quote = undefined;
+        }
+        continue;
+      }
+      if (c === "#" && (i === 0 || /\s/.test(line[i - 1]))) break;
+      if (c === " " || c === "\t") continue;
+      // Is this the first character of a value (where quotes and flow collections begin)?
+      let j = i - 1;
+      while (j >= 0 && (line[j] === " " || line[j] === "\t")) j--;
+      const prev = j < 0 ? "" : line[j];
+      const valueStart = prev === "" || "[{,".includes(prev) ||
+        (":-?".includes(prev) && j < i - 1 && (j === 0 || /[\s\w"'\]}]/.test(line[j - 1] ?? "")));
+      if ((c === '"' || c === "'") && valueStart) {
+        quote = c;
+        continue;
+      }
+      if (depth === 0) {
+        if ((c === "{" || c === "[") && valueStart) {
+          depth++;
+          group = [];
+        }
+        continue;
+      }
+      if (c === "$" && line.startsWith("${{", i)) {
+        if (group.length === 0) found.push(group);
+        group.push(start + i);
+        const close = line.indexOf("}}", i + 3);
+        i = close < 0 ? line.length : close + 1;
+      } else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") depth = Math.max(0, depth - 1);
+    }
+  }
+  return found;
 }
 
 function lowerFirst(s: string): string {

@@ -154,6 +154,7 @@ test("cli: a failing node gives exit 1 and says which", async () => {
         "    run_sync:",
         "      command: test ${{ node.port }} != " + fx.server.nodes[1].port,
         "      shell: true",
+        "      check: false",
         "  - assert:",
         "      that: ${{ steps.s.exit_code == 0 }}",
         "      message: bad node ${{ node.name }}",

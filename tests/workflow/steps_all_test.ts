@@ -61,7 +61,7 @@ ${LOGIN}  - id: app
     run_async: { command: "echo streamed-line", shell: true }
   - wait: { run: streamed }
   - id: sync
-    run_sync: { command: "echo sync; exit 3", shell: true }
+    run_sync: { command: "echo sync; exit 3", shell: true, exit_codes: [0, 3] }
   - assert: { that: "\${{ steps.sync.exit_code == 3 && startsWith(steps.sync.stdout, 'sync') }}" }
   - id: worker
     add_app:

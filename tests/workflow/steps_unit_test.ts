@@ -60,4 +60,8 @@ test("durations, output cap, run targets", () => {
     runTarget({ command: "ls", shell: true, env: { A: "1" }, lifecycle: 9, output: "capture" }),
     { command: "ls", shell: true, env: { A: "1" } },
   );
+  // The exit-code fields are the runner's, never sent as App fields.
+  assert.deepEqual(runTarget({ command: "ls", check: true, exit_codes: [0, 1] }), {
+    command: "ls",
+  });
 });

@@ -9,6 +9,12 @@ import type { Command } from "../command.ts";
 import { catchInterrupts, makeClient, writeOut } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 
+/**
+ * Seconds each output poll may be held by the server: App Mesh answers a poll only when the
+ * process exits or this passes, so output shows within about this long of being printed.
+ */
+const OUTPUT_POLL_SECONDS = 1;
+
 /** Maps a remote exit code to a process exit code (signal deaths are negative: 128 + n). */
 export function localExitCode(code: number): number {
   return code < 0 ? Math.min(255, 128 - code) : code & 255;
@@ -69,6 +75,7 @@ The command runs through a shell on the node, as a temporary app that is deleted
       try {
         code = await started.wait({
           onOutput: (chunk: string) => writeOut(chunk),
+          pollTimeout: OUTPUT_POLL_SECONDS,
           signal: interrupts.signal,
         });
       } catch (e) {

@@ -82,3 +82,14 @@ export function runTitle(e: WorkflowEvent): string {
   if (Array.isArray(d.nodes)) bits.push(`${d.nodes.length} node${d.nodes.length === 1 ? "" : "s"}`);
   return `${e.message ?? "workflow"}${bits.length ? ` (${bits.join(", ")})` : ""}`;
 }
+
+/**
+ * The output tail of a failed `step_end` event (`data.output_tail`: the last lines of a
+ * process that exited with a code its step does not accept), as lines to print under the
+ * failure line; none for other events.
+ */
+export function tailLines(e: WorkflowEvent): string[] {
+  const tail = e.data?.output_tail;
+  if (typeof tail !== "string" || e.status === "success") return [];
+  return tail.replace(/\r?\n$/, "").split(/\r?\n/);
+}

@@ -6,7 +6,12 @@
  * 2026-11-28T02:15:00.120Z [db-1] step app (add_app) started
  * 2026-11-28T02:15:01.480Z [db-1] job | dump complete
  * 2026-11-28T02:15:02.001Z [db-1] step done (wait) success in 1.4s, exit 0
+ * 2026-11-28T02:15:02.350Z [db-2] step done (wait) failure in 1.7s, exit 3: process of app ... exited with code 3; last output: "disk full"
+ * 2026-11-28T02:15:02.350Z [db-2] done ! dump started
+ * 2026-11-28T02:15:02.350Z [db-2] done ! disk full
  * ```
+ *
+ * A failed process's last lines (`! `) follow its failure line, whatever its `output` mode.
  *
  * @module
  */
@@ -20,6 +25,7 @@ import {
   type Renderer,
   runTitle,
   stepLabel,
+  tailLines,
 } from "./format.ts";
 
 /** Options of {@linkcode plainRenderer}. */
@@ -86,6 +92,8 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
           if (typeof d.bytes === "number") parts.push(`, ${formatBytes(d.bytes)}`);
           if (e.message && e.status !== "success") parts.push(`: ${e.message}`);
           write(parts.join(""));
+          // The last lines of a failed process, whatever the step's `output` mode.
+          for (const l of tailLines(e)) write(`${p}${e.step} ! ${l}`);
           break;
         }
         case "node_end":

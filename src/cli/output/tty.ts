@@ -16,6 +16,7 @@ import {
   type Renderer,
   runTitle,
   stepLabel,
+  tailLines,
 } from "./format.ts";
 
 /** Options of {@linkcode ttyRenderer}. */
@@ -212,6 +213,9 @@ export function ttyRenderer(options: TtyOptions): Renderer {
                 e.message ? `: ${e.message}` : ""
               }`,
             );
+            for (const l of tailLines(e)) {
+              tail.push(`${st.dim(`  [${e.node ?? "-"}] ${e.step ?? ""} !`)} ${l}`);
+            }
           }
           if (tail.length) above(tail);
           else redraw();

@@ -32,7 +32,7 @@ import assert from "./assert.ts";
  * @example
  * ```ts
  * import { STEPS } from "./mod.ts";
- * console.log(Object.keys(STEPS.wait.fields)); // ["run", "timeout", "output", "check", "delete_app"]
+ * console.log(Object.keys(STEPS.wait.fields)); // ["run", "timeout", "output", "check", "exit_codes", "delete_app"]
  * ```
  */
 export const STEPS: Readonly<Record<string, StepSpec>> = Object.freeze(

@@ -6,6 +6,7 @@
 
 import type { StepSpec } from "../spec.ts";
 import { optDuration, OUTPUT_CAP, req, RUN_FIELDS, runTarget, secondsSince } from "../step_util.ts";
+import { acceptedCodes, CHECK_FIELDS, ExitCodeError, KILLED_NOTE } from "../exit_codes.ts";
 
 const runSync: StepSpec = {
   type: "run_sync",
@@ -13,7 +14,8 @@ const runSync: StepSpec = {
     "(a registered app) or an inline App definition (`command`, `shell`, `env`, " +
     "`working_dir`, ...). The output (stdout and stderr merged) is kept as the `stdout` " +
     "output (`capture`, at most 1 MiB, the tail), shown (`stream`) or dropped (`discard`). " +
-    "A non-zero exit code fails the step only with `check: true`.",
+    "A non-zero exit code fails the step, showing the last lines of the output (opt out " +
+    "with `check: false`, or accept more codes with `exit_codes`). " + KILLED_NOTE,
   method: "runAppSync",
   idempotent: false,
   openFields: true,
@@ -26,20 +28,17 @@ const runSync: StepSpec = {
       enum: ["stream", "capture", "discard"],
       default: "capture",
     },
-    check: {
-      type: "boolean",
-      description: "Fail the step when the exit code is not 0.",
-      default: false,
-    },
+    ...CHECK_FIELDS,
   },
   outputs: {
-    exit_code: "The process exit code (negative: killed by that signal).",
+    exit_code: "The process exit code (9: killed by App Mesh, e.g. at `max_time`).",
     stdout: "The output, when `output: capture` (at most 1 MiB, the tail).",
     stdout_truncated: "true when `stdout` lost its beginning to the cap.",
     duration: "Seconds the run took.",
   },
   requests: () => [req("POST", "/appmesh/app/syncrun?timeout=<max_time>&lifecycle=<lifecycle>")],
   async run(ctx, args) {
+    const accepted = acceptedCodes(args);
     const t0 = performance.now();
     const result = await ctx.client.runAppSync(runTarget(args), {
       maxTime: optDuration(args, "max_time"),
@@ -51,14 +50,14 @@ const runSync: StepSpec = {
       ctx.emit({ type: "step_output", message: result.output });
     }
     const code = result.exitCode;
-    if (args.check === true && code !== 0) {
-      throw new Error(`process exited with code ${code ?? "unknown"}`);
-    }
     const out: Record<string, unknown> = { exit_code: code, duration: secondsSince(t0) };
     if (mode === "capture") {
       const text = result.output;
       out.stdout = text.length > OUTPUT_CAP ? text.slice(text.length - OUTPUT_CAP) : text;
       out.stdout_truncated = text.length > OUTPUT_CAP;
+    }
+    if (accepted && (code === undefined || !accepted.includes(code))) {
+      throw new ExitCodeError("process", { exitCode: code, output: result.output, outputs: out });
     }
     return out;
   },

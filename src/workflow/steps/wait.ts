@@ -15,14 +15,22 @@ import {
   str,
   toSeconds,
 } from "../step_util.ts";
+import {
+  acceptedCodes,
+  CHECK_FIELDS,
+  ExitCodeError,
+  KILLED_NOTE,
+  TAIL_WINDOW,
+} from "../exit_codes.ts";
 
 const wait: StepSpec = {
   type: "wait",
   description: "Wait for the process a `run_async` step started to exit, following its " +
     "output (`stream`: shown live and in `--json` events; `capture`: kept as the `stdout` " +
-    "output, at most 1 MiB, the tail; `discard`). A non-zero exit code does not fail the step " +
-    "(test `exit_code`, or set `check: true`); not exiting within `timeout` does. The run " +
-    "app is deleted after the exit.",
+    "output, at most 1 MiB, the tail; `discard`). A non-zero exit code fails the step, showing " +
+    "the last lines of the output (opt out with `check: false`, or accept more codes with " +
+    "`exit_codes`); so does not exiting within `timeout`. The run app is deleted after the " +
+    "exit. " + KILLED_NOTE,
   method: "waitForAsyncRun",
   // A long poll from the last output position: safe to repeat.
   idempotent: true,
@@ -44,11 +52,7 @@ const wait: StepSpec = {
       enum: ["stream", "capture", "discard"],
       default: "stream",
     },
-    check: {
-      type: "boolean",
-      description: "Fail the step when the exit code is not 0.",
-      default: false,
-    },
+    ...CHECK_FIELDS,
     delete_app: {
       type: "boolean",
       description: "Delete the run app after the process exited.",
@@ -56,7 +60,7 @@ const wait: StepSpec = {
     },
   },
   outputs: {
-    exit_code: "The process exit code (negative: killed by that signal).",
+    exit_code: "The process exit code (9: killed by App Mesh, e.g. at `max_time`).",
     stdout: "The output, when `output: capture` (at most 1 MiB, the tail).",
     stdout_truncated: "true when `stdout` lost its beginning to the cap.",
     duration: "Seconds waited.",
@@ -74,8 +78,11 @@ const wait: StepSpec = {
     const started = ctx.steps[id] as Record<string | symbol, unknown> | undefined;
     const run = started?.[APP_RUN] as AppRun | undefined;
     if (!run) throw new Error(`step "${id}" started no process on this node`);
+    const accepted = acceptedCodes(args);
     const mode = args.output ?? "stream";
     const buffer = mode === "capture" ? new OutputBuffer() : undefined;
+    // The end of the output is kept whatever the mode, for the failure's tail.
+    const tail = new OutputBuffer(TAIL_WINDOW);
     const limit = optDuration(args, "timeout");
     const timeoutMs = limit === undefined ? 0 : toSeconds(limit) * 1000;
     const deleteApp = args.delete_app !== false;
@@ -84,23 +91,29 @@ const wait: StepSpec = {
       signal: ctx.signal,
       timeout: timeoutMs,
       deleteApp,
-      onOutput: mode === "stream"
-        ? (chunk) => ctx.emit({ type: "step_output", message: chunk })
-        : buffer
-        ? (chunk) => buffer.push(chunk)
-        : undefined,
+      onOutput: (chunk) => {
+        tail.push(chunk);
+        if (mode === "stream") ctx.emit({ type: "step_output", message: chunk });
+        else buffer?.push(chunk);
+      },
+      // Only streamed output needs to arrive within a second; the rest can wait longer.
+      pollTimeout: mode === "stream" ? undefined : 5,
     });
     if (code === undefined) {
       throw new Error(`process of app ${run.appName} did not exit within ${limit}`);
     }
     if (deleteApp) ctx.forget(run.appName);
-    if (args.check === true && code !== 0) {
-      throw new Error(`process of app ${run.appName} exited with code ${code}`);
-    }
     const out: Record<string, unknown> = { exit_code: code, duration: secondsSince(t0) };
     if (buffer) {
       out.stdout = buffer.text();
       out.stdout_truncated = buffer.truncated;
+    }
+    if (accepted && !accepted.includes(code)) {
+      throw new ExitCodeError(`process of app ${run.appName}`, {
+        exitCode: code,
+        output: tail.text(),
+        outputs: out,
+      });
     }
     return out;
   },
