@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 
 import { dirname } from "node:path";
 import { empty, plainBytes, requestedApp } from "./app_requests.ts";
 import type { Route } from "./http.ts";
-import { queryValue } from "./processes.ts";
+import { type ProcessRun, queryValue } from "./processes.ts";
 
 /** One slice of output. */
 export interface OutputSlice {
@@ -177,14 +177,30 @@ export class OutputHistory {
   }
 }
 
+/** Resolves when `run` exits, after `ms`, or when `signal` aborts, whichever comes first. */
+function untilExit(run: ProcessRun, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    run.done.then(done, done);
+  });
+}
+
 /** Most bytes one output read answers (the daemon's `APP_STD_OUT_VIEW_DEFAULT_SIZE`, 3 MiB). */
 export const VIEW_DEFAULT_SIZE = 3 * 1024 * 1024;
 
 /**
  * `GET /appmesh/app/{name}/output`: the output from `stdout_position` (at most
  * `stdout_maxsize`), of run `stdout_index` (0 current), checked against `process_uuid` (417
- * when it is not the current run). With `timeout=N` it parks until new bytes, the exit or N
- * seconds. `X-Output-Position` when the next position is not 0, `X-Exit-Code` once exited.
+ * when it is not the current run). With `timeout=N` it is held until the exit or N seconds,
+ * as the daemon holds it, and answered once with everything since `stdout_position`.
+ * `X-Output-Position` when the next position is not 0, `X-Exit-Code` once exited.
  */
 export const outputRoute: Route = {
   method: "GET",
@@ -205,8 +221,9 @@ export const outputRoute: Route = {
     const uuid = url.searchParams.get("process_uuid") ?? "";
     let run = app.current;
     const matches = run !== undefined && (uuid === "" || run.uuid === uuid);
-    if (matches && index === 0 && run!.running && timeout > 0 && position >= run!.output.size) {
-      await run!.output.wait(timeout * 1000, ctx.req.signal);
+    if (matches && index === 0 && run!.running && timeout > 0) {
+      // As the daemon: held until the process exits or `timeout` passes, then answered once.
+      await untilExit(run!, timeout * 1000, ctx.req.signal);
     }
     run = app.current;
     let log: OutputLog | undefined;
