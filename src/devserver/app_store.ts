@@ -212,8 +212,8 @@ class Store implements AppStore {
    */
   #schedulePeriodic(app: App): void {
     clearTimeout(app.restartTimer);
-    const now = Math.floor(Date.now() / 1000);
-    const next = nextStart(app.def.schedule!, now);
+    // Sub-second "now", as the daemon's clock: a start at exactly `start_time` is in the past.
+    const next = nextStart(app.def.schedule!, Date.now() / 1000);
     app.nextStart = next;
     if (next === undefined) return;
     const delay = Math.min(Math.max(0, next * 1000 - Date.now()), 2_000_000_000);

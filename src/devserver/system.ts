@@ -67,6 +67,12 @@ export class SystemStore {
           Algorithm: "HS256",
           Audience: ["appmesh-file-service", "appmesh-service", "your-service-api"],
           Issuer: extra.issuer,
+          // The daemon answers its signing secret here; the local server answers the field
+          // with a random value that signs nothing.
+          JWTSalt: Array.from(
+            crypto.getRandomValues(new Uint8Array(16)),
+            (b) => b.toString(16).padStart(2, "0"),
+          ).join(""),
           SecurityInterface: "local",
         },
         PasswordComplexityEnabled: false,
@@ -350,6 +356,12 @@ export class Metrics {
           `status_class="${status[0]}xx",status_code="${status}"} ${n}`,
       );
     }
+    head("appmesh_process_open_fds", "App Mesh daemon open file descriptors", "gauge");
+    let fds = 0;
+    try {
+      fds = readdirSync("/proc/self/fd").length;
+    } catch { /* no /proc: 0 */ }
+    lines.push(`appmesh_process_open_fds{${host}} ${fds}`);
     head("appmesh_process_id", "App Mesh daemon process ID", "gauge");
     lines.push(
       `appmesh_process_id{${host}} ${
