@@ -1,7 +1,7 @@
 /**
  * Output of app processes: one file per run (stdout and stderr merged, as the daemon's
  * `appmesh.<app>.out`), read at byte positions, a bounded history per app
- * (`stdout_cache_num`), and waiters that a long-poll parks on until new bytes or the exit.
+ * (`stdout_cache_num`), and the output route, whose long-poll is held until the exit or its timeout.
  *
  * The bytes live in files, not in memory, so a chatty process costs disk, not heap.
  *
@@ -38,7 +38,6 @@ export class OutputLog {
   #fd: number | undefined;
   #size = 0;
   #sealed = false;
-  #waiters = new Set<() => void>();
 
   /**
    * Creates the file (and its directory).
@@ -61,7 +60,7 @@ export class OutputLog {
     return this.#sealed;
   }
 
-  /** Appends bytes and wakes every waiter. */
+  /** Appends bytes. */
   append(chunk: Uint8Array): void {
     if (this.#fd === undefined || this.#sealed || chunk.length === 0) return;
     let off = 0;
@@ -69,13 +68,11 @@ export class OutputLog {
       off += writeSync(this.#fd, chunk, off, chunk.length - off, this.#size + off);
     }
     this.#size += chunk.length;
-    this.#wake();
   }
 
-  /** Marks the end of the output and wakes every waiter. */
+  /** Marks the end of the output (the process exited). */
   seal(): void {
     this.#sealed = true;
-    this.#wake();
   }
 
   /**
@@ -98,29 +95,9 @@ export class OutputLog {
     return { data: got === n ? data : data.subarray(0, got), next: position + got };
   }
 
-  /**
-   * Resolves at the next append or seal, after `ms`, or when `signal` aborts, whichever
-   * comes first. Resolves at once if the log is already sealed.
-   */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.#sealed || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#waiters.add(done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  /** Closes and deletes the file; waiters are released. */
+  /** Closes and deletes the file. */
   remove(): void {
     this.#sealed = true;
-    this.#wake();
     if (this.#fd !== undefined) {
       try {
         closeSync(this.#fd);
@@ -130,10 +107,6 @@ export class OutputLog {
     try {
       unlinkSync(this.path);
     } catch { /* already gone */ }
-  }
-
-  #wake(): void {
-    for (const w of [...this.#waiters]) w();
   }
 }
 
