@@ -32,7 +32,17 @@
  */
 export const DEFAULT_FORWARD_TIMEOUT = 60_000;
 
-/** What `requestTimeout` needs to know of one request. */
+/**
+ * What `requestTimeout` needs to know of one request.
+ *
+ * @example
+ * ```ts
+ * import { requestTimeout, type TimeoutOptions } from "@appmesh/sdk";
+ *
+ * const poll: TimeoutOptions = { timeout: 300_000, forwarded: true, wait: 1_000 };
+ * console.log(requestTimeout(poll)); // 61000
+ * ```
+ */
 export interface TimeoutOptions {
   /** The client's `timeout` (ms per request). */
   timeout: number;

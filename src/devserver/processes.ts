@@ -136,7 +136,14 @@ function exitCodeOf(
 /**
  * The daemon's check of a command that is not run through a shell: a first word naming a path
  * must be an executable file (`command file <...> does not exist`, `... does not have execution
- * permission`); a bare command name is left to the search path.
+ * permission`); a bare command name is left to the search path. Undefined when it may run.
+ *
+ * @example
+ * ```ts
+ * import { checkCommandFile } from "./processes.ts";
+ * checkCommandFile("/no/such/binary -x", "/"); // "command file </no/such/binary> does not exist"
+ * checkCommandFile("echo hi", "/"); // undefined
+ * ```
  */
 export function checkCommandFile(command: string, cwd: string): string | undefined {
   const argv0 = splitCommand(command)[0] ?? command;
@@ -346,7 +353,15 @@ export function runCheck(command: string, timeoutSeconds = 10): Promise<boolean>
   });
 }
 
-/** What the daemon reports of a running process tree (`memory`, `cpu`, `fd`, `pstree`). */
+/**
+ * What the daemon reports of a running process tree (`memory`, `cpu`, `fd`, `pstree`).
+ *
+ * @example
+ * ```ts
+ * import type { ProcessUsage } from "./processes.ts";
+ * const idle: ProcessUsage = { memory: 0, cpu: 0, fd: 3, pstree: "1 sleep" };
+ * ```
+ */
 export interface ProcessUsage {
   /** Resident memory of the tree, bytes. */
   memory: number;
@@ -394,8 +409,14 @@ function procInfo(pid: number): ProcInfo | undefined {
  *
  * @example
  * ```ts
- * import { processUsage } from "./processes.ts";
- * // processUsage(run)?.memory
+ * import { OutputLog } from "./output.ts";
+ * import { ProcessRun, processUsage } from "./processes.ts";
+ * const output = new OutputLog(`/tmp/appmesh-usage-example-${Date.now()}.out`);
+ * const run = new ProcessRun({ command: "sleep 5", shell: true, env: {}, cwd: "/tmp", appName: "x", output });
+ * console.log(processUsage(run)?.memory);
+ * run.kill();
+ * await run.done;
+ * output.remove();
  * ```
  */
 export function processUsage(run: ProcessRun): ProcessUsage | undefined {

@@ -71,7 +71,16 @@ function parseField(text: string, min: number, max: number, names?: string[]): F
   return out;
 }
 
-/** A parsed six-field cron expression. */
+/**
+ * A parsed six-field cron expression.
+ *
+ * @example
+ * ```ts
+ * import { type CronExpression, parseCron } from "./schedule.ts";
+ * const noon: CronExpression = parseCron("0 0 12 * * *");
+ * noon.fields[2].has(12); // true
+ * ```
+ */
 export interface CronExpression {
   /** Allowed seconds, minutes, hours, days of month, months (1-12), days of week (0 Sunday). */
   fields: [Field, Field, Field, Field, Field, Field];
@@ -106,7 +115,16 @@ export function parseCron(expr: string): CronExpression {
   }
 }
 
-/** The first time strictly after `after` (epoch seconds) that `cron` names, or undefined. */
+/**
+ * The first time strictly after `after` (epoch seconds) that `cron` names, or undefined when
+ * none comes within five years.
+ *
+ * @example
+ * ```ts
+ * import { nextCron, parseCron } from "./schedule.ts";
+ * nextCron(parseCron("0 * * * * *"), 0) ?? 0; // the next whole minute after the epoch: 60
+ * ```
+ */
 export function nextCron(cron: CronExpression, after: number): number | undefined {
   const [sec, min, hour, dom, mon, dow] = cron.fields;
   const d = new Date((Math.floor(after) + 1) * 1000);
@@ -135,7 +153,15 @@ export function nextCron(cron: CronExpression, after: number): number | undefine
   return undefined;
 }
 
-/** How an app is scheduled. */
+/**
+ * How an app is scheduled.
+ *
+ * @example
+ * ```ts
+ * import type { Schedule } from "./schedule.ts";
+ * const everyMinute: Schedule = { startTime: 0, endTime: 0, intervalSeconds: 60 };
+ * ```
+ */
 export interface Schedule {
   /** `start_time`, epoch seconds (0: none). */
   startTime: number;
