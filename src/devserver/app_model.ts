@@ -62,7 +62,7 @@ export function badRequest(message: string): HttpError {
  * The daemon's answer when reading a JSON field throws a type error (e.g. a string where it
  * reads an integer): 500 `Internal server error`.
  */
-export function internalError(): HttpError {
+function internalError(): HttpError {
   return new HttpError(500, "Internal server error");
 }
 
