@@ -9,7 +9,7 @@ import type { AppRun } from "./app_run.ts";
 import * as auth from "./auth.ts";
 import { browserMode, checkBrowserOptions, checkCrossOrigin } from "./browser.ts";
 import * as files from "./files.ts";
-import { isSameNode, normalizeNode } from "./forward.ts";
+import { isSameNode, normalizeNode, requestTimeout } from "./forward.ts";
 import {
   checkHeader,
   Deadline,
@@ -301,7 +301,12 @@ export class AppMeshClient {
     const userSignal = spec.call?.signal;
     userSignal?.throwIfAborted();
 
-    const timeout = baseTimeout + (spec.wait ?? 0);
+    const timeout = requestTimeout({
+      timeout: baseTimeout,
+      forwardTimeout: this.#shared.options.forwardTimeout,
+      forwarded: "x-target-host" in headers,
+      wait: spec.wait,
+    });
     const deadline = new Deadline(timeout, url.href);
     const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
     const mapError = (e: unknown) =>

@@ -2,7 +2,10 @@
  * `X-Target-Host` values: a node written as `host`, `host:port`, `[v6]`, `[v6]:port`, a bare
  * IPv6 literal or a URL becomes `host:port` (IPv6 in brackets), with the base URL's port when
  * none is given; and a node equal to the server the client talks to is recognised, because the
- * daemon hangs when asked to forward to itself.
+ * daemon hangs when asked to forward to itself. A forwarded request also gets a finite timeout
+ * of its own ({@linkcode DEFAULT_FORWARD_TIMEOUT}, `forwardTimeout` of the client options): the
+ * App Mesh agent relays it to the other node, and a node that never answers must not hang the
+ * caller (or a workflow step) for the client's whole `timeout`.
  *
  * @example
  * ```ts
@@ -15,6 +18,61 @@
  *
  * @module
  */
+
+/**
+ * Default timeout of one forwarded request (`X-Target-Host`), in milliseconds: 60 000. A
+ * long-poll, run or task adds the time it asks the server to wait, as every request does.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_FORWARD_TIMEOUT } from "@appmesh/sdk";
+ *
+ * console.log(DEFAULT_FORWARD_TIMEOUT); // 60000
+ * ```
+ */
+export const DEFAULT_FORWARD_TIMEOUT = 60_000;
+
+/**
+ * What `requestTimeout` needs to know of one request.
+ *
+ * @example
+ * ```ts
+ * import { requestTimeout, type TimeoutOptions } from "@appmesh/sdk";
+ *
+ * const poll: TimeoutOptions = { timeout: 300_000, forwarded: true, wait: 1_000 };
+ * console.log(requestTimeout(poll)); // 61000
+ * ```
+ */
+export interface TimeoutOptions {
+  /** The client's `timeout` (ms per request). */
+  timeout: number;
+  /** The client's `forwardTimeout` (ms); default {@linkcode DEFAULT_FORWARD_TIMEOUT}. */
+  forwardTimeout?: number;
+  /** The request carries `X-Target-Host`. */
+  forwarded: boolean;
+  /** Milliseconds the request asks the server to wait (long-poll, run, task), added on top. */
+  wait?: number;
+}
+
+/**
+ * The timeout of one request in milliseconds: the client's `timeout`, or for a forwarded request
+ * the smaller of it and `forwardTimeout`; plus the wait the request asks of the server.
+ *
+ * @example
+ * ```ts
+ * import { requestTimeout } from "@appmesh/sdk";
+ *
+ * console.log(requestTimeout({ timeout: 300_000, forwarded: true })); // 60000
+ * console.log(requestTimeout({ timeout: 300_000, forwarded: true, wait: 10_000 })); // 70000
+ * console.log(requestTimeout({ timeout: 300_000, forwarded: false })); // 300000
+ * ```
+ */
+export function requestTimeout(o: TimeoutOptions): number {
+  const base = o.forwarded
+    ? Math.min(o.timeout, o.forwardTimeout ?? DEFAULT_FORWARD_TIMEOUT)
+    : o.timeout;
+  return base + (o.wait ?? 0);
+}
 
 function defaultPort(base: URL): string {
   return base.port || (base.protocol === "http:" ? "80" : "443");

@@ -31,5 +31,11 @@ export {
   type BrowserErrorInit,
   type HttpErrorInit,
 } from "./errors.ts";
-export { isSameNode, normalizeNode } from "./forward.ts";
+export {
+  DEFAULT_FORWARD_TIMEOUT,
+  isSameNode,
+  normalizeNode,
+  requestTimeout,
+  type TimeoutOptions,
+} from "./forward.ts";
 export type * from "./types.ts";

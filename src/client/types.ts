@@ -58,6 +58,11 @@ export interface ClientOptions {
   refreshToken?: boolean;
   /** Node to forward every request to (`X-Target-Host`). */
   forwardTo?: string;
+  /**
+   * Milliseconds per forwarded request (`X-Target-Host`: `forwardTo`, `forNode` views), default
+   * 60 000 and never more than `timeout`; long-polls and runs add their own wait.
+   */
+  forwardTimeout?: number;
   /** A `fetch` to use instead of the global one (TLS options are then the caller's). */
   fetch?: typeof fetch;
   /** Where to report warnings and background failures. */

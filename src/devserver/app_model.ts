@@ -8,7 +8,8 @@
 import { userInfo } from "node:os";
 import { HttpError } from "./http.ts";
 import { OutputHistory } from "./output.ts";
-import type { ProcessRun } from "./processes.ts";
+import { type ProcessRun, processUsage } from "./processes.ts";
+import { parseCron, parseIsoDuration, type Schedule } from "./schedule.ts";
 import { TaskChannel } from "./tasks.ts";
 
 /** JSON object as parsed from a request. */
@@ -24,16 +25,10 @@ const ACTIONS = ["standby", "restart", "keepalive", "remove"];
 const NAME_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Definition fields kept as given and answered back (not interpreted by the local server). */
-const PASSTHROUGH = [
-  "resource_limit",
-  "daily_limitation",
-  "start_time",
-  "end_time",
-  "start_interval_seconds",
-  "cron",
-  "retention",
-  "version",
-];
+const PASSTHROUGH = ["resource_limit", "version"];
+/** The daemon's start interval when the one given is not positive (its token lifetime, 7 days). */
+const DEFAULT_INTERVAL = 7 * 24 * 3600;
+const DAY = 24 * 3600;
 
 /** `2026-11-28T09:33:25+08`: the daemon's `*_TEXT` form of a time, in local time. */
 export function formatLocalTime(seconds: number): string {
@@ -61,6 +56,35 @@ function sorted(value: unknown): unknown {
 /** A 400 answer with `message` (what the daemon answers for a refused request). */
 export function badRequest(message: string): HttpError {
   return new HttpError(400, message);
+}
+
+/**
+ * The daemon's answer when reading a JSON field throws a type error (e.g. a string where it
+ * reads an integer): 500 `Internal server error`.
+ */
+function internalError(): HttpError {
+  return new HttpError(500, "Internal server error");
+}
+
+/** An integer field as the daemon's `GET_JSON_INT64_VALUE`: a number, else its 500. */
+function int64(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw internalError();
+  return Math.trunc(value);
+}
+
+/** A field as the daemon's `GET_JSON_STR_INT_TEXT`: a string or a number as text, else 500. */
+function strIntText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(Math.trunc(value));
+  throw internalError();
+}
+
+/** A duration field (`retention`, `start_interval_seconds`): its seconds, else the daemon's 400. */
+function durationSeconds(text: string): number {
+  const seconds = parseIsoDuration(text);
+  if (seconds === undefined) throw badRequest("invalid ISO8601 duration format");
+  return seconds;
 }
 
 function stringMap(value: unknown, field: string): Record<string, string> {
@@ -106,7 +130,21 @@ export interface AppDefinition {
   status: number;
   /** `behavior` of the app JSON. */
   behavior: { exit: string; control: Record<string, string> };
-  /** Fields answered back as given, not enforced (schedule, limits, retention...). */
+  /** `start_time`, epoch seconds (0: none; a periodic app defaults to registration + 1 s). */
+  startTime: number;
+  /** `end_time`, epoch seconds (0: none). */
+  endTime: number;
+  /** `daily_limitation` as integer seconds of the day (UTC), or undefined. */
+  dailyLimitation?: { daily_start: number; daily_end: number };
+  /** `start_interval_seconds` as given (a number becomes its text), "" when absent. */
+  startIntervalText: string;
+  /** `retention` as given (a number becomes its text), "" when absent. */
+  retentionText: string;
+  /** `retention` in seconds. */
+  retentionSeconds: number;
+  /** The schedule of a periodic or cron app; undefined for a long-running one. */
+  schedule?: Schedule;
+  /** Fields answered back as given, not enforced (resource limits, version). */
   extra: JsonObject;
 }
 
@@ -147,6 +185,41 @@ export function parseDefinition(body: unknown): AppDefinition {
   }
   const extra: JsonObject = {};
   for (const k of PASSTHROUGH) if (o[k] !== undefined && o[k] !== null) extra[k] = o[k];
+  const has = (k: string) => o[k] !== undefined && o[k] !== null;
+  // The daemon's order: start_time, end_time, daily_limitation, retention, start interval.
+  let startTime = has("start_time") ? int64(o.start_time) : 0;
+  if (!has("start_time") && has("start_interval_seconds")) {
+    startTime = Math.floor(Date.now() / 1000) + 1;
+  }
+  const endTime = has("end_time") ? int64(o.end_time) : 0;
+  if (endTime && startTime > endTime) {
+    throw badRequest("end_time should greater than the start_time");
+  }
+  let dailyLimitation: AppDefinition["dailyLimitation"];
+  if (has("daily_limitation")) {
+    const dl = o.daily_limitation as JsonObject;
+    if (
+      typeof dl !== "object" || Array.isArray(dl) || dl.daily_start == null || dl.daily_end == null
+    ) {
+      throw badRequest("should both have daily_start and daily_end parameter");
+    }
+    dailyLimitation = {
+      daily_start: int64(dl.daily_start) % DAY,
+      daily_end: int64(dl.daily_end) % DAY,
+    };
+  }
+  const retentionText = strIntText(o.retention);
+  const retentionSeconds = durationSeconds(retentionText);
+  const startIntervalText = strIntText(o.start_interval_seconds);
+  let schedule: Schedule | undefined;
+  if (has("start_interval_seconds")) {
+    if (o.cron === true) {
+      schedule = { startTime, endTime, intervalSeconds: 0, cron: parseCron(startIntervalText) };
+    } else {
+      const seconds = durationSeconds(startIntervalText);
+      schedule = { startTime, endTime, intervalSeconds: seconds > 0 ? seconds : DEFAULT_INTERVAL };
+    }
+  }
   let metadata = o.metadata;
   if (typeof metadata === "string") {
     try {
@@ -168,6 +241,13 @@ export function parseDefinition(body: unknown): AppDefinition {
     permission: Math.trunc(Number(o.permission) || 0),
     status: o.status === 0 ? STATUS_DISABLED : STATUS_ENABLED,
     behavior: { exit: behaviorIn.exit ? action(behaviorIn.exit) : "standby", control },
+    startTime,
+    endTime,
+    dailyLimitation,
+    startIntervalText,
+    retentionText,
+    retentionSeconds,
+    schedule,
     extra,
   };
 }
@@ -246,8 +326,21 @@ export class App {
     if (d.workingDir) r.working_dir = d.workingDir;
     if (Object.keys(d.env).length) r.env = d.env;
     Object.assign(r, d.extra);
+    if (d.startTime) r.start_time = d.startTime;
+    if (d.endTime) r.end_time = d.endTime;
+    if (d.dailyLimitation) {
+      const dl: JsonObject = { ...d.dailyLimitation };
+      // The daemon's `_TEXT` of a time of day: the local time part of that second.
+      for (const k of ["daily_start", "daily_end"]) {
+        dl[`${k}_TEXT`] = formatLocalTime(dl[k] as number).split("T").pop();
+      }
+      r.daily_limitation = dl;
+    }
     r.register_time = this.registerTime;
     r.behavior = Object.keys(d.behavior.control).length ? d.behavior : { exit: d.behavior.exit };
+    if (d.retentionSeconds) r.retention = d.retentionText;
+    if (d.schedule?.cron) r.cron = true;
+    if (d.startIntervalText) r.start_interval_seconds = d.startIntervalText;
     const run = this.current;
     if (run && run.exitCode !== undefined) r.return_code = run.exitCode;
     if (run?.running) {
@@ -258,6 +351,13 @@ export class App {
       try {
         r.pid_user = userInfo().username;
       } catch { /* no user name available */ }
+      const usage = processUsage(run);
+      if (usage) {
+        r.memory = usage.memory;
+        r.cpu = usage.cpu;
+        r.fd = usage.fd;
+        r.pstree = usage.pstree;
+      }
     }
     if (run) r.last_start_time = Math.floor(run.startedAt / 1000);
     if (run?.exitedAt) r.last_exit_time = Math.floor(run.exitedAt / 1000);

@@ -21,6 +21,7 @@ import {
 import { HttpError, type NodeHandle, type RequestContext } from "./http.ts";
 import { OutputLog } from "./output.ts";
 import { ProcessRun, runCheck, shortId } from "./processes.ts";
+import { nextStart } from "./schedule.ts";
 
 /** `last_error` text: the local time, then what happened. */
 function stamped(message: string): string {
@@ -41,7 +42,10 @@ export interface AppStore {
   checkAccess(ctx: RequestContext, app: App, write: boolean): void;
   /** Same as `checkAccess`, as a boolean (for list filtering). */
   allowed(ctx: RequestContext, app: App, write: boolean): boolean;
-  /** Registers (or replaces) an app and starts it when enabled. */
+  /**
+   * Registers (or replaces) an app and starts it when enabled; a periodic or cron app is not
+   * started but scheduled (`next_start_time`).
+   */
   register(def: AppDefinition, owner: string, ownerGroup: string, oneShot?: boolean): App;
   /** Starts a run of `app`; throws 400 when it cannot start. */
   start(app: App, timeoutSeconds?: number): ProcessRun;
@@ -113,7 +117,7 @@ class Store implements AppStore {
     if (old) this.#stop(old, true);
     const app = new App(def, owner, ownerGroup, oneShot ? STATUS_ONE_SHOT : def.status);
     this.#apps.set(def.name, app);
-    if (app.status === STATUS_ENABLED) this.#startManaged(app);
+    if (app.status === STATUS_ENABLED) this.#launch(app);
     if (def.healthCheckCmd) this.#healthLoop(app);
     return app;
   }
@@ -136,6 +140,7 @@ class Store implements AppStore {
         appName: app.name,
         output: log,
         timeoutSeconds,
+        posixExitCodes: this.#node.posixExitCodes,
       });
     } catch (e) {
       log.seal();
@@ -153,7 +158,7 @@ class Store implements AppStore {
   enable(app: App): void {
     if (app.status !== STATUS_DISABLED) return;
     app.status = STATUS_ENABLED;
-    this.#startManaged(app);
+    this.#launch(app);
   }
 
   disable(app: App): void {
@@ -193,6 +198,35 @@ class Store implements AppStore {
       new Promise((r) => (timer = setTimeout(r, 3000))),
     ]);
     clearTimeout(timer);
+  }
+
+  /** Starts an enabled app now, or schedules its next start if it is periodic. */
+  #launch(app: App): void {
+    if (app.def.schedule) this.#schedulePeriodic(app);
+    else this.#startManaged(app);
+  }
+
+  /**
+   * The daemon's timer of a periodic or cron app: start at the next start time (unless still
+   * running), then schedule the one after. No next start (past `end_time`): no timer.
+   */
+  #schedulePeriodic(app: App): void {
+    clearTimeout(app.restartTimer);
+    // Sub-second "now", as the daemon's clock: a start at exactly `start_time` is in the past.
+    const next = nextStart(app.def.schedule!, Date.now() / 1000);
+    app.nextStart = next;
+    if (next === undefined) return;
+    const delay = Math.min(Math.max(0, next * 1000 - Date.now()), 2_000_000_000);
+    app.restartTimer = setTimeout(() => {
+      app.restartTimer = undefined;
+      if (app.removed || app.status !== STATUS_ENABLED) return;
+      if (!app.current?.running) {
+        try {
+          this.start(app);
+        } catch { /* last_error is set; the next period tries again */ }
+      }
+      this.#schedulePeriodic(app);
+    }, delay);
   }
 
   #startManaged(app: App): void {
@@ -238,11 +272,16 @@ class Store implements AppStore {
       app.lastError = stamped(`exited with return code: ${code}`);
     }
     if (app.removed || app.status !== STATUS_ENABLED || run.killedByUs) return;
+    if (app.def.schedule) {
+      // A periodic app waits for its next start time, whatever its exit.
+      if (app.restartTimer === undefined) this.#schedulePeriodic(app);
+      return;
+    }
     const action = app.def.behavior.control[String(code)] ?? app.def.behavior.exit;
     if (action === "restart" || action === "keepalive") {
       this.#scheduleRestart(app, this.#backoff(app, (run.exitedAt! - run.startedAt) / 1000));
     } else if (action === "remove") {
-      this.scheduleRemoval(app, Number(app.def.extra.retention) || 0);
+      this.scheduleRemoval(app, app.def.retentionSeconds);
     }
   }
 

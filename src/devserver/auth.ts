@@ -408,9 +408,12 @@ async function totpValidate(ctx: RequestContext): Promise<Response> {
     throw new HttpError(400, "TOTP authentication not enabled for current user");
   }
   if (!code) throw new HttpError(400, "no TOTP key provided");
-  const token = identity.takeChallenge(user, challenge); // the proof of the password login
+  // The proof of the password login. As the daemon, a challenge stays valid until it expires:
+  // using it again answers 200 with a new token.
+  const stored = identity.takeChallenge(user, challenge);
   identity.checkTotp(user, code);
-  user.challenge = undefined;
+  const token = user.challenge?.used ? undefined : stored;
+  if (user.challenge) user.challenge.used = true;
   return tokenAnswer(
     ctx,
     await tokenBody(identity, {

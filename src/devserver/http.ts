@@ -34,6 +34,8 @@ export interface NodeHandle {
   stateDir: string;
   /** `FileAllowedBaseDir`, or undefined for no restriction. */
   fileBaseDir?: string;
+  /** Report signal deaths as negative exit codes (`DevServerOptions.posixExitCodes`). */
+  posixExitCodes?: boolean;
   /** Per-node stores, by area name (`apps`, `labels`, `config`, ...). */
   stores: Record<string, unknown>;
 }

@@ -172,7 +172,7 @@ export interface UserRecord extends TokenSubject {
   /** Free text. */
   metadata: string;
   /** Pending TOTP challenge from a password login. */
-  challenge?: { id: string; token: string; expires: number };
+  challenge?: { id: string; token: string; expires: number; used?: boolean };
 }
 
 /** Options of `Identity`. */

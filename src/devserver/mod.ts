@@ -67,6 +67,12 @@ export interface DevServerOptions {
   verifyClient?: boolean;
   /** `FileAllowedBaseDir`: transfers outside it get 403 "Invalid file path"; default none. */
   fileBaseDir?: string;
+  /**
+   * Exit codes of processes that die of a signal, POSIX style: `-9`, `-15` (and `-9` for the
+   * server's own kills). Default false: as the daemon, which reports 9 for its own kills
+   * (timeout, `max_time`, disable) and 0 for any other signal death.
+   */
+  posixExitCodes?: boolean;
   /** Faults to inject from the start (change later with `setFaults`). */
   faults?: Faults;
   /**
@@ -190,6 +196,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         port,
         stateDir,
         fileBaseDir: options.fileBaseDir,
+        posixExitCodes: options.posixExitCodes ?? false,
         stores: { shared },
       };
       const system = new SystemStore(handle, {

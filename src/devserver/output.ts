@@ -1,7 +1,7 @@
 /**
  * Output of app processes: one file per run (stdout and stderr merged, as the daemon's
  * `appmesh.<app>.out`), read at byte positions, a bounded history per app
- * (`stdout_cache_num`), and waiters that a long-poll parks on until new bytes or the exit.
+ * (`stdout_cache_num`), and the output route, whose long-poll is held until the exit or its timeout.
  *
  * The bytes live in files, not in memory, so a chatty process costs disk, not heap.
  *
@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 
 import { dirname } from "node:path";
 import { empty, plainBytes, requestedApp } from "./app_requests.ts";
 import type { Route } from "./http.ts";
-import { queryValue } from "./processes.ts";
+import { type ProcessRun, queryValue } from "./processes.ts";
 
 /** One slice of output. */
 export interface OutputSlice {
@@ -38,7 +38,6 @@ export class OutputLog {
   #fd: number | undefined;
   #size = 0;
   #sealed = false;
-  #waiters = new Set<() => void>();
 
   /**
    * Creates the file (and its directory).
@@ -61,7 +60,7 @@ export class OutputLog {
     return this.#sealed;
   }
 
-  /** Appends bytes and wakes every waiter. */
+  /** Appends bytes. */
   append(chunk: Uint8Array): void {
     if (this.#fd === undefined || this.#sealed || chunk.length === 0) return;
     let off = 0;
@@ -69,13 +68,11 @@ export class OutputLog {
       off += writeSync(this.#fd, chunk, off, chunk.length - off, this.#size + off);
     }
     this.#size += chunk.length;
-    this.#wake();
   }
 
-  /** Marks the end of the output and wakes every waiter. */
+  /** Marks the end of the output (the process exited). */
   seal(): void {
     this.#sealed = true;
-    this.#wake();
   }
 
   /**
@@ -98,29 +95,9 @@ export class OutputLog {
     return { data: got === n ? data : data.subarray(0, got), next: position + got };
   }
 
-  /**
-   * Resolves at the next append or seal, after `ms`, or when `signal` aborts, whichever
-   * comes first. Resolves at once if the log is already sealed.
-   */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.#sealed || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#waiters.add(done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
-  }
-
-  /** Closes and deletes the file; waiters are released. */
+  /** Closes and deletes the file. */
   remove(): void {
     this.#sealed = true;
-    this.#wake();
     if (this.#fd !== undefined) {
       try {
         closeSync(this.#fd);
@@ -130,10 +107,6 @@ export class OutputLog {
     try {
       unlinkSync(this.path);
     } catch { /* already gone */ }
-  }
-
-  #wake(): void {
-    for (const w of [...this.#waiters]) w();
   }
 }
 
@@ -177,14 +150,30 @@ export class OutputHistory {
   }
 }
 
+/** Resolves when `run` exits, after `ms`, or when `signal` aborts, whichever comes first. */
+function untilExit(run: ProcessRun, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    run.done.then(done, done);
+  });
+}
+
 /** Most bytes one output read answers (the daemon's `APP_STD_OUT_VIEW_DEFAULT_SIZE`, 3 MiB). */
 export const VIEW_DEFAULT_SIZE = 3 * 1024 * 1024;
 
 /**
  * `GET /appmesh/app/{name}/output`: the output from `stdout_position` (at most
  * `stdout_maxsize`), of run `stdout_index` (0 current), checked against `process_uuid` (417
- * when it is not the current run). With `timeout=N` it parks until new bytes, the exit or N
- * seconds. `X-Output-Position` when the next position is not 0, `X-Exit-Code` once exited.
+ * when it is not the current run). With `timeout=N` it is held until the exit or N seconds,
+ * as the daemon holds it, and answered once with everything since `stdout_position`.
+ * `X-Output-Position` when the next position is not 0, `X-Exit-Code` once exited.
  */
 export const outputRoute: Route = {
   method: "GET",
@@ -205,8 +194,9 @@ export const outputRoute: Route = {
     const uuid = url.searchParams.get("process_uuid") ?? "";
     let run = app.current;
     const matches = run !== undefined && (uuid === "" || run.uuid === uuid);
-    if (matches && index === 0 && run!.running && timeout > 0 && position >= run!.output.size) {
-      await run!.output.wait(timeout * 1000, ctx.req.signal);
+    if (matches && index === 0 && run!.running && timeout > 0) {
+      // As the daemon: held until the process exits or `timeout` passes, then answered once.
+      await untilExit(run!, timeout * 1000, ctx.req.signal);
     }
     run = app.current;
     let log: OutputLog | undefined;

@@ -7,7 +7,15 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import {
+  accessSync,
+  constants as fsConstants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+} from "node:fs";
 import { constants } from "node:os";
+import { resolve } from "node:path";
 import process from "node:process";
 import type { OutputLog } from "./output.ts";
 
@@ -98,13 +106,56 @@ export interface SpawnOptions {
   output: OutputLog;
   /** Kill after this many seconds (0 or undefined: never). */
   timeoutSeconds?: number;
+  /**
+   * Report signal deaths as POSIX-style negative codes (`-9`, `-15`, and `-9` for the server's
+   * own kills). Default false: as the daemon, 9 for its own kills and 0 for a signal death.
+   */
+  posixExitCodes?: boolean;
 }
 
-/** Exit code of a process: its status, or the negative signal number for a signal death. */
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  if (signal) return -((constants.signals as Record<string, number>)[signal] ?? 1);
-  return -1;
+/**
+ * Exit code of a process as the daemon reports it: its exit status; 9 when the server killed it
+ * (timeout, disable, delete); 0 for any other signal death. With `posix`, a signal death is the
+ * negative signal number instead (the server's own kills `-9`).
+ */
+function exitCodeOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  killedByUs: boolean,
+  posix: boolean,
+): number {
+  const signo = signal ? (constants.signals as Record<string, number>)[signal] ?? 1 : 0;
+  if (posix) {
+    if (code !== null) return code;
+    return signo ? -signo : -1;
+  }
+  if (killedByUs) return 9;
+  return code ?? 0;
+}
+
+/**
+ * The daemon's check of a command that is not run through a shell: a first word naming a path
+ * must be an executable file (`command file <...> does not exist`, `... does not have execution
+ * permission`); a bare command name is left to the search path. Undefined when it may run.
+ *
+ * @example
+ * ```ts
+ * import { checkCommandFile } from "./processes.ts";
+ * checkCommandFile("/no/such/binary -x", "/"); // "command file </no/such/binary> does not exist"
+ * checkCommandFile("echo hi", "/"); // undefined
+ * ```
+ */
+export function checkCommandFile(command: string, cwd: string): string | undefined {
+  const argv0 = splitCommand(command)[0] ?? command;
+  if (!argv0.includes("/")) return undefined;
+  const file = resolve(cwd, argv0);
+  if (!existsSync(file)) return `command file <${argv0}> does not exist`;
+  try {
+    accessSync(file, fsConstants.X_OK);
+  } catch {
+    return `command file <${argv0}> does not have execution permission`;
+  }
+  return undefined;
 }
 
 /** One started process. */
@@ -119,7 +170,7 @@ export class ProcessRun {
   readonly startedAt: number = Date.now();
   /** OS process id. */
   readonly pid: number;
-  /** Exit code once exited (negative: killed by that signal). */
+  /** Exit code once exited (see `exitCodeOf`). */
   exitCode: number | undefined;
   /** Exit time (ms since epoch) once exited. */
   exitedAt: number | undefined;
@@ -127,6 +178,8 @@ export class ProcessRun {
   killedByUs = false;
   /** Resolves with the exit code once the process exited and its output is complete. */
   readonly done: Promise<number>;
+  /** Last CPU sample (`[cpu ticks of the tree, ms]`), for the `cpu` percentage. */
+  cpuSample: [number, number] | undefined;
   #child: ChildProcess;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -138,6 +191,11 @@ export class ProcessRun {
     const args = options.shell
       ? ["-c", `exec 2>&1\n${options.command}`]
       : ["-c", 'exec "$@" 2>&1', "sh", ...splitCommand(options.command)];
+    if (!options.shell) {
+      const refused = checkCommandFile(options.command, options.cwd);
+      if (refused) throw new Error(refused);
+    }
+    const posix = options.posixExitCodes ?? false;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, options.env, {
@@ -174,14 +232,14 @@ export class ProcessRun {
         resolve(code);
       };
       child.on("exit", (c, s) => {
-        code = exitCodeOf(c, s);
+        code = exitCodeOf(c, s, this.killedByUs, posix);
         // A background grandchild may hold the pipe open: do not wait for it for long.
         if (closed) settle();
         else grace = setTimeout(settle, 100);
       });
       child.on("close", (c, s) => {
         closed = true;
-        code ??= exitCodeOf(c, s);
+        code ??= exitCodeOf(c, s, this.killedByUs, posix);
         settle();
       });
       child.on("error", () => {
@@ -293,4 +351,111 @@ export function runCheck(command: string, timeoutSeconds = 10): Promise<boolean>
       resolve(code === 0);
     });
   });
+}
+
+/**
+ * What the daemon reports of a running process tree (`memory`, `cpu`, `fd`, `pstree`).
+ *
+ * @example
+ * ```ts
+ * import type { ProcessUsage } from "./processes.ts";
+ * const idle: ProcessUsage = { memory: 0, cpu: 0, fd: 3, pstree: "1 sleep" };
+ * ```
+ */
+export interface ProcessUsage {
+  /** Resident memory of the tree, bytes. */
+  memory: number;
+  /** CPU use of the tree since the previous sample (or the start), percent of one core. */
+  cpu: number;
+  /** Open file descriptors of the tree. */
+  fd: number;
+  /** The tree, one `pid name` line per process, children indented. */
+  pstree: string;
+}
+
+const CLOCK_TICKS = 100;
+const PAGE_SIZE = 4096;
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  name: string;
+  ticks: number;
+  rss: number;
+}
+
+function procInfo(pid: number): ProcInfo | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    const rest = stat.slice(close + 2).split(" ");
+    // Fields after the name: state(3) ppid(4) ... utime(14) stime(15) ... rss(24).
+    return {
+      pid,
+      ppid: Number(rest[1]),
+      name: stat.slice(open + 1, close),
+      ticks: Number(rest[11]) + Number(rest[12]),
+      rss: Number(rest[21]) * PAGE_SIZE,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `memory`, `cpu`, `fd` and `pstree` of a running process and its descendants, from /proc;
+ * undefined where there is no /proc (not Linux) or the process is gone.
+ *
+ * @example
+ * ```ts
+ * import { OutputLog } from "./output.ts";
+ * import { ProcessRun, processUsage } from "./processes.ts";
+ * const output = new OutputLog(`/tmp/appmesh-usage-example-${Date.now()}.out`);
+ * const run = new ProcessRun({ command: "sleep 5", shell: true, env: {}, cwd: "/tmp", appName: "x", output });
+ * console.log(processUsage(run)?.memory);
+ * run.kill();
+ * await run.done;
+ * output.remove();
+ * ```
+ */
+export function processUsage(run: ProcessRun): ProcessUsage | undefined {
+  const root = procInfo(run.pid);
+  if (!root) return undefined;
+  const all: ProcInfo[] = [];
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry) || Number(entry) === run.pid) continue;
+      const info = procInfo(Number(entry));
+      if (info) all.push(info);
+    }
+  } catch {
+    return undefined;
+  }
+  const tree: ProcInfo[] = [];
+  const lines: string[] = [];
+  const walk = (p: ProcInfo, depth: number) => {
+    tree.push(p);
+    lines.push(`${"  ".repeat(depth)}${p.pid} ${p.name}`);
+    for (const c of all) if (c.ppid === p.pid) walk(c, depth + 1);
+  };
+  walk(root, 0);
+  let fd = 0;
+  for (const p of tree) {
+    try {
+      fd += readdirSync(`/proc/${p.pid}/fd`).length;
+    } catch { /* not ours to read, or gone */ }
+  }
+  const ticks = tree.reduce((n, p) => n + p.ticks, 0);
+  const now = Date.now();
+  const [lastTicks, lastMs] = run.cpuSample ?? [0, run.startedAt];
+  run.cpuSample = [ticks, now];
+  const seconds = (now - lastMs) / 1000;
+  const cpu = seconds > 0 ? Math.max(0, ((ticks - lastTicks) / CLOCK_TICKS) / seconds * 100) : 0;
+  return {
+    memory: tree.reduce((n, p) => n + p.rss, 0),
+    cpu: Math.round(cpu * 100) / 100,
+    fd,
+    pstree: lines.join("\n"),
+  };
 }

@@ -67,6 +67,12 @@ export class SystemStore {
           Algorithm: "HS256",
           Audience: ["appmesh-file-service", "appmesh-service", "your-service-api"],
           Issuer: extra.issuer,
+          // The daemon answers its signing secret here; the local server answers the field
+          // with a random value that signs nothing.
+          JWTSalt: Array.from(
+            crypto.getRandomValues(new Uint8Array(16)),
+            (b) => b.toString(16).padStart(2, "0"),
+          ).join(""),
           SecurityInterface: "local",
         },
         PasswordComplexityEnabled: false,
@@ -136,18 +142,15 @@ export function deepMerge(target: Record<string, unknown>, patch: Record<string,
   }
 }
 
-const LOG_LEVELS = ["DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"];
-
 async function setConfig(ctx: RequestContext): Promise<Response> {
   const sys = systemOf(ctx.node);
   const patch = await readJson(ctx.req);
   if (!isObject(patch)) throw new HttpError(400, "configuration must be a JSON object");
+  // As the daemon: any LogLevel text is taken as given (an unknown one too: `NOPE` stays
+  // `NOPE`); only a value that is not text is refused.
   const base = patch.BaseConfig;
-  if (isObject(base) && base.LogLevel !== undefined) {
-    if (typeof base.LogLevel !== "string" || !LOG_LEVELS.includes(base.LogLevel.toUpperCase())) {
-      throw new HttpError(400, `Invalid LogLevel <${String(base.LogLevel)}>`);
-    }
-    base.LogLevel = base.LogLevel.toUpperCase();
+  if (isObject(base) && base.LogLevel !== undefined && typeof base.LogLevel !== "string") {
+    throw new HttpError(400, `Invalid LogLevel <${String(base.LogLevel)}>`);
   }
   const { Labels, Version: _version, ...rest } = patch;
   deepMerge(sys.config, rest);
@@ -186,7 +189,38 @@ function meminfo(): Record<string, number> {
   return out;
 }
 
-function resources(): Record<string, unknown> {
+/** When this process started, epoch seconds (the daemon's `appmesh_start_time`). */
+const STARTED = Math.floor(Date.now() / 1000) - Math.floor(uptimeSeconds());
+
+function uptimeSeconds(): number {
+  try {
+    return (globalThis as { process?: { uptime(): number } }).process?.uptime() ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `2026-11-28T09:33:25+08`, the daemon's local time format. */
+function localTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? "-" : "+";
+  const om = Math.abs(off) % 60;
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:` +
+    `${p(d.getMinutes())}:${p(d.getSeconds())}${sign}${p(Math.floor(Math.abs(off) / 60))}` +
+    `${om ? `:${p(om)}` : ""}`;
+}
+
+function osUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return "";
+  }
+}
+
+function resources(description: string): Record<string, unknown> {
   const errors: string[] = [];
   const mem = meminfo();
   const cpus = os.cpus();
@@ -260,6 +294,12 @@ function resources(): Record<string, unknown> {
     net,
     fs,
     pid: (globalThis as { process?: { pid: number } }).process?.pid ?? 0,
+    home: os.homedir(),
+    os_user: osUserName(),
+    host_description: description,
+    systime: localTime(Math.floor(Date.now() / 1000)),
+    appmesh_start_time: localTime(STARTED),
+    appmesh_start_time_unix_seconds: STARTED,
   };
 }
 
@@ -316,6 +356,12 @@ export class Metrics {
           `status_class="${status[0]}xx",status_code="${status}"} ${n}`,
       );
     }
+    head("appmesh_process_open_fds", "App Mesh daemon open file descriptors", "gauge");
+    let fds = 0;
+    try {
+      fds = readdirSync("/proc/self/fd").length;
+    } catch { /* no /proc: 0 */ }
+    lines.push(`appmesh_process_open_fds{${host}} ${fds}`);
     head("appmesh_process_id", "App Mesh daemon process ID", "gauge");
     lines.push(
       `appmesh_process_id{${host}} ${
@@ -402,7 +448,10 @@ export const systemRoutes: Route[] = [
     path: "/appmesh/resources",
     auth: true,
     permission: "host-resource-view",
-    handler: () => json(200, resources()),
+    handler: (ctx) => {
+      const base = systemOf(ctx.node).config.BaseConfig as Record<string, unknown>;
+      return json(200, resources(String(base.Description ?? "")));
+    },
   },
   {
     // The daemon serves metrics without authentication.

@@ -126,7 +126,13 @@ export class TaskChannel {
     if (!active || active.replied) {
       return json(417, { message: "no message request from client waiting for response" });
     }
-    active.reply(plainBytes(result));
+    // The daemon answers the client's task with the raw bytes as application/octet-stream.
+    active.reply(
+      new Response(result.length ? result as Uint8Array<ArrayBuffer> : null, {
+        status: 200,
+        headers: { "Content-Type": "application/octet-stream" },
+      }),
+    );
     return empty(200);
   }
 

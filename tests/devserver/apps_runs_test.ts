@@ -25,7 +25,8 @@ test("runs: syncrun answers 200 with merged output, X-Exit-Code 7 and X-Output-P
       method: "POST",
       ...json({ command: "kill -9 $$", shell: true }),
     });
-    assert.equal(killed.headers.get("x-exit-code"), "-9");
+    // As the daemon: a process that dies of a signal on its own reports 0.
+    assert.equal(killed.headers.get("x-exit-code"), "0");
     assert.equal(killed.headers.get("x-output-position"), "0");
     assert.equal(await killed.text(), "");
 
@@ -41,12 +42,12 @@ test("runs: syncrun answers 200 with merged output, X-Exit-Code 7 and X-Output-P
     });
     assert.equal(await argv.text(), "['a b', 'c'] /tmp hello\n");
 
-    // timeout kills the process: a signal death, negative.
+    // timeout kills the process: the daemon's own kill, reported as 9.
     const slow = await h.call(t, "/appmesh/app/syncrun?timeout=1", {
       method: "POST",
       ...json({ command: "echo begin; sleep 30", shell: true }),
     });
-    assert.equal(slow.headers.get("x-exit-code"), "-9");
+    assert.equal(slow.headers.get("x-exit-code"), "9");
     assert.equal(await slow.text(), "begin\n");
 
     const none = await h.call(t, "/appmesh/app/syncrun", {
@@ -60,7 +61,7 @@ test("runs: syncrun answers 200 with merged output, X-Exit-Code 7 and X-Output-P
   }
 });
 
-test("runs: async run, output by position, long-poll woken by output and by the exit, wrong uuid 417", async () => {
+test("runs: async run, output by position, long-poll held until the exit, wrong uuid 417", async () => {
   const h = await harness();
   try {
     const t = await h.login();
@@ -77,27 +78,23 @@ test("runs: async run, output by position, long-poll woken by output and by the 
     const out = (q: string) =>
       h.call(t, `/appmesh/app/${run.name}/output?process_uuid=${run.process_uuid}${q}`);
 
-    // Long-poll from 0: answers as soon as the first line is there.
-    const first = await out("&timeout=20");
-    assert.equal(first.status, 200);
-    assert.equal(await first.text(), "line1\n");
-    assert.equal(first.headers.get("x-output-position"), "6");
-    assert.equal(first.headers.get("x-exit-code"), null);
+    // Without timeout: what is there now (line1 once it is written), no exit code yet.
+    let first: Response | undefined;
+    const firstText = await until(async () => {
+      first = await out("");
+      return await first.text();
+    }, "line1");
+    assert.equal(firstText, "line1\n");
+    assert.equal(first!.headers.get("x-output-position"), "6");
+    assert.equal(first!.headers.get("x-exit-code"), null);
 
-    // Long-poll from 6: answers with the rest and the exit code once the process exits.
-    let pos = 6;
-    let text = "";
-    let code: string | null = null;
-    while (code === null) {
-      const r = await out(`&stdout_position=${pos}&timeout=20`);
-      assert.equal(r.status, 200);
-      text += await r.text();
-      pos = Number(r.headers.get("x-output-position") ?? pos);
-      code = r.headers.get("x-exit-code");
-    }
-    assert.equal(text, "line2\n");
-    assert.equal(pos, 12);
-    assert.equal(code, "3");
+    // Long-poll from 0: as the daemon, held until the exit (not answered at the first line),
+    // then answered once with everything since the position and the exit code.
+    const r = await out("&timeout=20");
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), "line1\nline2\n");
+    assert.equal(r.headers.get("x-output-position"), "12");
+    assert.equal(r.headers.get("x-exit-code"), "3");
 
     const wrong = await h.call(t, `/appmesh/app/${run.name}/output?process_uuid=nope`);
     assert.equal(wrong.status, 417);
@@ -120,7 +117,7 @@ test("runs: async run, output by position, long-poll woken by output and by the 
   }
 });
 
-test("runs: a long-poll parked on a silent process returns when it is killed from outside (-15)", async () => {
+test("runs: a long-poll parked on a silent process returns when it is killed from outside (0)", async () => {
   const h = await harness();
   try {
     const t = await h.login();
@@ -140,7 +137,8 @@ test("runs: a long-poll parked on a silent process returns when it is killed fro
     assert.equal((await h.call(t, "/appmesh/applications")).status, 200);
     process.kill(app.pid, "SIGTERM");
     const r = await poll;
-    assert.equal(r.headers.get("x-exit-code"), "-15");
+    // As the daemon: a signal death from outside reports 0.
+    assert.equal(r.headers.get("x-exit-code"), "0");
     assert.equal(r.headers.get("x-output-position"), null);
     assert.equal(await r.text(), "");
   } finally {

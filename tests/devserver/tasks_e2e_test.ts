@@ -42,7 +42,7 @@ test("tasks: a real curl worker fetches each task by its process key and answers
         body: payload,
       });
       assert.equal(res.status, 200);
-      assert.equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(res.headers.get("content-type"), "application/octet-stream");
       assert.equal(await res.text(), `done:${payload}`);
     }
     const app = await (await h.call(t, "/appmesh/app/worker")).json();
