@@ -221,7 +221,10 @@ async function attempt(
   const timer = limit !== undefined
     ? setTimeout(() => ctl.abort(new StepTimeoutError(limit)), limit)
     : undefined;
-  const output = new LineBuffer((text) => rs.emit({ ...ev, type: "step_output", message: text }));
+  const output = new LineBuffer(
+    (text) => rs.emit({ ...ev, type: "step_output", message: text }),
+    rs.masker,
+  );
   const ctx: StepContext = {
     // Session steps talk to the connected server itself: the session is the cluster's.
     client: spec.session ? rs.client : nc.client,
@@ -337,27 +340,36 @@ function abortReason(signal: AbortSignal): unknown {
   return r instanceof StepTimeoutError ? r : new InterruptedError();
 }
 
+/** Output without a newline is shown once this much of it is pending. */
+const LINE_LIMIT = 64 * 1024;
+
 /**
  * Turns output chunks into whole lines before masking, so a secret split across two chunks
- * is still masked; the rest is flushed when the step ends.
+ * is still masked; the rest is flushed when the step ends. A process that never prints a
+ * newline is still seen: past `LINE_LIMIT` the pending text goes out, except a tail that
+ * could be the start of a secret (and never cut through one).
  */
 class LineBuffer {
   #pending = "";
   #emit: (text: string) => void;
-  constructor(emit: (text: string) => void) {
+  #masker: Masker;
+  constructor(emit: (text: string) => void, masker: Masker) {
     this.#emit = emit;
+    this.#masker = masker;
   }
   push(chunk: string): void {
-    const text = this.#pending + chunk;
+    let text = this.#pending + chunk;
     const cut = text.lastIndexOf("\n");
-    if (cut < 0) {
-      this.#pending = text;
-      // A process that never prints a newline must still be seen.
-      if (text.length > 64 * 1024) this.flush();
-      return;
+    if (cut >= 0) {
+      this.#emit(text.slice(0, cut + 1));
+      text = text.slice(cut + 1);
     }
-    this.#pending = text.slice(cut + 1);
-    this.#emit(text.slice(0, cut + 1));
+    if (text.length > LINE_LIMIT) {
+      const safe = this.#masker.safeCut(text);
+      if (safe > 0) this.#emit(text.slice(0, safe));
+      text = text.slice(safe);
+    }
+    this.#pending = text;
   }
   flush(): void {
     if (this.#pending) this.#emit(this.#pending);
