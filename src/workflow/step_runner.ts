@@ -9,13 +9,16 @@
 import type { AppMeshClient } from "../client/client.ts";
 import { errorText } from "./errors.ts";
 import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import type { StepReport } from "./report.ts";
+import type { Leftover, StepReport } from "./report.ts";
 import {
+  AbandonedError,
   backoffDelay,
+  CLEANUP_RETRY,
   formatMs,
   httpStatus,
   InterruptedError,
   isRetryable,
+  retryTransient,
   sleep,
   StepTimeoutError,
 } from "./retry.ts";
@@ -35,6 +38,8 @@ export interface RunState {
   masker: Masker;
   /** The interrupt signal (never aborted when none was given). */
   signal: AbortSignal;
+  /** A repeated interrupt: `finally` steps and the clean-up are cut short too. */
+  abandon: AbortSignal;
   /** Expression contexts common to all nodes. */
   base: Omit<ExprContext, "node" | "steps" | "job">;
   /** Folder for relative local paths. */
@@ -53,6 +58,8 @@ export interface Outcome {
   attempts: number;
   outputs?: Record<string, unknown>;
   error?: unknown;
+  /** The resolved arguments, when resolution got that far. */
+  args?: Record<string, unknown>;
 }
 
 /** The state of one node while it runs. */
@@ -61,9 +68,16 @@ export interface NodeCtx {
   node: NodeInfo;
   client: AppMeshClient;
   outputs: Record<string, Record<string, unknown>>;
+  /** Temporary apps to delete if the node fails or is interrupted. */
   tracked: Set<string>;
+  /** Temporary apps to delete whatever happens (a deletion that failed once). */
+  doomed: Set<string>;
+  /** What could not be deleted. */
+  leftovers: Leftover[];
   abandoned: Promise<unknown>[];
   failed: boolean;
+  /** A request of a step of this node got an answer from it (so it is reachable). */
+  reached: boolean;
 }
 
 // A step condition without a status function means "and the node is doing fine so far".
@@ -98,7 +112,7 @@ export async function runStep(
   step: WorkflowStep,
   inFinally: boolean,
   afterInterrupt = false,
-): Promise<{ report: StepReport; error?: unknown }> {
+): Promise<{ report: StepReport; error?: unknown; args?: Record<string, unknown> }> {
   const { rs, node } = nc;
   const id = stepId(step, inFinally);
   const expr: ExprContext = {
@@ -153,9 +167,70 @@ export async function runStep(
     outcome = await shared;
   } else {
     outcome = await attempt(nc, spec, step, expr, ev, inFinally, afterInterrupt);
+    if (outcome.ok || answered(outcome.error)) nc.reached = true;
   }
-  return finish(nc, step, inFinally, ev, t0, started, outcome);
+  return { ...finish(nc, step, inFinally, ev, t0, started, outcome), args: outcome.args };
 }
+
+/** An error that is an answer of the node itself (not a gateway's 502 about it). */
+function answered(e: unknown): boolean {
+  const status = httpStatus(e);
+  return status !== undefined && status !== 502;
+}
+
+/** The resolved value of a step's field, or undefined when it cannot be resolved now. */
+export function resolvedField(nc: NodeCtx, step: WorkflowStep, field: string): unknown {
+  const expr: ExprContext = {
+    ...nc.rs.base,
+    node: nc.node,
+    steps: nc.outputs,
+    job: { status: "failure" },
+  };
+  try {
+    return resolveTemplates(step.with[field], expr);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Deletes a temporary app now, repeating what can pass on a second try; true when it is gone.
+ * What still fails stays in `doomed` (one more try when the node ends).
+ */
+export async function deleteTemporary(nc: NodeCtx, name: string): Promise<boolean> {
+  const { rs, node } = nc;
+  try {
+    await retryTransient(
+      () =>
+        nc.client.deleteApp(name, {
+          signal: AbortSignal.any([rs.abandon, AbortSignal.timeout(CLEANUP_TIMEOUT)]),
+        }),
+      {
+        signal: rs.abandon,
+        onRetry: (e, next, delay) =>
+          rs.emit({
+            type: "log",
+            node: node.name,
+            status: "running",
+            message: `deleting temporary app ${name} failed: ${
+              errorText(e)
+            }; attempt ${next}/${CLEANUP_RETRY.attempts} in ${formatMs(delay)}`,
+          }),
+      },
+    );
+  } catch (e) {
+    nc.doomed.add(name);
+    nc.tracked.delete(name);
+    return Promise.reject(e);
+  }
+  nc.tracked.delete(name);
+  nc.doomed.delete(name);
+  rs.emit({ type: "log", node: node.name, message: `deleted temporary app ${name}` });
+  return true;
+}
+
+/** How long one clean-up deletion may take. */
+const CLEANUP_TIMEOUT = 15_000;
 
 function stripWrap(src: string): string {
   const m = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(src);
@@ -213,10 +288,24 @@ async function attempt(
   } catch (e) {
     return { ok: false, attempts: 0, error: e };
   }
+  const o = await attemptResolved(nc, spec, step, args, ev, inFinally, afterInterrupt);
+  return { ...o, args };
+}
 
+async function attemptResolved(
+  nc: NodeCtx,
+  spec: StepSpec,
+  step: WorkflowStep,
+  args: Record<string, unknown>,
+  ev: { node: string; step: string; step_type: string },
+  inFinally: boolean,
+  afterInterrupt: boolean,
+): Promise<Outcome> {
+  const { rs } = nc;
   const ctl = new AbortController();
-  // `finally` still runs after an interrupt, so it does not listen to the interrupt.
-  const signal = inFinally ? ctl.signal : AbortSignal.any([ctl.signal, rs.signal]);
+  // `finally` still runs after an interrupt, so it does not listen to the interrupt; only a
+  // repeated one (abandon) cuts it short.
+  const signal = AbortSignal.any([ctl.signal, inFinally ? rs.abandon : rs.signal]);
   const limit = step.timeout ?? (afterInterrupt ? FINALLY_INTERRUPT_TIMEOUT : undefined);
   const timer = limit !== undefined
     ? setTimeout(() => ctl.abort(new StepTimeoutError(limit)), limit)
@@ -239,8 +328,22 @@ async function attempt(
     },
     track: (name) => nc.tracked.add(name),
     forget: (name) => nc.tracked.delete(name),
+    release: (name) =>
+      deleteTemporary(nc, name).catch((e) => {
+        rs.emit({
+          type: "log",
+          node: nc.node.name,
+          status: "failure",
+          message: `could not delete temporary app ${name} (tried again when the node ends): ${
+            errorText(e)
+          }`,
+        });
+        return false;
+      }),
   };
-  const policy = step.retry;
+  // A deletion in `finally` is clean-up: what can pass on a second try is tried again.
+  const policy = step.retry ??
+    (inFinally && step.type === "delete_app" ? CLEANUP_RETRY : undefined);
   const max = Math.max(1, policy?.attempts ?? 1);
   let recovered = false;
   let attempts = 0;
@@ -252,7 +355,7 @@ async function attempt(
         const outputs = await race(spec.run(ctx, args), signal, nc.abandoned);
         return { ok: true, attempts, outputs };
       } catch (e) {
-        if (signal.aborted) return { ok: false, attempts, error: abortReason(signal) };
+        if (signal.aborted) return { ok: false, attempts, error: abortReason(signal, rs.abandon) };
         if (httpStatus(e) === 401 && !spec.session) {
           if (!recovered) {
             recovered = true;
@@ -278,7 +381,7 @@ async function attempt(
         try {
           await sleep(delay, signal);
         } catch {
-          return { ok: false, attempts, error: abortReason(signal) };
+          return { ok: false, attempts, error: abortReason(signal, rs.abandon) };
         }
       }
     }
@@ -335,9 +438,10 @@ function race<T>(p: Promise<T>, signal: AbortSignal, abandoned: Promise<unknown>
   });
 }
 
-function abortReason(signal: AbortSignal): unknown {
+function abortReason(signal: AbortSignal, abandon: AbortSignal): unknown {
   const r = signal.reason;
-  return r instanceof StepTimeoutError ? r : new InterruptedError();
+  if (r instanceof StepTimeoutError) return r;
+  return abandon.aborted ? new AbandonedError() : new InterruptedError();
 }
 
 /** Output without a newline is shown once this much of it is pending. */

@@ -25,7 +25,16 @@ const runAsync: StepSpec = {
   },
   requests: () => [req("POST", "/appmesh/app/run?timeout=<max_time>&lifecycle=<lifecycle>")],
   async run(ctx, args) {
-    const run = await ctx.client.runAppAsync(runTarget(args), {
+    const target = runTarget(args);
+    if (typeof args.app !== "string") {
+      // Named here and tracked before it is sent: when the answer is lost (a connection cut
+      // after the server started it), the engine still knows which app to delete.
+      if (typeof target.name !== "string" || target.name === "") {
+        target.name = `wf-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+      }
+      ctx.track(target.name as string);
+    }
+    const run = await ctx.client.runAppAsync(target, {
       maxTime: optDuration(args, "max_time"),
       lifecycle: optDuration(args, "lifecycle"),
       // No signal on purpose: an interrupt must not cut the start short, or a process the

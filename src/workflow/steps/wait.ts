@@ -83,7 +83,8 @@ const wait: StepSpec = {
     const code = await ctx.client.waitForAsyncRun(run, {
       signal: ctx.signal,
       timeout: timeoutMs,
-      deleteApp,
+      // Deleted below by the engine, which retries and reports what it cannot delete.
+      deleteApp: false,
       onOutput: mode === "stream"
         ? (chunk) => ctx.emit({ type: "step_output", message: chunk })
         : buffer
@@ -93,7 +94,7 @@ const wait: StepSpec = {
     if (code === undefined) {
       throw new Error(`process of app ${run.appName} did not exit within ${limit}`);
     }
-    if (deleteApp) ctx.forget(run.appName);
+    if (deleteApp) await ctx.release(run.appName);
     if (args.check === true && code !== 0) {
       throw new Error(`process of app ${run.appName} exited with code ${code}`);
     }
