@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { APP_RUN, optDuration, req, RUN_FIELDS, runTarget } from "../step_util.ts";
+import { APP_RUN, optDuration, req, RUN_FIELDS, trackedRunTarget } from "../step_util.ts";
 
 const runAsync: StepSpec = {
   type: "run_async",
@@ -25,15 +25,7 @@ const runAsync: StepSpec = {
   },
   requests: () => [req("POST", "/appmesh/app/run?timeout=<max_time>&lifecycle=<lifecycle>")],
   async run(ctx, args) {
-    const target = runTarget(args);
-    if (typeof args.app !== "string") {
-      // Named here and tracked before it is sent: when the answer is lost (a connection cut
-      // after the server started it), the engine still knows which app to delete.
-      if (typeof target.name !== "string" || target.name === "") {
-        target.name = `wf-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-      }
-      ctx.track(target.name as string);
-    }
+    const { target } = trackedRunTarget(args, ctx.track);
     const run = await ctx.client.runAppAsync(target, {
       maxTime: optDuration(args, "max_time"),
       lifecycle: optDuration(args, "lifecycle"),
