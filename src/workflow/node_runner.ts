@@ -7,17 +7,11 @@
 
 import type { AppMeshClient } from "../client/client.ts";
 import type { Leftover, NodeReport, StepReport } from "./report.ts";
-import { isUnreachable, sleep } from "./retry.ts";
+import { cleanupNode, leave } from "./cleanup.ts";
+import { isUnreachable } from "./retry.ts";
 import type { NodeInfo, WorkflowStep } from "./spec.ts";
 import { errorText } from "./errors.ts";
-import {
-  deleteTemporary,
-  type NodeCtx,
-  resolvedField,
-  type RunState,
-  runStep,
-  skipped,
-} from "./step_runner.ts";
+import { type NodeCtx, resolvedField, type RunState, runStep, skipped } from "./step_runner.ts";
 
 export { type RunState, stepId } from "./step_runner.ts";
 
@@ -87,17 +81,16 @@ export async function runNode(
     const r = await runStep(nc, step, true, interrupted);
     reports.push(r.report);
     if (r.report.status !== "success" && r.report.status !== "skipped") {
-      if (step.type === "delete_app") leftFrom(nc, step, r.args?.name, r.report.error);
+      if (step.type === "delete_app") {
+        leftFrom(nc, step, resolvedField(nc, step, "name"), r.report.error);
+      }
     }
     if (r.report.status === "failure") {
       if (!nc.failed) failure = { id: r.report.id, type: step.type, error: r.error };
       nc.failed = true;
     }
   }
-  const due = interrupted || nc.failed;
-  if (nc.doomed.size > 0 || (due && (tracked.size > 0 || abandoned.length > 0))) {
-    await cleanup(nc, due);
-  }
+  await cleanupNode(nc, interrupted || nc.failed);
 
   const status = interrupted ? "interrupted" : nc.failed ? "failure" : "success";
   const report: NodeReport = { node: node.name, status, steps: reports };
@@ -128,42 +121,6 @@ function leftFrom(nc: NodeCtx, step: WorkflowStep, name: unknown, why: string | 
 
 function stepLabel(step: WorkflowStep): string {
   return step.id ?? `finally#${step.index}`;
-}
-
-/** Records and prints an app left behind. */
-function leave(nc: NodeCtx, app: string, why: string): void {
-  const error = nc.rs.masker.mask(why);
-  nc.leftovers.push({ node: nc.node.name, app: nc.rs.masker.mask(app), error });
-  nc.rs.emit({
-    type: "log",
-    node: nc.node.name,
-    status: "failure",
-    message: `left behind: app ${app} (${why})`,
-  });
-}
-
-/**
- * Deletes the temporary apps of a failed or interrupted node (`due`), and those whose
- * deletion failed earlier; what still fails is left behind, printed and reported.
- */
-async function cleanup(nc: NodeCtx, due: boolean): Promise<void> {
-  const { rs } = nc;
-  // A step abandoned by an interrupt may still be starting an app: give it a moment.
-  if (due && nc.abandoned.length && !rs.abandon.aborted) {
-    await Promise.race([Promise.all(nc.abandoned), sleep(5_000, rs.abandon).catch(() => {})]);
-  }
-  const names = new Set([...nc.doomed, ...(due ? nc.tracked : [])]);
-  for (const name of names) {
-    if (rs.abandon.aborted) {
-      leave(nc, name, "temporary app not deleted: clean-up abandoned");
-      continue;
-    }
-    try {
-      await deleteTemporary(nc, name);
-    } catch (e) {
-      leave(nc, name, `could not delete temporary app: ${errorText(e)}`);
-    }
-  }
 }
 
 function isLoginRefusal(e: unknown): boolean {

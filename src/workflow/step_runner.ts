@@ -7,9 +7,10 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
+import { type CleanupCtx, releaseApp } from "./cleanup.ts";
 import { errorText } from "./errors.ts";
 import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import type { Leftover, StepReport } from "./report.ts";
+import type { StepReport } from "./report.ts";
 import {
   AbandonedError,
   backoffDelay,
@@ -18,13 +19,12 @@ import {
   httpStatus,
   InterruptedError,
   isRetryable,
-  retryTransient,
   sleep,
   StepTimeoutError,
 } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
 import type { RunSession } from "./session.ts";
-import type { NodeInfo, StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
+import type { StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
 
 /** What every node of a run shares. */
 export interface RunState {
@@ -58,23 +58,12 @@ export interface Outcome {
   attempts: number;
   outputs?: Record<string, unknown>;
   error?: unknown;
-  /** The resolved arguments, when resolution got that far. */
-  args?: Record<string, unknown>;
 }
 
-/** The state of one node while it runs. */
-export interface NodeCtx {
+/** The state of one node while it runs (its clean-up state included). */
+export interface NodeCtx extends CleanupCtx {
   rs: RunState;
-  node: NodeInfo;
-  client: AppMeshClient;
   outputs: Record<string, Record<string, unknown>>;
-  /** Temporary apps to delete if the node fails or is interrupted. */
-  tracked: Set<string>;
-  /** Temporary apps to delete whatever happens (a deletion that failed once). */
-  doomed: Set<string>;
-  /** What could not be deleted. */
-  leftovers: Leftover[];
-  abandoned: Promise<unknown>[];
   failed: boolean;
   /** A request of a step of this node got an answer from it (so it is reachable). */
   reached: boolean;
@@ -112,7 +101,7 @@ export async function runStep(
   step: WorkflowStep,
   inFinally: boolean,
   afterInterrupt = false,
-): Promise<{ report: StepReport; error?: unknown; args?: Record<string, unknown> }> {
+): Promise<{ report: StepReport; error?: unknown }> {
   const { rs, node } = nc;
   const id = stepId(step, inFinally);
   const expr: ExprContext = {
@@ -169,7 +158,7 @@ export async function runStep(
     outcome = await attempt(nc, spec, step, expr, ev, inFinally, afterInterrupt);
     if (outcome.ok || answered(outcome.error)) nc.reached = true;
   }
-  return { ...finish(nc, step, inFinally, ev, t0, started, outcome), args: outcome.args };
+  return finish(nc, step, inFinally, ev, t0, started, outcome);
 }
 
 /** An error that is an answer of the node itself (not a gateway's 502 about it). */
@@ -192,45 +181,6 @@ export function resolvedField(nc: NodeCtx, step: WorkflowStep, field: string): u
     return undefined;
   }
 }
-
-/**
- * Deletes a temporary app now, repeating what can pass on a second try; true when it is gone.
- * What still fails stays in `doomed` (one more try when the node ends).
- */
-export async function deleteTemporary(nc: NodeCtx, name: string): Promise<boolean> {
-  const { rs, node } = nc;
-  try {
-    await retryTransient(
-      () =>
-        nc.client.deleteApp(name, {
-          signal: AbortSignal.any([rs.abandon, AbortSignal.timeout(CLEANUP_TIMEOUT)]),
-        }),
-      {
-        signal: rs.abandon,
-        onRetry: (e, next, delay) =>
-          rs.emit({
-            type: "log",
-            node: node.name,
-            status: "running",
-            message: `deleting temporary app ${name} failed: ${
-              errorText(e)
-            }; attempt ${next}/${CLEANUP_RETRY.attempts} in ${formatMs(delay)}`,
-          }),
-      },
-    );
-  } catch (e) {
-    nc.doomed.add(name);
-    nc.tracked.delete(name);
-    return Promise.reject(e);
-  }
-  nc.tracked.delete(name);
-  nc.doomed.delete(name);
-  rs.emit({ type: "log", node: node.name, message: `deleted temporary app ${name}` });
-  return true;
-}
-
-/** How long one clean-up deletion may take. */
-const CLEANUP_TIMEOUT = 15_000;
 
 function stripWrap(src: string): string {
   const m = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(src);
@@ -288,20 +238,7 @@ async function attempt(
   } catch (e) {
     return { ok: false, attempts: 0, error: e };
   }
-  const o = await attemptResolved(nc, spec, step, args, ev, inFinally, afterInterrupt);
-  return { ...o, args };
-}
 
-async function attemptResolved(
-  nc: NodeCtx,
-  spec: StepSpec,
-  step: WorkflowStep,
-  args: Record<string, unknown>,
-  ev: { node: string; step: string; step_type: string },
-  inFinally: boolean,
-  afterInterrupt: boolean,
-): Promise<Outcome> {
-  const { rs } = nc;
   const ctl = new AbortController();
   // `finally` still runs after an interrupt, so it does not listen to the interrupt; only a
   // repeated one (abandon) cuts it short.
@@ -328,18 +265,7 @@ async function attemptResolved(
     },
     track: (name) => nc.tracked.add(name),
     forget: (name) => nc.tracked.delete(name),
-    release: (name) =>
-      deleteTemporary(nc, name).catch((e) => {
-        rs.emit({
-          type: "log",
-          node: nc.node.name,
-          status: "failure",
-          message: `could not delete temporary app ${name} (tried again when the node ends): ${
-            errorText(e)
-          }`,
-        });
-        return false;
-      }),
+    release: (name) => releaseApp(nc, name),
   };
   // A deletion in `finally` is clean-up: what can pass on a second try is tried again.
   const policy = step.retry ??
