@@ -110,6 +110,31 @@ export class Masker {
     return cut;
   }
 
+  /**
+   * `text` masked, where `text` lost its beginning to a cap (the tail of a long output): a
+   * leading piece that could be the end of a secret is masked too.
+   *
+   * @example
+   * ```ts
+   * import { Masker } from "./secrets.ts";
+   * const masker = new Masker(["hunter2-secret"]);
+   * masker.maskTruncated("ter2-secret and more"); // "*** and more"
+   * ```
+   */
+  maskTruncated(text: string): string {
+    if (this.#dirty) this.#compile();
+    let held = 0;
+    for (const form of this.#forms) {
+      for (let k = Math.min(form.length - 1, text.length); k > held; k--) {
+        if (text.startsWith(form.slice(form.length - k))) {
+          held = k;
+          break;
+        }
+      }
+    }
+    return held ? MASK + this.mask(text.slice(held)) : this.mask(text);
+  }
+
   /** A deep copy of `value` with every string masked (object keys included). */
   maskDeep<T>(value: T): T {
     return this.#deep(value, 0) as T;

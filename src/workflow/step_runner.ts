@@ -212,7 +212,12 @@ function finish(
   if (o.outputs) {
     if (step.id !== undefined) nc.outputs[step.id] = o.outputs;
     if (typeof o.outputs.exit_code === "number") report.exit_code = o.outputs.exit_code;
-    report.outputs = rs.masker.maskDeep({ ...o.outputs });
+    const shown = { ...o.outputs };
+    // Captured output that lost its beginning may begin with the end of a secret.
+    if (shown.stdout_truncated === true && typeof shown.stdout === "string") {
+      shown.stdout = rs.masker.maskTruncated(shown.stdout);
+    }
+    report.outputs = rs.masker.maskDeep(shown);
   }
   if (!o.ok) report.error = rs.masker.mask(errorText(o.error));
   const data: Record<string, unknown> = { duration_ms, attempts: o.attempts };

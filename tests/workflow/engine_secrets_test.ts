@@ -12,6 +12,8 @@ import { toJUnit } from "../../src/workflow/report.ts";
 import { Masker } from "../../src/workflow/secrets.ts";
 import type { StepSpec, WorkflowEvent } from "../../src/workflow/spec.ts";
 import type { AppMeshClient } from "../../src/client/client.ts";
+import { OUTPUT_CAP } from "../../src/workflow/step_util.ts";
+import { nodesLine, world } from "./engine_helpers.ts";
 
 const SECRET = "hunter2-secret";
 
@@ -147,4 +149,31 @@ test("secrets: Masker.safeCut never cuts through a secret and holds back a possi
   assert.equal(overlap.safeCut("xxabcab"), 7);
   assert.equal(overlap.safeCut("xxabca"), 2);
   assert.equal(new Masker().safeCut("no secrets"), "no secrets".length);
+});
+
+test("secrets: captured output cut to its last 1 MiB inside a secret shows no piece of it", async () => {
+  const w = await world(1);
+  try {
+    // The secret, then exactly enough output for the kept tail to start at "ter2-secret".
+    const fill = OUTPUT_CAP - "ter2-secret".length;
+    const yaml = `name: capped
+${nodesLine(w.nodes)}steps:
+  - login: { user: admin, password: '\${{ secrets.PW }}' }
+  - id: big
+    run_sync:
+      command: printf 'pw=%s' "$S"; head -c ${fill} /dev/zero | tr '\\0' y
+      shell: true
+      env: { S: "\${{ secrets.S }}" }
+`;
+    const { report } = await w.run(yaml, { secrets: { PW: "admin123", S: SECRET } });
+    assert.equal(report.status, "success", JSON.stringify(report.nodes[0]).slice(0, 500));
+    const out = report.nodes[0].steps[1].outputs!;
+    assert.equal(out.stdout_truncated, true);
+    const stdout = String(out.stdout);
+    assert.equal(stdout.length, "***".length + fill);
+    assert.ok(stdout.startsWith("***y"), stdout.slice(0, 40));
+    assert.ok(!stdout.includes("ter2") && !stdout.includes("secret"), stdout.slice(0, 40));
+  } finally {
+    await w.close();
+  }
 });
