@@ -353,18 +353,23 @@ interface RunInterrupts {
  * times: signals within {@linkcode GRACE_SECONDS} of the first are that same interrupt. Once
  * the grace period is over (said on stderr while the clean-up goes on), another signal
  * abandons the clean-up: the run stops at once, lists what it left where, and exits 5; should
- * it not stop within {@linkcode ABANDON_EXIT_MS}, or a further signal come, the process exits 5
- * without waiting.
+ * it not stop within {@linkcode ABANDON_EXIT_MS}, or a signal come again more than
+ * {@linkcode GRACE_SECONDS} after that one, the process exits 5 without waiting.
  */
 function guardInterrupts(): RunInterrupts {
   const stop = new AbortController();
   const abandon = new AbortController();
   let got: "SIGINT" | "SIGTERM" | undefined;
-  let armed = false;
+  // When the last signal that did something was handled: copies of it passed on by
+  // `deno task` or `npx` come right after, and count as that same signal.
+  let acted = 0;
   let grace: ReturnType<typeof setTimeout> | undefined;
   let hard: ReturnType<typeof setTimeout> | undefined;
   const handlers: [Deno.Signal, () => void][] = [];
   const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    const now = performance.now();
+    if (got && now - acted < GRACE_SECONDS * 1000) return;
+    acted = now;
     if (!got) {
       got = sig;
       console.error(
@@ -373,17 +378,14 @@ function guardInterrupts(): RunInterrupts {
       );
       stop.abort(new DOMException(`interrupted by ${sig}`, "AbortError"));
       grace = setTimeout(() => {
-        armed = true;
         console.error(
           "appmesh: still cleaning up; interrupt again to abandon the clean-up " +
             "(what it leaves is listed)",
         );
-      }, GRACE_SECONDS * 1000);
+      }, GRACE_SECONDS * 1000 + 50);
       Deno.unrefTimer(grace);
       return;
     }
-    // The same Ctrl-C passed on by `deno task` or `npx`, or a key pressed twice.
-    if (!armed) return;
     if (!abandon.signal.aborted) {
       console.error(`appmesh: ${sig} again: abandoning the clean-up`);
       abandon.abort(new DOMException(`clean-up abandoned by ${sig}`, "AbortError"));
