@@ -19,6 +19,8 @@ export const EXIT = {
   unreachable: 3,
   /** The `--lock` is held by another run. */
   locked: 4,
+  /** Interrupted again during the clean-up, which was abandoned (what was left is listed). */
+  abandoned: 5,
   /** Interrupted by SIGINT (Ctrl-C). */
   sigint: 130,
   /** Interrupted by SIGTERM. */

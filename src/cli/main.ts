@@ -8,7 +8,8 @@
  * ```
  *
  * Exit codes: 0 ok, 1 some node failed, 2 invalid workflow or usage, 3 no node reachable or
- * login refused, 4 lock held, 130/143 interrupted.
+ * login refused, 4 lock held, 5 interrupted again and the clean-up abandoned, 130/143
+ * interrupted.
  *
  * @module
  */

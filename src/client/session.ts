@@ -251,7 +251,11 @@ export class Session {
     return this.#lockDepth > 0;
   }
 
-  /** Re-reads the cookie file (under its lock); true when the token changed. */
+  /**
+   * Re-reads the cookie file (under its lock); true when it holds another token. A file whose
+   * token is gone (another process logged off) is no new token: false, and the jar follows
+   * the file.
+   */
   async reload(): Promise<boolean> {
     if (!this.cookieFile) return false;
     await this.load();
@@ -264,7 +268,7 @@ export class Session {
       ? await readCookieFile(file)
       : await withFileLock(file, () => readCookieFile(file));
     this.replaceCookies(read.cookies);
-    const changed = this.token !== before;
+    const changed = this.token !== undefined && this.token !== before;
     if (changed && this.#autoRefresh) this.scheduleRefresh();
     return changed;
   }

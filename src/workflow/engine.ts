@@ -8,7 +8,7 @@ import type { AppMeshClient } from "../client/client.ts";
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import { errorText } from "./errors.ts";
 import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
-import { type NodeReport, type Report, summaryLine } from "./report.ts";
+import { type Leftover, type NodeReport, type Report, summaryLine } from "./report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
 import type { StepSpec, Workflow, WorkflowEvent } from "./spec.ts";
@@ -47,6 +47,12 @@ export interface RunOptions {
   onEvent?: (e: WorkflowEvent) => void;
   /** Interrupt: no new step starts, waits are cancelled, `finally` runs, temporary apps go. */
   signal?: AbortSignal;
+  /**
+   * A repeated interrupt: abandon the clean-up too (`finally` steps and deletions are cut
+   * short). What that leaves is in the report's `leftovers`; the exit code is 5. Implies
+   * `signal`.
+   */
+  abandon?: AbortSignal;
   /** The `fetch` the client uses. */
   fetch?: typeof fetch;
   /** A client to use instead of one built from `connection` (it is not closed). */
@@ -103,7 +109,8 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   } catch (e) {
     throw usage(`connection: ${errorText(e)}`);
   }
-  const signal = options.signal ?? new AbortController().signal;
+  const abandon = options.abandon ?? new AbortController().signal;
+  const signal = options.signal ? AbortSignal.any([options.signal, abandon]) : abandon;
   const session = new RunSession(client, masker);
   const emit = (e: Omit<WorkflowEvent, "time">) => {
     if (!options.onEvent) return;
@@ -123,6 +130,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     session,
     masker,
     signal,
+    abandon,
     base: { env, secrets, inputs, run },
     cwd: options.cwd ?? folderOf(wf.file),
     emit,
@@ -162,7 +170,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
       for (const n of queue.splice(0)) notStarted.set(n.name, stop ?? "not started");
     };
     await Promise.all(Array.from({ length: width }, worker));
-    if (rs.logoutRequested) {
+    if (rs.logoutRequested && !abandon.aborted) {
       try {
         const ok = await session.logout();
         emit({ type: "log", message: ok ? "logged off" : "no session to log off" });
@@ -183,13 +191,14 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     }
   );
   const all = [...results.values()];
+  const leftovers: Leftover[] = nodes.flatMap((n) => results.get(n.name)?.leftovers ?? []);
   const status = signal.aborted
     ? "interrupted"
     : reports.some((n) => n.status !== "success")
     ? "failure"
     : "success";
   const exit_code = status === "interrupted"
-    ? interruptCode(signal.reason)
+    ? abandon.aborted ? 5 : interruptCode(options.signal?.reason)
     : status === "success"
     ? 0
     : all.length > 0 && (all.every((r) => r.unreachable) || all.some((r) => r.loginRefused))
@@ -203,6 +212,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     duration_ms: Math.round(performance.now() - t0),
     session: { login: session.outcome },
     nodes: reports,
+    leftovers,
   } as const;
   const report: Report = {
     ...partial,

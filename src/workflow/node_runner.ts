@@ -6,11 +6,12 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
-import type { NodeReport, StepReport } from "./report.ts";
-import { isUnreachable, sleep } from "./retry.ts";
+import type { Leftover, NodeReport, StepReport } from "./report.ts";
+import { cleanupNode, leave } from "./cleanup.ts";
+import { isUnreachable } from "./retry.ts";
 import type { NodeInfo, WorkflowStep } from "./spec.ts";
 import { errorText } from "./errors.ts";
-import { type NodeCtx, type RunState, runStep, skipped } from "./step_runner.ts";
+import { type NodeCtx, resolvedField, type RunState, runStep, skipped } from "./step_runner.ts";
 
 export { type RunState, stepId } from "./step_runner.ts";
 
@@ -21,10 +22,9 @@ export interface NodeResult {
   unreachable: boolean;
   /** A login was refused. */
   loginRefused: boolean;
+  /** What the node's clean-up could not delete. */
+  leftovers: Leftover[];
 }
-
-/** How long the clean-up of temporary apps may take per app. */
-const CLEANUP_TIMEOUT = 15_000;
 
 /** Runs one node to the end (steps, finally, clean-up). */
 export async function runNode(
@@ -43,7 +43,18 @@ export async function runNode(
   let interrupted = false;
   rs.emit({ type: "node_start", node: node.name, status: "running" });
 
-  const nc: NodeCtx = { rs, node, client, outputs, tracked, abandoned, failed: false };
+  const nc: NodeCtx = {
+    rs,
+    node,
+    client,
+    outputs,
+    tracked,
+    doomed: new Set(),
+    leftovers: [],
+    abandoned,
+    failed: false,
+    reached: false,
+  };
   for (const step of steps) {
     if (rs.signal.aborted) {
       interrupted = true;
@@ -60,14 +71,26 @@ export async function runNode(
   }
   if (rs.signal.aborted) interrupted = true;
   for (const step of finallySteps) {
+    if (rs.abandon.aborted) {
+      reports.push(skipped(step, true, "clean-up abandoned"));
+      if (step.type === "delete_app") {
+        leftFrom(nc, step, resolvedField(nc, step, "name"), "not run");
+      }
+      continue;
+    }
     const r = await runStep(nc, step, true, interrupted);
     reports.push(r.report);
+    if (r.report.status !== "success" && r.report.status !== "skipped") {
+      if (step.type === "delete_app") {
+        leftFrom(nc, step, resolvedField(nc, step, "name"), r.report.error);
+      }
+    }
     if (r.report.status === "failure") {
       if (!nc.failed) failure = { id: r.report.id, type: step.type, error: r.error };
       nc.failed = true;
     }
   }
-  if ((tracked.size > 0 || abandoned.length > 0) && (interrupted || nc.failed)) await cleanup(nc);
+  await cleanupNode(nc, interrupted || nc.failed);
 
   const status = interrupted ? "interrupted" : nc.failed ? "failure" : "success";
   const report: NodeReport = { node: node.name, status, steps: reports };
@@ -83,29 +106,21 @@ export async function runNode(
   const e = failure?.error;
   return {
     report,
-    unreachable: status === "failure" && isUnreachable(e),
+    // Only a node never reached is unreachable: a connection lost later is that node's failure.
+    unreachable: status === "failure" && !nc.reached && isUnreachable(e),
     loginRefused: status === "failure" && failure?.type === "login" && isLoginRefusal(e),
+    leftovers: nc.leftovers,
   };
 }
 
-/** Deletes the temporary apps a failed or interrupted node left running. */
-async function cleanup(nc: NodeCtx): Promise<void> {
-  // A step abandoned by an interrupt may still be starting an app: give it a moment.
-  if (nc.abandoned.length) await Promise.race([Promise.all(nc.abandoned), sleep(5_000)]);
-  for (const name of [...nc.tracked]) {
-    try {
-      await nc.client.deleteApp(name, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT) });
-      nc.tracked.delete(name);
-      nc.rs.emit({ type: "log", node: nc.node.name, message: `deleted temporary app ${name}` });
-    } catch (e) {
-      nc.rs.emit({
-        type: "log",
-        node: nc.node.name,
-        status: "failure",
-        message: `could not delete temporary app ${name}: ${errorText(e)}`,
-      });
-    }
-  }
+/** Records a `finally` deletion that did not happen. */
+function leftFrom(nc: NodeCtx, step: WorkflowStep, name: unknown, why: string | undefined): void {
+  const app = typeof name === "string" && name !== "" ? name : `(${stepLabel(step)})`;
+  leave(nc, app, `finally step ${stepLabel(step)}: ${why ?? "failed"}`);
+}
+
+function stepLabel(step: WorkflowStep): string {
+  return step.id ?? `finally#${step.index}`;
 }
 
 function isLoginRefusal(e: unknown): boolean {

@@ -48,6 +48,16 @@ export interface NodeReport {
   steps: StepReport[];
 }
 
+/** An app the run should have deleted and could not (or did not, its clean-up abandoned). */
+export interface Leftover {
+  /** The node it is on. */
+  node: string;
+  /** The app's name. */
+  app: string;
+  /** Why it is still there (masked). */
+  error: string;
+}
+
 /** The report of one run. */
 export interface Report {
   /** Workflow name. */
@@ -64,13 +74,20 @@ export interface Report {
   session: { login: "performed" | "reused" | "renewed" | "none" };
   /** Per node. */
   nodes: NodeReport[];
+  /**
+   * Temporary apps (and apps of `finally` `delete_app` steps) still on their nodes after the
+   * clean-up: each was printed as it was given up. Empty when nothing was left; absent only
+   * in reports not made by `runWorkflow`.
+   */
+  leftovers?: Leftover[];
   /** The one-line summary that ends every run. */
   summary: string;
   /**
    * 0 all nodes succeeded, 1 some node failed, 3 no node reachable or login refused,
-   * 130/143 interrupted (SIGINT/SIGTERM).
+   * 5 interrupted again during the clean-up, which was abandoned (see `leftovers`),
+   * 130/143 interrupted (SIGINT/SIGTERM), clean-up done.
    */
-  exit_code: 0 | 1 | 3 | 130 | 143;
+  exit_code: 0 | 1 | 3 | 5 | 130 | 143;
 }
 
 /**
@@ -85,7 +102,7 @@ export interface Report {
  * ```
  */
 export function summaryLine(
-  r: Pick<Report, "workflow" | "run_id" | "status" | "duration_ms" | "nodes">,
+  r: Pick<Report, "workflow" | "run_id" | "status" | "duration_ms" | "nodes" | "leftovers">,
 ): string {
   const ok = r.nodes.filter((n) => n.status === "success").length;
   const parts = [`${ok}/${r.nodes.length} nodes ok`];
@@ -95,6 +112,7 @@ export function summaryLine(
   if (failed.length) parts.push(`failed: ${list(failed)}`);
   if (interrupted.length) parts.push(`interrupted: ${list(interrupted)}`);
   if (skipped.length) parts.push(`not started: ${list(skipped)}`);
+  if (r.leftovers?.length) parts.push(`${r.leftovers.length} app(s) left behind`);
   const secs = (r.duration_ms / 1000).toFixed(1);
   return `${r.workflow}: ${r.status}: ${parts.join(", ")} (run ${r.run_id}, ${secs}s)`;
 }

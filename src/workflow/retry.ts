@@ -36,6 +36,15 @@ export class InterruptedError extends Error {
   }
 }
 
+/** A repeated interrupt cut the clean-up (`finally`, deleting temporary apps) short. */
+export class AbandonedError extends Error {
+  /** An abandoned clean-up. */
+  constructor() {
+    super("clean-up abandoned (interrupted again)");
+    this.name = "AbandonedError";
+  }
+}
+
 /** Milliseconds as `1.5s`, `2m`, `250ms`. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
@@ -142,4 +151,69 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Attempts and backoff of a clean-up deletion (a run app, a `finally` `delete_app`). */
+export const CLEANUP_RETRY: RetryPolicy = { attempts: 4, backoff: "exponential", interval: 300 };
+
+/**
+ * Whether a clean-up request that failed this way can succeed on a second try: a connection
+ * error or time-out (TLS failures are configuration, not luck), or a 502/503/504 answer.
+ *
+ * @example
+ * ```ts
+ * import { isTransient } from "./retry.ts";
+ * isTransient({ name: "AppMeshHttpError", status: 503 }); // true
+ * isTransient({ name: "AppMeshConnectionError", message: "connection reset" }); // true
+ * isTransient({ name: "AppMeshHttpError", status: 403 }); // false
+ * ```
+ */
+export function isTransient(e: unknown): boolean {
+  const name = (e as ErrorShape | null)?.name;
+  if (name === "AppMeshConnectionError" || name === "AppMeshTimeoutError") return true;
+  const status = httpStatus(e);
+  return status === 502 || status === 503 || status === 504;
+}
+
+/**
+ * Runs a clean-up request, repeating it after a short backoff while it fails in a way that
+ * {@linkcode isTransient} says can pass on a second try; rejects with the last error.
+ *
+ * @example
+ * ```ts
+ * import { retryTransient } from "./retry.ts";
+ * let calls = 0;
+ * const done = await retryTransient(() => {
+ *   if (++calls < 2) return Promise.reject({ name: "AppMeshHttpError", status: 503 });
+ *   return Promise.resolve("deleted");
+ * }, { policy: { attempts: 3, backoff: "fixed", interval: 1 } });
+ * console.log(done, calls); // deleted 2
+ * ```
+ */
+export async function retryTransient<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: {
+    /** Attempts and backoff (default {@linkcode CLEANUP_RETRY}). */
+    policy?: RetryPolicy;
+    /** Stops the waiting between attempts (the last error is then rethrown). */
+    signal?: AbortSignal;
+    /** Told before each wait. */
+    onRetry?: (error: unknown, next: number, delayMs: number) => void;
+  } = {},
+): Promise<T> {
+  const policy = options.policy ?? CLEANUP_RETRY;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (e) {
+      if (attempt >= policy.attempts || !isTransient(e) || options.signal?.aborted) throw e;
+      const delay = backoffDelay(policy, attempt);
+      options.onRetry?.(e, attempt + 1, delay);
+      try {
+        await sleep(delay, options.signal);
+      } catch {
+        throw e;
+      }
+    }
+  }
 }

@@ -12,18 +12,22 @@ export const MASK = "***";
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g;
 
 /**
- * Replaces registered secret values (and anything shaped like a JWT) by `***`.
+ * Replaces registered secret values (and anything shaped like a JWT) by `***`, in the forms a
+ * value takes on its way out: as given, URL-encoded (a name in a request path, a query or a
+ * form) and JSON-escaped (a value inside a JSON report or error body).
  *
  * @example
  * ```ts
  * import { Masker } from "./secrets.ts";
- * const masker = new Masker(["s3cr3t"]);
+ * const masker = new Masker(["s3cr3t", "p/w +&%ü"]);
  * masker.mask("password=s3cr3t"); // "password=***"
+ * masker.mask("DELETE /appmesh/app/p%2Fw%20%2B%26%25%C3%BC"); // "DELETE /appmesh/app/***"
  * masker.maskDeep({ a: ["s3cr3t!"] }); // { a: ["***!"] }
  * ```
  */
 export class Masker {
   #values = new Set<string>();
+  #forms = new Set<string>();
   #pattern: RegExp | undefined;
   #dirty = false;
 
@@ -41,8 +45,9 @@ export class Masker {
     const v = value.trim() === value ? value : value.trim();
     if (v === "" || this.#values.has(v)) return;
     this.#values.add(v);
+    this.#register(v);
     if (v.includes("\n")) {
-      for (const line of v.split(/\r?\n/)) if (line.trim() !== "") this.#values.add(line.trim());
+      for (const line of v.split(/\r?\n/)) if (line.trim() !== "") this.#register(line.trim());
     }
     this.#dirty = true;
   }
@@ -52,12 +57,82 @@ export class Masker {
     return this.#values.has(value);
   }
 
+  /** The value and its encoded forms, each masked on its own. */
+  #register(v: string): void {
+    for (const form of encodedForms(v)) this.#forms.add(form);
+  }
+
   /** `text` with every secret replaced by `***`. */
   mask(text: string): string {
     if (this.#dirty) this.#compile();
     let out = this.#pattern ? text.replace(this.#pattern, MASK) : text;
     if (out.includes("eyJ")) out = out.replace(JWT, MASK);
     return out;
+  }
+
+  /**
+   * How much of `text` (a stream's pending output, more to come) can be masked and shown now
+   * without showing part of a secret: everything but a tail that could be the start of one,
+   * and never a cut through a secret that is already whole in `text` (the cut moves past it).
+   *
+   * @example
+   * ```ts
+   * import { Masker } from "./secrets.ts";
+   * const masker = new Masker(["hunter2-secret"]);
+   * const text = "pw=hunter2-secret and pw=hun";
+   * const cut = masker.safeCut(text);
+   * masker.mask(text.slice(0, cut)); // "pw=*** and pw=" ("hun" waits for more output)
+   * ```
+   */
+  safeCut(text: string): number {
+    if (this.#dirty) this.#compile();
+    if (!this.#pattern) return text.length;
+    // Hold back the longest tail that is the beginning of some secret's form.
+    let held = 0;
+    for (const form of this.#forms) {
+      for (let k = Math.min(form.length - 1, text.length); k > held; k--) {
+        if (text.endsWith(form.slice(0, k))) {
+          held = k;
+          break;
+        }
+      }
+    }
+    let cut = text.length - held;
+    for (const m of text.matchAll(this.#pattern)) {
+      const start = m.index ?? 0;
+      if (start >= cut) break;
+      // A whole secret across the cut: the cut moves past it (it is masked whole).
+      if (start + m[0].length > cut) {
+        cut = start + m[0].length;
+        break;
+      }
+    }
+    return cut;
+  }
+
+  /**
+   * `text` masked, where `text` lost its beginning to a cap (the tail of a long output): a
+   * leading piece that could be the end of a secret is masked too.
+   *
+   * @example
+   * ```ts
+   * import { Masker } from "./secrets.ts";
+   * const masker = new Masker(["hunter2-secret"]);
+   * masker.maskTruncated("ter2-secret and more"); // "*** and more"
+   * ```
+   */
+  maskTruncated(text: string): string {
+    if (this.#dirty) this.#compile();
+    let held = 0;
+    for (const form of this.#forms) {
+      for (let k = Math.min(form.length - 1, text.length); k > held; k--) {
+        if (text.startsWith(form.slice(form.length - k))) {
+          held = k;
+          break;
+        }
+      }
+    }
+    return held ? MASK + this.mask(text.slice(held)) : this.mask(text);
   }
 
   /** A deep copy of `value` with every string masked (object keys included). */
@@ -76,14 +151,42 @@ export class Masker {
 
   #compile(): void {
     this.#dirty = false;
-    if (this.#values.size === 0) {
+    if (this.#forms.size === 0) {
       this.#pattern = undefined;
       return;
     }
     // Longest first, so a secret containing another is masked whole.
-    const alternatives = [...this.#values].sort((a, b) => b.length - a.length).map(escape);
-    this.#pattern = new RegExp(alternatives.join("|"), "g");
+    const forms = [...this.#forms].sort((a, b) => b.length - a.length);
+    this.#pattern = new RegExp(forms.map(escape).join("|"), "g");
   }
+}
+
+/**
+ * A value as it appears in a URL path or query (`%2F`, either hex case; `+` for a space in a
+ * form), and inside a JSON string (`\"`, `\\`, `\n`, and `\u00fc` from encoders that escape
+ * non-ASCII).
+ */
+function encodedForms(v: string): Set<string> {
+  const forms = new Set<string>([v]);
+  const add = (f: string | undefined) => {
+    if (f) forms.add(f);
+  };
+  try {
+    const component = encodeURIComponent(v);
+    add(component);
+    add(component.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    add(component.replace(/%20/g, "+"));
+    add(new URLSearchParams({ v }).toString().slice(2));
+    add(encodeURI(v));
+  } catch {
+    // A lone surrogate cannot be URL-encoded, so it cannot appear that way either.
+  }
+  const json = JSON.stringify(v).slice(1, -1);
+  add(json);
+  add(
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
+  return forms;
 }
 
 function escape(s: string): string {

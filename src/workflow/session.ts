@@ -105,7 +105,10 @@ export class RunSession implements SessionControl {
    * changed since, repeating is enough. Concurrent callers share one recovery.
    */
   recover(tokenBefore: string | undefined): Promise<boolean> {
-    if (this.#client.token !== tokenBefore) return Promise.resolve(true);
+    // Another token since: repeating is enough. No token at all (another process logged off
+    // and the client followed the cookie file) is no new session: log in again.
+    const now = this.#client.token;
+    if (now !== undefined && now !== tokenBefore) return Promise.resolve(true);
     if (this.#recovering) return this.#recovering;
     this.#recovering = (async () => {
       try {

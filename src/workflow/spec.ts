@@ -122,6 +122,12 @@ export interface StepContext {
   track(appName: string): void;
   /** See `track`. */
   forget(appName: string): void;
+  /**
+   * Delete a temporary app now (a run app whose process exited), repeating what can pass on
+   * a second try; one that still cannot be deleted is printed, tried again when the node
+   * ends, and listed in the report's `leftovers`. Resolves to whether it is gone.
+   */
+  release(appName: string): Promise<boolean>;
   /** The shared session (used only by the session steps `login` and `logout`). */
   session: SessionControl;
 }

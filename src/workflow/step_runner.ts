@@ -7,11 +7,14 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
+import { type CleanupCtx, releaseApp } from "./cleanup.ts";
 import { errorText } from "./errors.ts";
 import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { StepReport } from "./report.ts";
 import {
+  AbandonedError,
   backoffDelay,
+  CLEANUP_RETRY,
   formatMs,
   httpStatus,
   InterruptedError,
@@ -23,7 +26,7 @@ import type { Masker } from "./secrets.ts";
 import type { RunSession } from "./session.ts";
 import { ExitCodeError, explainExit } from "./exit_codes.ts";
 import { conformArgs } from "./step_util.ts";
-import type { NodeInfo, StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
+import type { StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
 
 /** What every node of a run shares. */
 export interface RunState {
@@ -37,6 +40,8 @@ export interface RunState {
   masker: Masker;
   /** The interrupt signal (never aborted when none was given). */
   signal: AbortSignal;
+  /** A repeated interrupt: `finally` steps and the clean-up are cut short too. */
+  abandon: AbortSignal;
   /** Expression contexts common to all nodes. */
   base: Omit<ExprContext, "node" | "steps" | "job">;
   /** Folder for relative local paths. */
@@ -57,15 +62,13 @@ export interface Outcome {
   error?: unknown;
 }
 
-/** The state of one node while it runs. */
-export interface NodeCtx {
+/** The state of one node while it runs (its clean-up state included). */
+export interface NodeCtx extends CleanupCtx {
   rs: RunState;
-  node: NodeInfo;
-  client: AppMeshClient;
   outputs: Record<string, Record<string, unknown>>;
-  tracked: Set<string>;
-  abandoned: Promise<unknown>[];
   failed: boolean;
+  /** A request of a step of this node got an answer from it (so it is reachable). */
+  reached: boolean;
 }
 
 // A step condition without a status function means "and the node is doing fine so far".
@@ -155,8 +158,30 @@ export async function runStep(
     outcome = await shared;
   } else {
     outcome = await attempt(nc, spec, step, expr, ev, inFinally, afterInterrupt);
+    if (outcome.ok || answered(outcome.error)) nc.reached = true;
   }
   return finish(nc, step, inFinally, ev, t0, started, outcome);
+}
+
+/** An error that is an answer of the node itself (not a gateway's 502 about it). */
+function answered(e: unknown): boolean {
+  const status = httpStatus(e);
+  return status !== undefined && status !== 502;
+}
+
+/** The resolved value of a step's field, or undefined when it cannot be resolved now. */
+export function resolvedField(nc: NodeCtx, step: WorkflowStep, field: string): unknown {
+  const expr: ExprContext = {
+    ...nc.rs.base,
+    node: nc.node,
+    steps: nc.outputs,
+    job: { status: "failure" },
+  };
+  try {
+    return resolveTemplates(step.with[field], expr);
+  } catch {
+    return undefined;
+  }
 }
 
 function stripWrap(src: string): string {
@@ -192,7 +217,12 @@ function finish(
   if (outputs) {
     if (step.id !== undefined) nc.outputs[step.id] = outputs;
     if (typeof outputs.exit_code === "number") report.exit_code = outputs.exit_code;
-    report.outputs = rs.masker.maskDeep({ ...outputs });
+    const shown = { ...outputs };
+    // Captured output that lost its beginning may begin with the end of a secret.
+    if (shown.stdout_truncated === true && typeof shown.stdout === "string") {
+      shown.stdout = rs.masker.maskTruncated(shown.stdout);
+    }
+    report.outputs = rs.masker.maskDeep(shown);
   }
   if (exit) {
     const { error, tail } = explainExit(exit, (t) => rs.masker.mask(t));
@@ -225,13 +255,17 @@ async function attempt(
   }
 
   const ctl = new AbortController();
-  // `finally` still runs after an interrupt, so it does not listen to the interrupt.
-  const signal = inFinally ? ctl.signal : AbortSignal.any([ctl.signal, rs.signal]);
+  // `finally` still runs after an interrupt, so it does not listen to the interrupt; only a
+  // repeated one (abandon) cuts it short.
+  const signal = AbortSignal.any([ctl.signal, inFinally ? rs.abandon : rs.signal]);
   const limit = step.timeout ?? (afterInterrupt ? FINALLY_INTERRUPT_TIMEOUT : undefined);
   const timer = limit !== undefined
     ? setTimeout(() => ctl.abort(new StepTimeoutError(limit)), limit)
     : undefined;
-  const output = new LineBuffer((text) => rs.emit({ ...ev, type: "step_output", message: text }));
+  const output = new LineBuffer(
+    (text) => rs.emit({ ...ev, type: "step_output", message: text }),
+    rs.masker,
+  );
   const ctx: StepContext = {
     // Session steps talk to the connected server itself: the session is the cluster's.
     client: spec.session ? rs.client : nc.client,
@@ -246,8 +280,11 @@ async function attempt(
     },
     track: (name) => nc.tracked.add(name),
     forget: (name) => nc.tracked.delete(name),
+    release: (name) => releaseApp(nc, name),
   };
-  const policy = step.retry;
+  // A deletion in `finally` is clean-up: what can pass on a second try is tried again.
+  const policy = step.retry ??
+    (inFinally && step.type === "delete_app" ? CLEANUP_RETRY : undefined);
   const max = Math.max(1, policy?.attempts ?? 1);
   let recovered = false;
   let attempts = 0;
@@ -259,7 +296,7 @@ async function attempt(
         const outputs = await race(spec.run(ctx, args), signal, nc.abandoned);
         return { ok: true, attempts, outputs };
       } catch (e) {
-        if (signal.aborted) return { ok: false, attempts, error: abortReason(signal) };
+        if (signal.aborted) return { ok: false, attempts, error: abortReason(signal, rs.abandon) };
         if (httpStatus(e) === 401 && !spec.session) {
           if (!recovered) {
             recovered = true;
@@ -285,7 +322,7 @@ async function attempt(
         try {
           await sleep(delay, signal);
         } catch {
-          return { ok: false, attempts, error: abortReason(signal) };
+          return { ok: false, attempts, error: abortReason(signal, rs.abandon) };
         }
       }
     }
@@ -343,32 +380,42 @@ function race<T>(p: Promise<T>, signal: AbortSignal, abandoned: Promise<unknown>
   });
 }
 
-function abortReason(signal: AbortSignal): unknown {
+function abortReason(signal: AbortSignal, abandon: AbortSignal): unknown {
   const r = signal.reason;
-  return r instanceof StepTimeoutError ? r : new InterruptedError();
+  if (r instanceof StepTimeoutError) return r;
+  return abandon.aborted ? new AbandonedError() : new InterruptedError();
 }
+
+/** Output without a newline is shown once this much of it is pending. */
+const LINE_LIMIT = 64 * 1024;
 
 /**
  * Turns output chunks into whole lines before masking, so a secret split across two chunks
- * is still masked; the rest is flushed when the step ends.
+ * is still masked; the rest is flushed when the step ends. A process that never prints a
+ * newline is still seen: past `LINE_LIMIT` the pending text goes out, except a tail that
+ * could be the start of a secret (and never cut through one).
  */
 class LineBuffer {
   #pending = "";
   #emit: (text: string) => void;
-  constructor(emit: (text: string) => void) {
+  #masker: Masker;
+  constructor(emit: (text: string) => void, masker: Masker) {
     this.#emit = emit;
+    this.#masker = masker;
   }
   push(chunk: string): void {
-    const text = this.#pending + chunk;
+    let text = this.#pending + chunk;
     const cut = text.lastIndexOf("\n");
-    if (cut < 0) {
-      this.#pending = text;
-      // A process that never prints a newline must still be seen.
-      if (text.length > 64 * 1024) this.flush();
-      return;
+    if (cut >= 0) {
+      this.#emit(text.slice(0, cut + 1));
+      text = text.slice(cut + 1);
     }
-    this.#pending = text.slice(cut + 1);
-    this.#emit(text.slice(0, cut + 1));
+    if (text.length > LINE_LIMIT) {
+      const safe = this.#masker.safeCut(text);
+      if (safe > 0) this.#emit(text.slice(0, safe));
+      text = text.slice(safe);
+    }
+    this.#pending = text;
   }
   flush(): void {
     if (this.#pending) this.#emit(this.#pending);

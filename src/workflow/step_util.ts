@@ -186,6 +186,25 @@ function show(v: unknown): string {
   return typeof v === "string" || typeof v === "number" ? JSON.stringify(v) : describe(v);
 }
 
+/**
+ * {@linkcode runTarget}, with an inline definition named here (unless it has a name) and that
+ * name passed to `track` before the request is sent: when the answer is lost (a connection
+ * cut after the server started the process) or the step is interrupted, the engine still
+ * knows which temporary app to delete. Returns the target and the tracked name, if any.
+ */
+export function trackedRunTarget(
+  args: Record<string, unknown>,
+  track: (name: string) => void,
+): { target: Record<string, unknown>; tracked?: string } {
+  const target = runTarget(args);
+  if (typeof args.app === "string") return { target };
+  if (typeof target.name !== "string" || target.name === "") {
+    target.name = `wf-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  }
+  track(target.name as string);
+  return { target, tracked: target.name as string };
+}
+
 /** The named string argument; throws a TypeError naming it when absent or not a string. */
 export function str(args: Record<string, unknown>, name: string): string {
   const v = args[name];

@@ -7,7 +7,6 @@
 import { formatUsage, parsePairs, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
-  catchInterrupts,
   checkCaFile,
   type GlobalOptions,
   style,
@@ -19,6 +18,11 @@ import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
 import type { WorkflowEvent } from "../../workflow/spec.ts";
 
+/** Signals this soon after the first are the same interrupt. */
+const GRACE_SECONDS = 2;
+/** After the clean-up is abandoned, how long the run may take to stop before the exit. */
+const ABANDON_EXIT_MS = 10_000;
+
 const RUN_DESCRIPTION = `
 Validates FILE, then runs its steps on every node (nodes in parallel up to \`concurrency\`)
 through one session kept in the cookie file, and ends with a one-line summary.
@@ -26,8 +30,14 @@ through one session kept in the cookie file, and ends with a one-line summary.
 On a terminal: a live line per node. Elsewhere (cron, CI): timestamped lines prefixed by
 the node. Secrets come from the environment or --secrets-file and are printed as ***.
 
+Ctrl-C or SIGTERM stops the run: finally steps run and temporary apps are deleted. Signals
+within ${GRACE_SECONDS}s of the first are the same interrupt (a terminal's Ctrl-C also reaches
+\`deno task\` or \`npx\`, which pass it on); one after that abandons the clean-up and lists
+what was left where.
+
 exit codes: 0 all nodes succeeded, 1 some node failed, 2 invalid workflow or usage,
-3 no node reachable or login refused, 4 lock held by another run, 130/143 interrupted.`;
+3 no node reachable or login refused, 4 lock held by another run, 5 interrupted again and
+the clean-up abandoned, 130/143 interrupted (clean-up done).`;
 
 /** `appmesh workflow run`. */
 export const workflowRun: Command = {
@@ -277,11 +287,7 @@ async function runWorkflowCommand(
     ? "tty"
     : "plain";
   const renderer = await chooseRenderer(mode, mask);
-  const interrupts = catchInterrupts({
-    onFirst: (sig) => {
-      if (!json) console.error(`\nappmesh: ${sig}: stopping, running finally steps...`);
-    },
-  });
+  const interrupts = guardInterrupts();
   try {
     let report;
     try {
@@ -289,6 +295,7 @@ async function runWorkflowCommand(
         ...options,
         onEvent: (e: WorkflowEvent) => renderer.event(e),
         signal: interrupts.signal,
+        abandon: interrupts.abandon,
       });
     } finally {
       renderer.close();
@@ -305,6 +312,14 @@ async function runWorkflowCommand(
     } catch (e) {
       console.error(`appmesh: cannot write the report: ${describeError(e).message}`);
     }
+    const left = report.leftovers ?? [];
+    if (left.length) {
+      const what = interrupts.abandon.aborted ? "clean-up abandoned; left behind" : "left behind";
+      console.error(mask(
+        [`appmesh: ${what}:`, ...left.map((l) => `  ${l.node}: app ${l.app} (${l.error})`)]
+          .join("\n"),
+      ));
+    }
     const summary = mask(report.summary);
     // With --json stdout holds only events; the summary goes to stderr.
     if (json) console.error(summary);
@@ -317,4 +332,99 @@ async function runWorkflowCommand(
     interrupts.dispose();
     await lock?.release();
   }
+}
+
+/** The interrupts of a run: see {@linkcode guardInterrupts}. */
+interface RunInterrupts {
+  /** Aborted by the first SIGINT or SIGTERM: stop, run `finally`, delete temporary apps. */
+  signal: AbortSignal;
+  /** Aborted by a signal after the grace period: abandon the clean-up too. */
+  abandon: AbortSignal;
+  /** 5 when the clean-up was abandoned, 130/143 for the signal received, else undefined. */
+  exitCode(): number | undefined;
+  /** Removes the listeners and the timers. */
+  dispose(): void;
+}
+
+/**
+ * SIGINT and SIGTERM during a run. The first one stops the run (`finally` still runs, the
+ * temporary apps are deleted). A terminal's Ctrl-C signals the whole foreground process group,
+ * and `deno task` and `npx` pass it on to their child, so the same Ctrl-C arrives two or three
+ * times: signals within {@linkcode GRACE_SECONDS} of the first are that same interrupt. Once
+ * the grace period is over (said on stderr while the clean-up goes on), another signal
+ * abandons the clean-up: the run stops at once, lists what it left where, and exits 5; should
+ * it not stop within {@linkcode ABANDON_EXIT_MS}, or a signal come again more than
+ * {@linkcode GRACE_SECONDS} after that one, the process exits 5 without waiting.
+ */
+function guardInterrupts(): RunInterrupts {
+  const stop = new AbortController();
+  const abandon = new AbortController();
+  let got: "SIGINT" | "SIGTERM" | undefined;
+  // When the last signal that did something was handled: copies of it passed on by
+  // `deno task` or `npx` come right after, and count as that same signal.
+  let acted = 0;
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  let hard: ReturnType<typeof setTimeout> | undefined;
+  const handlers: [Deno.Signal, () => void][] = [];
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+    const now = performance.now();
+    if (got && now - acted < GRACE_SECONDS * 1000) return;
+    acted = now;
+    if (!got) {
+      got = sig;
+      console.error(
+        `\nappmesh: ${sig}: stopping; running finally steps and deleting temporary apps ` +
+          `(interrupt again after ${GRACE_SECONDS}s to abandon the clean-up)`,
+      );
+      stop.abort(new DOMException(`interrupted by ${sig}`, "AbortError"));
+      grace = setTimeout(() => {
+        console.error(
+          "appmesh: still cleaning up; interrupt again to abandon the clean-up " +
+            "(what it leaves is listed)",
+        );
+      }, GRACE_SECONDS * 1000 + 50);
+      Deno.unrefTimer(grace);
+      return;
+    }
+    if (!abandon.signal.aborted) {
+      console.error(`appmesh: ${sig} again: abandoning the clean-up`);
+      abandon.abort(new DOMException(`clean-up abandoned by ${sig}`, "AbortError"));
+      hard = setTimeout(() => {
+        console.error(
+          "appmesh: the run did not stop in time; exiting: temporary apps may be left on the nodes",
+        );
+        Deno.exit(EXIT.abandoned);
+      }, ABANDON_EXIT_MS);
+      Deno.unrefTimer(hard);
+      return;
+    }
+    console.error(`appmesh: ${sig} again: exiting now; temporary apps may be left on the nodes`);
+    Deno.exit(EXIT.abandoned);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    const h = () => onSignal(sig);
+    try {
+      Deno.addSignalListener(sig, h);
+      handlers.push([sig, h]);
+    } catch {
+      // Signals are not supported on this platform (Windows: SIGTERM); Ctrl-C still kills.
+    }
+  }
+  return {
+    signal: stop.signal,
+    abandon: abandon.signal,
+    exitCode: () =>
+      abandon.signal.aborted
+        ? EXIT.abandoned
+        : got === "SIGINT"
+        ? EXIT.sigint
+        : got === "SIGTERM"
+        ? EXIT.sigterm
+        : undefined,
+    dispose: () => {
+      clearTimeout(grace);
+      clearTimeout(hard);
+      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    },
+  };
 }

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { APP_RUN, optDuration, req, RUN_FIELDS, runTarget } from "../step_util.ts";
+import { APP_RUN, optDuration, req, RUN_FIELDS, trackedRunTarget } from "../step_util.ts";
 
 const runAsync: StepSpec = {
   type: "run_async",
@@ -25,7 +25,8 @@ const runAsync: StepSpec = {
   },
   requests: () => [req("POST", "/appmesh/app/run?timeout=<max_time>&lifecycle=<lifecycle>")],
   async run(ctx, args) {
-    const run = await ctx.client.runAppAsync(runTarget(args), {
+    const { target } = trackedRunTarget(args, ctx.track);
+    const run = await ctx.client.runAppAsync(target, {
       maxTime: optDuration(args, "max_time"),
       lifecycle: optDuration(args, "lifecycle"),
       // No signal on purpose: an interrupt must not cut the start short, or a process the

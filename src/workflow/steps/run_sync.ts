@@ -5,7 +5,14 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { optDuration, OUTPUT_CAP, req, RUN_FIELDS, runTarget, secondsSince } from "../step_util.ts";
+import {
+  optDuration,
+  OUTPUT_CAP,
+  req,
+  RUN_FIELDS,
+  secondsSince,
+  trackedRunTarget,
+} from "../step_util.ts";
 import { acceptedCodes, CHECK_FIELDS, ExitCodeError, KILLED_NOTE } from "../exit_codes.ts";
 
 const runSync: StepSpec = {
@@ -40,11 +47,15 @@ const runSync: StepSpec = {
   async run(ctx, args) {
     const accepted = acceptedCodes(args);
     const t0 = performance.now();
-    const result = await ctx.client.runAppSync(runTarget(args), {
+    // Tracked while it runs: an interrupt deletes it (and stops its process).
+    const { target, tracked } = trackedRunTarget(args, ctx.track);
+    const result = await ctx.client.runAppSync(target, {
       maxTime: optDuration(args, "max_time"),
       lifecycle: optDuration(args, "lifecycle"),
       signal: ctx.signal,
     });
+    // The server removes the app of a finished run itself.
+    if (tracked) ctx.forget(tracked);
     const mode = args.output ?? "capture";
     if (mode === "stream" && result.output) {
       ctx.emit({ type: "step_output", message: result.output });

@@ -90,7 +90,8 @@ const wait: StepSpec = {
     const code = await ctx.client.waitForAsyncRun(run, {
       signal: ctx.signal,
       timeout: timeoutMs,
-      deleteApp,
+      // Deleted below by the engine, which retries and reports what it cannot delete.
+      deleteApp: false,
       onOutput: (chunk) => {
         tail.push(chunk);
         if (mode === "stream") ctx.emit({ type: "step_output", message: chunk });
@@ -102,7 +103,7 @@ const wait: StepSpec = {
     if (code === undefined) {
       throw new Error(`process of app ${run.appName} did not exit within ${limit}`);
     }
-    if (deleteApp) ctx.forget(run.appName);
+    if (deleteApp) await ctx.release(run.appName);
     const out: Record<string, unknown> = { exit_code: code, duration: secondsSince(t0) };
     if (buffer) {
       out.stdout = buffer.text();
