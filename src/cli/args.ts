@@ -46,6 +46,8 @@ export interface CommandSpec {
   positionals: readonly PositionalSpec[];
   /** Example invocations for `--help`. */
   examples?: readonly string[];
+  /** Talks to a server: takes the connection flags (`--url`, `--ca`, ...). */
+  connects?: boolean;
 }
 
 /** Values of the flags after parsing. */
@@ -76,8 +78,8 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags that every command accepts. */
-export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+/** Flags of the commands that talk to a server (`connects`). */
+export const CONNECTION_FLAGS: Readonly<Record<string, FlagSpec>> = {
   url: {
     type: "string",
     value: "URL",
@@ -86,24 +88,40 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   ca: {
     type: "string",
     value: "FILE",
-    description: "CA certificate (PEM) to verify the server (default: $APPMESH_CA)",
+    description:
+      "CA certificate (PEM) to verify the server (default: $APPMESH_CA, else /opt/appmesh/ssl/ca.pem if present)",
   },
   "cookie-file": {
     type: "string",
     value: "FILE",
     description: "session cookie file (default: $APPMESH_COOKIE_FILE, else ~/.appmesh/cookies.txt)",
   },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    description: "request timeout, seconds or ISO 8601 (default: $APPMESH_TIMEOUT, else 300)",
+  },
   insecure: {
     type: "boolean",
     description: "do not verify the server's TLS certificate (warned; prefer --ca)",
   },
+};
+
+/** Flags that every command accepts. */
+export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
-/** Global flags that take a value (the command finder skips their values). */
+/** Flags that may come before the command and take a value (the command finder skips them). */
 export const GLOBAL_VALUE_FLAGS: ReadonlySet<string> = new Set(
-  Object.entries(GLOBAL_FLAGS).filter(([, f]) => f.type === "string").map(([k]) => `--${k}`),
+  Object.entries({ ...GLOBAL_FLAGS, ...CONNECTION_FLAGS }).filter(([, f]) => f.type === "string")
+    .map(([k]) => `--${k}`),
 );
+
+/** The flags a command accepts besides its own. */
+export function commonFlags(spec: CommandSpec): Readonly<Record<string, FlagSpec>> {
+  return spec.connects ? { ...CONNECTION_FLAGS, ...GLOBAL_FLAGS } : GLOBAL_FLAGS;
+}
 
 function flagLabel(name: string, f: FlagSpec): string {
   const short = f.short ? `-${f.short}, ` : "    ";
@@ -131,6 +149,7 @@ export function formatUsage(spec: CommandSpec): string {
     return rows.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`);
   };
   if (Object.keys(spec.flags).length) lines.push("", "flags:", ...table(spec.flags));
+  if (spec.connects) lines.push("", "connection flags:", ...table(CONNECTION_FLAGS));
   lines.push("", "global flags:", ...table(GLOBAL_FLAGS));
   return lines.join("\n");
 }
@@ -181,7 +200,7 @@ function rewriteParseError(e: ParseArgsError, spec: CommandSpec): string {
  */
 export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const usage = formatUsage(spec);
-  const all = { ...GLOBAL_FLAGS, ...spec.flags };
+  const all = { ...commonFlags(spec), ...spec.flags };
   const options: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }

@@ -190,7 +190,11 @@ export class AppMeshConnectionError extends AppMeshError {
    * @param code machine-readable code
    */
   constructor(url: string, cause: unknown, what = "connection failed", code = "CONNECTION_FAILED") {
-    const reason = describeCause(cause);
+    // The runtime's text often names the URL again ("error sending request for url (...)").
+    const reason = describeCause(cause).replace(/ for url \([^)]*\)/g, "").replaceAll(
+      ` (${url})`,
+      "",
+    );
     super(`${what}: ${url}: ${reason}`, { code, cause });
     this.name = "AppMeshConnectionError";
     this.url = url;
@@ -218,7 +222,13 @@ export class AppMeshTlsError extends AppMeshConnectionError {
    * @param cause the runtime's error
    */
   constructor(url: string, cause: unknown) {
-    super(url, cause, "TLS failure (pass `ca`, or check the certificate)", "TLS_FAILED");
+    super(
+      url,
+      cause,
+      "TLS failure, the server's certificate is not trusted (give the CA that signed it: " +
+        "--ca FILE or $APPMESH_CA, option `ca` in code)",
+      "TLS_FAILED",
+    );
     this.name = "AppMeshTlsError";
   }
 }

@@ -14,9 +14,9 @@ import { RunSession } from "./session.ts";
 import type { StepSpec, Workflow, WorkflowEvent } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";
 import {
-  coerceInputs,
   connectionSettings,
   folderOf,
+  preflight,
   processEnv,
   resolveNodes,
   runInfo,
@@ -42,6 +42,8 @@ export interface RunOptions {
     cookieFile?: string;
     cert?: string;
     key?: string;
+    /** Request timeout in milliseconds (default: `$APPMESH_TIMEOUT`, else 300 s). */
+    timeout?: number;
   };
   /** Progress events (already masked): the `--json` lines. */
   onEvent?: (e: WorkflowEvent) => void;
@@ -90,12 +92,12 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const masker = new Masker(Object.values(options.secrets ?? {}));
   const secrets = secretsView(env, options.secrets ?? {}, masker);
   const run = runInfo(startedAt);
-  const inputs = coerceInputs(wf, options.inputs ?? {});
+  const inputs = preflight(wf, options, env);
   const top: ExprContext = { env, secrets, inputs, run, steps: {}, job: { status: "success" } };
   // The workflow's env: overlays the runner's environment, in order (later ones may use earlier).
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
 
-  const conn = connectionSettings(wf, options, top, env);
+  const conn = await connectionSettings(wf, options, top, env);
   const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);
   let client: AppMeshClient;
   try {
@@ -220,7 +222,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
 }
 
 async function makeClient(
-  conn: ReturnType<typeof connectionSettings>,
+  conn: Awaited<ReturnType<typeof connectionSettings>>,
   fetch: typeof globalThis.fetch | undefined,
 ): Promise<AppMeshClient> {
   // Loaded on demand: a run with its own client never loads the default one.
@@ -232,6 +234,7 @@ async function makeClient(
     key: conn.key,
     verify: conn.verify,
     cookieFile: conn.cookieFile,
+    timeout: conn.timeout,
     autoRefreshToken: true,
     fetch,
   });

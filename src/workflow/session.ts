@@ -51,9 +51,13 @@ export class RunSession implements SessionControl {
     this.#masker = masker;
   }
 
-  /** How the session was obtained, or `none` when no login step ran. */
+  /**
+   * How the session was obtained: by a login step, or `reused` when the run had no login step
+   * and worked on the token the cookie file held (`appmesh login` once, then cron); `none`
+   * when no session was used.
+   */
   get outcome(): LoginOutcome | "none" {
-    return this.#outcome ?? "none";
+    return this.#outcome ?? (this.#client.token ? "reused" : "none");
   }
 
   /** Whether a re-login is possible (a login step gave credentials). */

@@ -7,7 +7,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { makeClient, resolveConnection } from "../context.ts";
+import { connect } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { canPrompt, prompt, readStdinSecret } from "../prompt.ts";
 
@@ -36,6 +36,7 @@ exit codes: 0 logged in, 2 usage (e.g. no terminal to ask on), 3 login refused o
       audience: { type: "string", value: "AUD", description: "token audience" },
     },
     positionals: [],
+    connects: true,
     examples: [
       "appmesh login --url https://gateway:6060 --ca ca.pem -u admin",
       'printf %s "$PASS" | appmesh login -u admin --password-stdin --expire P30D',
@@ -60,10 +61,22 @@ exit codes: 0 logged in, 2 usage (e.g. no terminal to ask on), 3 login refused o
       : expireFlag;
     const totpCode = f.totp as string | undefined;
     const audience = f.audience as string | undefined;
-    const conn = resolveConnection(globals);
-    const client = await makeClient(globals);
+    const { client, conn } = await connect(globals);
     try {
-      const challenge = await client.login(user, password, { totpCode, expire, audience });
+      let challenge: string | undefined;
+      try {
+        challenge = await client.login(user, password, { totpCode, expire, audience });
+      } catch (e) {
+        // The daemon answers an unknown user with 404: refused, like a wrong password.
+        const err = e as { name?: string; status?: number; serverMessage?: string };
+        if (err.name === "AppMeshHttpError" && err.status === 404) {
+          throw new CliError(
+            `login refused for user ${user} at ${conn.url}: ${err.serverMessage ?? "HTTP 404"}`,
+            EXIT.unreachable,
+          );
+        }
+        throw e;
+      }
       if (challenge) {
         if (!canPrompt()) {
           throw new CliError(

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { catchInterrupts, makeClient, writeOut } from "../context.ts";
+import { catchInterrupts, connect, writeOut } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 
 /** Maps a remote exit code to a process exit code (signal deaths are negative: 128 + n). */
@@ -38,6 +38,7 @@ The command runs through a shell on the node, as a temporary app that is deleted
       },
     },
     positionals: [{ name: "COMMAND", required: true, variadic: true }],
+    connects: true,
     examples: [
       "appmesh run -- uname -a",
       "appmesh run --node 127.0.0.1:6061 'df -h /'",
@@ -53,7 +54,7 @@ The command runs through a shell on the node, as a temporary app that is deleted
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }
     const maxTime = f["max-time"] as string | undefined;
-    const base = await makeClient(globals);
+    const { client: base } = await connect(globals, { session: true });
     const node = f.node as string | undefined;
     const client = node ? base.forNode(node) : base;
     const interrupts = catchInterrupts();

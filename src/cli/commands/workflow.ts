@@ -8,8 +8,9 @@ import { formatUsage, parsePairs, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
   catchInterrupts,
-  checkCaFile,
+  flagValues,
   type GlobalOptions,
+  requireSession,
   style,
   useColor,
   warnInsecure,
@@ -17,7 +18,8 @@ import {
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { WorkflowEvent } from "../../workflow/spec.ts";
+import type { Workflow, WorkflowEvent } from "../../workflow/spec.ts";
+import type { RunOptions } from "../../workflow/engine.ts";
 
 const RUN_DESCRIPTION = `
 Validates FILE, then runs its steps on every node (nodes in parallel up to \`concurrency\`)
@@ -72,6 +74,7 @@ export const workflowRun: Command = {
       quiet: { type: "boolean", short: "q", description: "print only failures and the summary" },
     },
     positionals: [{ name: "FILE", required: true }],
+    connects: true,
     examples: [
       "appmesh workflow run workflows/demo.yaml",
       "appmesh workflow run backup.yaml --input keep_days=14 --node db-1 --node db-2",
@@ -175,6 +178,66 @@ async function chooseRenderer(
   };
 }
 
+/** A connection setting that cannot be used is a usage error (exit 2) naming its origin. */
+async function usageOnBadSetting<T>(fn: () => Promise<T>): Promise<T> {
+  const { ConnectionSettingError } = await import("../../runtime/connection.ts");
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ConnectionSettingError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
+}
+
+/** The flags alone, checked (URL, CA file, timeout) so that an error names the flag. */
+async function flagConnection(given: ReturnType<typeof flagValues>) {
+  const { flagSource, resolveConnection } = await import("../../runtime/connection.ts");
+  const env = Deno.env.toObject();
+  return await usageOnBadSetting(() =>
+    resolveConnection([flagSource(given)], { env, sslDir: null })
+  );
+}
+
+/**
+ * A workflow without a login step needs the session of `appmesh login`: without one it would
+ * fail on every node with a 401. Same resolution as the run (flags, the workflow's literal
+ * `connection:`, the environment, defaults).
+ */
+async function checkSession(wf: Workflow, globals: GlobalOptions): Promise<void> {
+  const c = wf.connection ?? {};
+  if (Object.values(c).some((v) => typeof v === "string" && v.includes("${{"))) return;
+  const { envSource, flagSource, namedSource, resolveConnection } = await import(
+    "../../runtime/connection.ts"
+  );
+  const env = Deno.env.toObject();
+  const conn = await usageOnBadSetting(() => resolveConnection([
+    flagSource(flagValues(globals)),
+    namedSource("connection", {
+      url: c.url,
+      ca: c.ca,
+      cert: c.cert,
+      key: c.key,
+      cookieFile: c.cookie_file,
+      verify: c.verify,
+    }, true),
+    envSource(env),
+  ], { env }));
+  const { AppMeshClient } = await import("../../client/client.ts");
+  const client = new AppMeshClient({
+    baseUrl: conn.url,
+    cookieFile: conn.cookieFile,
+    ca: conn.ca,
+    cert: conn.cert,
+    key: conn.key,
+    verify: conn.verify,
+  });
+  try {
+    await requireSession(client, conn);
+  } finally {
+    await client.close();
+  }
+}
+
 async function runWorkflowCommand(
   args: Parameters<Command["run"]>[0],
   globals: GlobalOptions,
@@ -235,12 +298,17 @@ async function runWorkflowCommand(
   }
 
   warnInsecure(globals);
-  if (globals.ca) await checkCaFile(globals.ca, "--ca");
-  const connection: { url?: string; ca?: string; verify?: boolean; cookieFile?: string } = {};
-  if (globals.url) connection.url = globals.url;
-  if (globals.ca) connection.ca = globals.ca;
-  if (globals.insecure) connection.verify = false;
-  if (globals.cookieFile) connection.cookieFile = globals.cookieFile;
+  // The flags are checked here, where an error can name them (a bad --url, --ca or --timeout is
+  // exit 2 before anything is sent); the run resolves them again with the workflow's
+  // `connection:` and the environment, through the same resolution.
+  const given = flagValues(globals);
+  const flags = await flagConnection(given);
+  const connection: NonNullable<RunOptions["connection"]> = {};
+  if (given.url) connection.url = flags.url;
+  if (given.ca) connection.ca = flags.ca;
+  if (given.verify === false) connection.verify = false;
+  if (given.cookieFile) connection.cookieFile = flags.cookieFile;
+  if (given.timeout) connection.timeout = flags.timeout;
 
   const options = {
     inputs,
@@ -249,20 +317,48 @@ async function runWorkflowCommand(
     connection,
   };
 
-  if (dryRun) {
-    const plan = engine.planWorkflow(wf, options);
-    if (json) console.log(mask(JSON.stringify(plan, null, 2)));
-    else console.log(mask(engine.formatPlan(plan)));
-    return EXIT.ok;
+  // What is knowable before the first request, checked the same for --dry-run and a run:
+  // inputs, unset secrets and variables, located in the file (exit 2, nothing sent).
+  let source: string | undefined;
+  try {
+    source = await Deno.readTextFile(file);
+  } catch {
+    source = undefined;
   }
+  try {
+    const plan = engine.planWorkflow(wf, { ...options, source });
+    if (dryRun) {
+      if (json) console.log(mask(JSON.stringify(plan, null, 2)));
+      else console.log(mask(engine.formatPlan(plan)));
+      return EXIT.ok;
+    }
+  } catch (e) {
+    if (e instanceof Error && e.name === "WorkflowError") {
+      const format = (e as { format?: (o: { color: boolean }) => string }).format;
+      console.error(
+        mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : e.message),
+      );
+      const count = (e as { issues?: unknown[] }).issues?.length ?? 1;
+      console.error(`${file}: ${count} problem(s) found before the run, nothing was sent`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+
+  // No login step: the run lives on the session `appmesh login` saved.
+  if (!wf.steps.some((st) => st.type === "login")) await checkSession(wf, globals);
 
   let lock: { release(): Promise<void> } | undefined;
   if (useLock) {
     lock = await engine.WorkflowLock.acquire(wf.name, { wait: waitMs ?? 0 });
     if (!lock) {
+      const holder = await engine.WorkflowLock.holder(wf.name);
+      const who = holder
+        ? ` (PID ${holder.pid} on ${holder.host}, since ${holder.time})`
+        : "";
       console.error(
-        `appmesh: another run of '${wf.name}' holds the lock${
-          waitMs ? ` (waited ${Math.round(waitMs / 1000)}s)` : ""
+        `appmesh: another run of '${wf.name}' holds the lock${who}${
+          waitMs ? `; waited ${Math.round(waitMs / 1000)}s` : ""
         }; not started`,
       );
       return EXIT.locked;
