@@ -48,6 +48,8 @@ export interface CommandSpec {
   examples?: readonly string[];
   /** Talks to a server: takes the connection flags (`--url`, `--ca`, ...). */
   connects?: boolean;
+  /** Its variadic positional is a command with flags of its own (hint at `--`). */
+  passthrough?: boolean;
 }
 
 /** Values of the flags after parsing. */
@@ -169,12 +171,34 @@ interface ParseArgsError extends Error {
   code?: string;
 }
 
-function rewriteParseError(e: ParseArgsError, spec: CommandSpec): string {
+/** `appmesh run uname -a` → `appmesh run -- uname -a`: `--` before the first positional. */
+function dashDashHint(spec: CommandSpec, argv: readonly string[]): string {
+  const own = { ...commonFlags(spec), ...spec.flags };
+  const takesValue = (a: string) => {
+    const name = a.replace(/^--?/, "");
+    const f = own[name] ?? Object.values(own).find((x) => x.short === name);
+    return f?.type === "string" && !a.includes("=");
+  };
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith("-")) i += takesValue(argv[i]) ? 2 : 1;
+  if (i >= argv.length) return "";
+  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+  const fixed = [...argv.slice(0, i), "--", ...argv.slice(i)].map(quote).join(" ");
+  return ` (a command with flags of its own goes after --: appmesh ${spec.name} ${fixed})`;
+}
+
+function rewriteParseError(
+  e: ParseArgsError,
+  spec: CommandSpec,
+  argv: readonly string[],
+): string {
   const quoted = e.message.match(/'([^']+)'/)?.[1] ?? "";
   const flag = quoted.split(" ")[0];
   switch (e.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown flag ${flag} for 'appmesh ${spec.name}'`;
+      return `unknown flag ${flag} for 'appmesh ${spec.name}'${
+        spec.passthrough ? dashDashHint(spec, argv) : ""
+      }`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(e.message)) return `flag ${flag} needs a value`;
       return `flag ${flag} takes no value`;
@@ -221,7 +245,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
       strict: true,
     }) as typeof parsed;
   } catch (e) {
-    throw new UsageError(rewriteParseError(e as ParseArgsError, spec), usage);
+    throw new UsageError(rewriteParseError(e as ParseArgsError, spec, argv), usage);
   }
   const flags = parsed.values as FlagValues;
   const help = flags.help === true;

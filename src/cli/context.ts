@@ -11,7 +11,6 @@ import {
   type Connection,
   ConnectionSettingError,
   type ConnectionValues,
-  describeSetting,
   envSource,
   flagSource,
   resolveConnection,
@@ -161,8 +160,9 @@ export async function connect(
 export async function requireSession(client: AppMeshClient, conn: Connection): Promise<void> {
   await client.ready();
   if (client.token) return;
+  const from = conn.from.cookieFile;
   const where = conn.cookieFile
-    ? `no session in ${describeSetting(conn, "cookieFile").replace(/^cookie file /, "")}`
+    ? `no session in ${conn.cookieFile}${from === "default" ? "" : `, from ${from}`}`
     : "no cookie file: $HOME is not set; pass --cookie-file FILE";
   throw new CliError(`not logged in: run appmesh login (${where})`, EXIT.unreachable);
 }

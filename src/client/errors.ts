@@ -72,11 +72,15 @@ export interface HttpErrorInit {
   body?: string;
   /** Machine-readable code (default `"HTTP_ERROR"`). */
   code?: string;
+  /** The node the request was forwarded to (`X-Target-Host`), if any. */
+  node?: string;
 }
 
 function httpMessage(init: HttpErrorInit): string {
   const what = init.serverMessage ? ` ${init.serverMessage}` : "";
-  return `${init.method} ${init.path}: HTTP ${init.status}${what} (${init.url})`;
+  // A forwarded request's error (a 502 above all) is about the target node: name it.
+  const via = init.node ? `node ${init.node} through ${init.url}` : init.url;
+  return `${init.method} ${init.path}: HTTP ${init.status}${what} (${via})`;
 }
 
 /**
@@ -109,6 +113,8 @@ export class AppMeshHttpError extends AppMeshError {
   serverMessage?: string;
   /** The raw error body (truncated to 2000 characters). */
   body?: string;
+  /** The node the request was forwarded to (`X-Target-Host`), if any. */
+  node?: string;
 
   /**
    * Creates the error.
@@ -117,6 +123,7 @@ export class AppMeshHttpError extends AppMeshError {
    */
   constructor(init: HttpErrorInit) {
     super(httpMessage(init), { code: init.code ?? "HTTP_ERROR" });
+    this.node = init.node;
     this.name = "AppMeshHttpError";
     this.status = init.status;
     this.method = init.method;
@@ -129,8 +136,8 @@ export class AppMeshHttpError extends AppMeshError {
 
 /**
  * Authentication or authorization failed: 401 (`code` `"UNAUTHORIZED"`), 403 (`"FORBIDDEN"`),
- * the daemon's 400 `Permission denied: ...` (`"PERMISSION_DENIED"`), or no token to use
- * (status 0, `"NO_TOKEN"`).
+ * the daemon's 400 `Permission denied: ...` (`"PERMISSION_DENIED"`), a login of an unknown user
+ * (the daemon's 404, `"LOGIN_REFUSED"`), or no token to use (status 0, `"NO_TOKEN"`).
  *
  * @example
  * ```ts

@@ -123,6 +123,7 @@ export async function httpError(
   res: Response,
   method: string,
   url: URL,
+  node?: string,
 ): Promise<AppMeshHttpError> {
   let body = "";
   try {
@@ -138,6 +139,7 @@ export async function httpError(
     url: url.href,
     serverMessage: message,
     body: body.length > 2000 ? body.slice(0, 2000) + "…" : body,
+    node,
   };
   const denied = res.status === 400 && /^permission denied/i.test(message ?? "");
   if (res.status === 401 || res.status === 403 || denied) return new AppMeshAuthError(init);

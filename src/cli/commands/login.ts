@@ -63,20 +63,7 @@ exit codes: 0 logged in, 2 usage (e.g. no terminal to ask on), 3 login refused o
     const audience = f.audience as string | undefined;
     const { client, conn } = await connect(globals);
     try {
-      let challenge: string | undefined;
-      try {
-        challenge = await client.login(user, password, { totpCode, expire, audience });
-      } catch (e) {
-        // The daemon answers an unknown user with 404: refused, like a wrong password.
-        const err = e as { name?: string; status?: number; serverMessage?: string };
-        if (err.name === "AppMeshHttpError" && err.status === 404) {
-          throw new CliError(
-            `login refused for user ${user} at ${conn.url}: ${err.serverMessage ?? "HTTP 404"}`,
-            EXIT.unreachable,
-          );
-        }
-        throw e;
-      }
+      const challenge = await client.login(user, password, { totpCode, expire, audience });
       if (challenge) {
         if (!canPrompt()) {
           throw new CliError(
