@@ -7,7 +7,7 @@
 
 import type { Command } from "../command.ts";
 import { catchInterrupts, type Connected, connect, writeErr } from "../context.ts";
-import { EXIT } from "../errors.ts";
+import { CliError, describeError, EXIT } from "../errors.ts";
 import { formatBytes } from "../output/format.ts";
 import { type ProgressBar, progressBar } from "../output/progress.ts";
 
@@ -109,7 +109,13 @@ export const put: Command = {
   async run(args, globals) {
     const [local, remote] = args.positionals;
     const preservePermissions = args.flags["no-permissions"] !== true;
-    const size = (await Deno.stat(local)).size;
+    let size: number;
+    try {
+      size = (await Deno.stat(local)).size;
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound ? "no such file" : describeError(e).message;
+      throw new CliError(`cannot upload ${local}: ${why}`, EXIT.failed);
+    }
     const r = await transfer(globals, args.flags.node as string | undefined, local, async (
       client,
       onProgress,

@@ -14,6 +14,7 @@ import {
   style,
   useColor,
   warnInsecure,
+  writeErr,
   writeOut,
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
@@ -161,7 +162,11 @@ async function chooseRenderer(
   }
   if (mode === "tty") {
     const { ttyRenderer } = await import("../output/tty.ts");
-    return ttyRenderer({ color: useColor(Deno.stdout), write: (t) => writeOut(mask(t)) });
+    return ttyRenderer({
+      color: useColor(Deno.stdout),
+      write: (t) => writeOut(mask(t)),
+      writeNote: (t) => writeErr(mask(t)),
+    });
   }
   const { plainRenderer } = await import("../output/plain.ts");
   const plain = plainRenderer({ write: line });
@@ -375,7 +380,12 @@ async function runWorkflowCommand(
   const renderer = await chooseRenderer(mode, mask);
   const interrupts = catchInterrupts({
     onFirst: (sig) => {
-      if (!json) console.error(`\nappmesh: ${sig}: stopping, running finally steps...`);
+      if (json) return;
+      // Through the renderer: on a terminal the live lines are cleared first, so that no stale
+      // spinner line stays on the screen.
+      const text = `appmesh: ${sig}: stopping, running finally steps...`;
+      if (renderer.note) renderer.note(text);
+      else console.error(`\n${text}`);
     },
   });
   try {
