@@ -83,7 +83,11 @@ function networkText(e: Error, is: (n: string) => boolean): string {
     return `${text} (${describeSetting(c, "timeout")}; change it with --timeout DURATION or ` +
       "$APPMESH_TIMEOUT)";
   }
-  return `${text} (${describeSetting(c, "url")})`;
+  // The message names the URL already: say only where it came from.
+  const from = c.from.url;
+  return from === "default"
+    ? `${text} (the default server; set --url URL or $APPMESH_URL)`
+    : `${text} (server from ${from})`;
 }
 
 /**

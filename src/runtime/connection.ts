@@ -286,7 +286,9 @@ async function checkPemFile(key: ConnectionKey, path: string, from: string): Pro
     throw new ConnectionSettingError(
       key,
       from,
-      `${describeOrigin(path, from)}: not a PEM ${key === "key" ? "key" : "certificate"} file${hint}`,
+      `${describeOrigin(path, from)}: not a PEM ${
+        key === "key" ? "key" : "certificate"
+      } file${hint}`,
     );
   }
 }
@@ -382,11 +384,15 @@ export async function resolveConnection(
   let cert = path(pick("cert"));
   let key = path(pick("key"));
   if ((cert === undefined) !== (key === undefined)) {
-    const [given, missing]: ConnectionKey[] = cert === undefined ? ["key", "cert"] : ["cert", "key"];
+    const [given, missing]: ConnectionKey[] = cert === undefined
+      ? ["key", "cert"]
+      : ["cert", "key"];
     throw new ConnectionSettingError(
       missing,
       from[given],
-      `${from[given]} given without ${FLAG_NAMES[missing].replace("--", "")}: a client certificate needs both cert and key`,
+      `${from[given]} given without ${
+        FLAG_NAMES[missing].replace("--", "")
+      }: a client certificate needs both cert and key`,
     );
   }
   const sslDir = options.sslDir === undefined ? DEFAULT_SSL_DIR : options.sslDir;

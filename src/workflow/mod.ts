@@ -30,13 +30,7 @@
  */
 
 export { type RunOptions, runWorkflow } from "./engine.ts";
-export {
-  formatPlan,
-  type Plan,
-  type PlannedStep,
-  planWorkflow,
-  type PlanOptions,
-} from "./plan.ts";
+export { formatPlan, type Plan, type PlannedStep, type PlanOptions, planWorkflow } from "./plan.ts";
 export { type NodeReport, type Report, type StepReport, summaryLine, toJUnit } from "./report.ts";
 export { type LockOptions, type LockOwner, WorkflowLock } from "./lock.ts";
 export {

@@ -90,7 +90,8 @@ test("plan: nodes, steps and requests, secrets masked, nothing sent", () => {
   // As strict as a run: an unset secret is a usage error, not left as written.
   assert.throws(
     () => planWorkflow(wf, { env: { APPMESH_USER: "admin" }, nodes: ["x"] }),
-    (e: Error) => e.name === "WorkflowError" && /secret "APPMESH_PASSWORD" is not set/.test(e.message),
+    (e: Error) =>
+      e.name === "WorkflowError" && /secret "APPMESH_PASSWORD" is not set/.test(e.message),
   );
 });
 

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { catchInterrupts, type Connected, connect, writeErr } from "../context.ts";
+import { catchInterrupts, connect, type Connected, writeErr } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import { formatBytes } from "../output/format.ts";
 import { type ProgressBar, progressBar } from "../output/progress.ts";

@@ -215,18 +215,20 @@ async function checkSession(wf: Workflow, globals: GlobalOptions): Promise<void>
     "../../runtime/connection.ts"
   );
   const env = Deno.env.toObject();
-  const conn = await usageOnBadSetting(() => resolveConnection([
-    flagSource(flagValues(globals)),
-    namedSource("connection", {
-      url: c.url,
-      ca: c.ca,
-      cert: c.cert,
-      key: c.key,
-      cookieFile: c.cookie_file,
-      verify: c.verify,
-    }, true),
-    envSource(env),
-  ], { env }));
+  const conn = await usageOnBadSetting(() =>
+    resolveConnection([
+      flagSource(flagValues(globals)),
+      namedSource("connection", {
+        url: c.url,
+        ca: c.ca,
+        cert: c.cert,
+        key: c.key,
+        cookieFile: c.cookie_file,
+        verify: c.verify,
+      }, true),
+      envSource(env),
+    ], { env })
+  );
   const { AppMeshClient } = await import("../../client/client.ts");
   const client = new AppMeshClient({
     baseUrl: conn.url,
@@ -358,9 +360,7 @@ async function runWorkflowCommand(
     lock = await engine.WorkflowLock.acquire(wf.name, { wait: waitMs ?? 0 });
     if (!lock) {
       const holder = await engine.WorkflowLock.holder(wf.name);
-      const who = holder
-        ? ` (PID ${holder.pid} on ${holder.host}, since ${holder.time})`
-        : "";
+      const who = holder ? ` (PID ${holder.pid} on ${holder.host}, since ${holder.time})` : "";
       console.error(
         `appmesh: another run of '${wf.name}' holds the lock${who}${
           waitMs ? `; waited ${Math.round(waitMs / 1000)}s` : ""
