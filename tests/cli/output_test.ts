@@ -14,6 +14,7 @@ const spec = {
   summary: "download",
   flags: { node: { type: "string" as const, description: "node" } },
   positionals: [{ name: "REMOTE", required: true }, { name: "LOCAL", required: true }],
+  connects: true,
 };
 
 test("cli args: flags, globals and positionals", () => {
