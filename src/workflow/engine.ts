@@ -34,7 +34,12 @@ export interface RunOptions {
   secrets?: Record<string, string>;
   /** The environment (default: the process environment). */
   env?: Record<string, string>;
-  /** Connection settings; these win over the workflow's `connection:`. */
+  /**
+   * Connection settings; these win over the workflow's `connection:`, which wins over
+   * `APPMESH_URL`/`APPMESH_CA`/`APPMESH_COOKIE_FILE`/`APPMESH_TIMEOUT` of `env`, then the
+   * defaults (the cookie file `~/.appmesh/cookies.txt` of `env.HOME`: the command line's
+   * session; see `src/runtime/connection.ts`).
+   */
   connection?: {
     url?: string;
     ca?: string;
@@ -80,6 +85,7 @@ export interface RunOptions {
  *   connection: { url: server.urls[0], ca: server.caFile },
  *   nodes: server.nodes.map((n) => n.name),
  *   secrets: { PASSWORD: "admin123" },
+ *   env: {}, // not the process's: no APPMESH_*, and no ~/.appmesh/cookies.txt session
  *   onEvent: (e) => console.log(e.type, e.node ?? "", e.step ?? "", e.status ?? ""),
  * });
  * console.log(report.summary); // hello: success: 2/2 nodes ok (run ..., 0.1s)

@@ -20,6 +20,7 @@
  * const options = {
  *   connection: { url: server.urls[0], ca: server.caFile },
  *   secrets: { PASSWORD: "admin123" },
+ *   env: {}, // not the process's: no APPMESH_*, and no ~/.appmesh/cookies.txt session
  * };
  * console.log(formatPlan(planWorkflow(wf, options))); // no request sent
  * const report = await runWorkflow(wf, options);
