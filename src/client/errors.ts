@@ -74,13 +74,17 @@ export interface HttpErrorInit {
   code?: string;
   /** The node the request was forwarded to (`X-Target-Host`), if any. */
   node?: string;
+  /** The remote file the request was about (file transfers), if any. */
+  file?: string;
 }
 
 function httpMessage(init: HttpErrorInit): string {
   const what = init.serverMessage ? ` ${init.serverMessage}` : "";
+  // The file endpoints' path is the same for every file: name the file.
+  const file = init.file === undefined ? "" : ` ${init.file}`;
   // A forwarded request's error (a 502 above all) is about the target node: name it.
   const via = init.node ? `node ${init.node} through ${init.url}` : init.url;
-  return `${init.method} ${init.path}: HTTP ${init.status}${what} (${via})`;
+  return `${init.method} ${init.path}${file}: HTTP ${init.status}${what} (${via})`;
 }
 
 /**
@@ -115,6 +119,8 @@ export class AppMeshHttpError extends AppMeshError {
   body?: string;
   /** The node the request was forwarded to (`X-Target-Host`), if any. */
   node?: string;
+  /** The remote file the request was about (file transfers), if any. */
+  file?: string;
 
   /**
    * Creates the error.
@@ -124,6 +130,7 @@ export class AppMeshHttpError extends AppMeshError {
   constructor(init: HttpErrorInit) {
     super(httpMessage(init), { code: init.code ?? "HTTP_ERROR" });
     this.node = init.node;
+    this.file = init.file;
     this.name = "AppMeshHttpError";
     this.status = init.status;
     this.method = init.method;

@@ -90,7 +90,7 @@ test("everyday: get/put name the remote path and a missing local folder; sizes i
     const missing = `/tmp/appmesh-no-such-file-${crypto.randomUUID()}`;
     const r = await w.appmesh(["get", missing, `${w.dir}/x.txt`], { env });
     assertCode(r, 1);
-    assert.match(r.stderr, new RegExp(`file not found: ${missing}`));
+    assert.match(r.stderr, new RegExp(`download ${missing}: HTTP 406 file not found`));
 
     const folder = `${w.dir}/no-such-folder`;
     const into = await w.appmesh(["get", "/etc/hostname", `${folder}/x.txt`], { env });
