@@ -268,6 +268,19 @@ test("journey: what is knowable before the first request stops run and --dry-run
         assert.equal(errors.length, extra.length ? 3 : 2, r.stderr);
       }
     }
+    // A connection setting that cannot be used: the same for both, naming where it came from.
+    for (const mode of [[], ["--dry-run"]]) {
+      const r = await w.appmesh(["workflow", "run", file, ...mode], {
+        env: {
+          ...w.serverEnv,
+          APPMESH_CA: `${w.dir}/missing-ca.pem`,
+          DEPLOY_PASSWORD: "x",
+          RELEASE_TAG: "v1",
+        },
+      });
+      assertCode(r, 2);
+      assert.match(r.stderr, /\$APPMESH_CA .*missing-ca\.pem: no such file/);
+    }
     assert.equal(w.requests.length, 0, w.requests.join("\n"));
   } finally {
     await w.close();

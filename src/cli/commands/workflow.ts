@@ -21,6 +21,7 @@ import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
 import type { Workflow, WorkflowEvent } from "../../workflow/spec.ts";
 import type { RunOptions } from "../../workflow/engine.ts";
+import type { Connection } from "../../runtime/connection.ts";
 
 const RUN_DESCRIPTION = `
 Validates FILE, then runs its steps on every node (nodes in parallel up to \`concurrency\`)
@@ -204,13 +205,14 @@ async function flagConnection(given: ReturnType<typeof flagValues>) {
 }
 
 /**
- * A workflow without a login step needs the session of `appmesh login`: without one it would
- * fail on every node with a 401. Same resolution as the run (flags, the workflow's literal
- * `connection:`, the environment, defaults).
+ * The run's connection, resolved as the run will (flags, the workflow's `connection:`, the
+ * environment, defaults) and checked (URL, CA and certificate files, timeout), for `--dry-run`
+ * as for a run. Undefined when the workflow's `connection:` has templates (the run resolves
+ * them; its own errors are then usage errors too).
  */
-async function checkSession(wf: Workflow, globals: GlobalOptions): Promise<void> {
+async function runConnection(wf: Workflow, globals: GlobalOptions) {
   const c = wf.connection ?? {};
-  if (Object.values(c).some((v) => typeof v === "string" && v.includes("${{"))) return;
+  if (Object.values(c).some((v) => typeof v === "string" && v.includes("${{"))) return undefined;
   const { envSource, flagSource, namedSource, resolveConnection } = await import(
     "../../runtime/connection.ts"
   );
@@ -229,6 +231,14 @@ async function checkSession(wf: Workflow, globals: GlobalOptions): Promise<void>
       envSource(env),
     ], { env })
   );
+  return conn;
+}
+
+/**
+ * A workflow without a login step needs the session of `appmesh login`: without one it would
+ * fail on every node with a 401.
+ */
+async function checkSession(conn: Connection): Promise<void> {
   const { AppMeshClient } = await import("../../client/client.ts");
   const client = new AppMeshClient({
     baseUrl: conn.url,
@@ -332,6 +342,7 @@ async function runWorkflowCommand(
   } catch {
     source = undefined;
   }
+  const conn = await runConnection(wf, globals);
   try {
     const plan = engine.planWorkflow(wf, { ...options, source });
     if (dryRun) {
@@ -353,7 +364,7 @@ async function runWorkflowCommand(
   }
 
   // No login step: the run lives on the session `appmesh login` saved.
-  if (!wf.steps.some((st) => st.type === "login")) await checkSession(wf, globals);
+  if (conn && !wf.steps.some((st) => st.type === "login")) await checkSession(conn);
 
   let lock: { release(): Promise<void> } | undefined;
   if (useLock) {
