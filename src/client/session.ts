@@ -299,6 +299,10 @@ export class Session {
     await this.load();
     const before = this.token;
     const file = this.cookieFile;
+    // No file yet (never logged in): nothing newer to adopt, and no lock to take in a folder
+    // that may not exist (the answer stays the server's 401, not an ENOENT of the lock file).
+    const { exists } = await import("../runtime/fs.ts");
+    if (!await exists(file)) return false;
     const { readCookieFile } = await import("../cookies/file.ts");
     const { withFileLock } = await import("../runtime/lock.ts");
     // Under the lock: a renewal running in another process finishes before we read.

@@ -2,9 +2,17 @@
 // a "TLS failure", and the error names the URL once.
 // @bun
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "../harness.ts";
-import { AppMeshClient, AppMeshConnectionError, AppMeshTlsError } from "../../mod.ts";
+import {
+  AppMeshAuthError,
+  AppMeshClient,
+  AppMeshConnectionError,
+  AppMeshTlsError,
+} from "../../mod.ts";
 import { startDevServer } from "../../src/devserver/mod.ts";
 
 test("client: a server that cuts every connection is a connection error, URL named once", async () => {
@@ -32,4 +40,21 @@ test("client: an untrusted certificate is a TLS error that says how to give the 
   const e = await client.listApps().then(() => undefined, (e) => e);
   assert.ok(e instanceof AppMeshTlsError, String(e));
   assert.match(e.message, /--ca FILE or \$APPMESH_CA/);
+});
+
+test("client: before any login, a cookie file in a folder not made yet gives the server's 401", async () => {
+  await using server = await startDevServer();
+  const dir = await mkdtemp(join(tmpdir(), "appmesh-nofolder-"));
+  try {
+    await using client = new AppMeshClient({
+      baseUrl: server.urls[0],
+      ca: server.caFile,
+      cookieFile: join(dir, "not-yet", "cookies.txt"),
+    });
+    const e = await client.listApps().then(() => undefined, (e) => e);
+    assert.ok(e instanceof AppMeshAuthError, String(e));
+    assert.equal(e.status, 401);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
