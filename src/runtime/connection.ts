@@ -67,7 +67,19 @@ export interface Connection {
   from: Record<ConnectionKey, string>;
 }
 
-/** A connection setting that cannot be used (bad URL, missing CA file, bad duration). */
+/**
+ * A connection setting that cannot be used (bad URL, missing CA file, bad duration).
+ *
+ * @example
+ * ```ts
+ * import { ConnectionSettingError, flagSource, resolveConnection } from "./connection.ts";
+ * try {
+ *   await resolveConnection([flagSource({ timeout: "soon" })], { sslDir: null });
+ * } catch (e) {
+ *   if (e instanceof ConnectionSettingError) console.log(e.setting, e.from); // timeout --timeout
+ * }
+ * ```
+ */
 export class ConnectionSettingError extends Error {
   /** The setting, e.g. `ca`. */
   setting: ConnectionKey;
@@ -88,14 +100,47 @@ export class ConnectionSettingError extends Error {
   }
 }
 
-/** The default server. */
+/**
+ * The default server.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_URL } from "./connection.ts";
+ * console.log(DEFAULT_URL); // https://127.0.0.1:6060
+ * ```
+ */
 export const DEFAULT_URL = "https://127.0.0.1:6060";
-/** The default request timeout (ms). */
+/**
+ * The default request timeout (ms).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TIMEOUT_MS } from "./connection.ts";
+ * console.log(DEFAULT_TIMEOUT_MS / 1000); // 300
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 300_000;
-/** Where App Mesh installs its certificates (and where the Python SDK looks). */
+/**
+ * Where App Mesh installs its certificates (and where the Python SDK looks): `ca.pem`,
+ * `client.pem`, `client-key.pem`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SSL_DIR } from "./connection.ts";
+ * console.log(`${DEFAULT_SSL_DIR}/ca.pem`);
+ * ```
+ */
 export const DEFAULT_SSL_DIR = "/opt/appmesh/ssl";
 
-/** The flags of the command line, by setting. */
+/**
+ * The flags of the command line, by setting.
+ *
+ * @example
+ * ```ts
+ * import { FLAG_NAMES } from "./connection.ts";
+ * console.log(FLAG_NAMES.cookieFile); // --cookie-file
+ * ```
+ */
 export const FLAG_NAMES: Readonly<Record<ConnectionKey, string>> = {
   url: "--url",
   ca: "--ca",
@@ -106,7 +151,15 @@ export const FLAG_NAMES: Readonly<Record<ConnectionKey, string>> = {
   verify: "--insecure",
 };
 
-/** The environment variables, by setting. */
+/**
+ * The environment variables, by setting.
+ *
+ * @example
+ * ```ts
+ * import { ENV_NAMES } from "./connection.ts";
+ * console.log(ENV_NAMES.timeout); // APPMESH_TIMEOUT
+ * ```
+ */
 export const ENV_NAMES: Readonly<Partial<Record<ConnectionKey, string>>> = {
   url: "APPMESH_URL",
   ca: "APPMESH_CA",

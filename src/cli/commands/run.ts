@@ -31,7 +31,16 @@ export function commandLine(args: readonly string[]): string {
   return args.map(shellQuote).join(" ");
 }
 
-/** Quotes one argument for a POSIX shell (left alone when it needs no quoting). */
+/**
+ * Quotes one argument for a POSIX shell (left alone when it needs no quoting).
+ *
+ * @example
+ * ```ts
+ * import { shellQuote } from "./run.ts";
+ * shellQuote("it's"); // "'it'\\''s'"
+ * shellQuote("/tmp/x"); // "/tmp/x"
+ * ```
+ */
 export function shellQuote(arg: string): string {
   if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replaceAll("'", `'\\''`)}'`;
