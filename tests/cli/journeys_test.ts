@@ -162,6 +162,17 @@ test("journey: connection settings are checked and errors say which one was used
     assert.match(untrusted.stderr, /--ca FILE or \$APPMESH_CA/);
     assert.match(untrusted.stderr, /CA none \(default\)/);
     assertNoStack(untrusted.stderr);
+    // A workflow run that reaches no node says which settings it used, and from where.
+    const wfRun = await w.appmesh(["workflow", "run", "workflows/nightly-cleanup.yaml"], {
+      env: { APPMESH_URL: env.APPMESH_URL },
+    });
+    assertCode(wfRun, 3);
+    assert.match(
+      wfRun.stderr,
+      new RegExp(
+        `used server ${env.APPMESH_URL} \\(from \\$APPMESH_URL\\), CA none \\(default\\), cookie file ${w.home}/\\.appmesh/cookies\\.txt \\(default\\)`,
+      ),
+    );
 
     // Nothing listens: a connection error, the URL once, and where the URL came from.
     const url = `https://127.0.0.1:${closedPort()}`;

@@ -429,6 +429,17 @@ async function runWorkflowCommand(
       const st = style(useColor(Deno.stdout));
       console.log(report.status === "success" ? st.ok(summary) : st.bad(summary));
     } else console.log(summary);
+    if (report.exit_code === EXIT.unreachable && conn && !interrupts.received()) {
+      // Nothing reached or a login refused: say which settings were used, and from where.
+      const { describeSetting } = await import("../../runtime/connection.ts");
+      console.error(
+        mask(
+          `appmesh: used ${
+            (["url", "ca", "cookieFile"] as const).map((k) => describeSetting(conn, k)).join(", ")
+          }`,
+        ),
+      );
+    }
     return interrupts.exitCode() ?? report.exit_code;
   } finally {
     interrupts.dispose();
