@@ -144,7 +144,9 @@ export class AppMeshHttpError extends AppMeshError {
 /**
  * Authentication or authorization failed: 401 (`code` `"UNAUTHORIZED"`), 403 (`"FORBIDDEN"`),
  * the daemon's 400 `Permission denied: ...` (`"PERMISSION_DENIED"`), a login of an unknown user
- * (the daemon's 404, `"LOGIN_REFUSED"`), or no token to use (status 0, `"NO_TOKEN"`).
+ * (the daemon's 404, `"LOGIN_REFUSED"`), `loginIfNeeded` of a user with two-factor
+ * authentication without a `totpCode` (428, `"TOTP_REQUIRED"`), or no token to use (status 0,
+ * `"NO_TOKEN"`).
  *
  * @example
  * ```ts
