@@ -171,6 +171,21 @@ interface ParseArgsError extends Error {
   code?: string;
 }
 
+/**
+ * Quotes one argument for a POSIX shell (left alone when it needs no quoting).
+ *
+ * @example
+ * ```ts
+ * import { shellQuote } from "./args.ts";
+ * shellQuote("it's"); // "'it'\\''s'"
+ * shellQuote("/tmp/x"); // "/tmp/x"
+ * ```
+ */
+export function shellQuote(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
 /** `appmesh run uname -a` → `appmesh run -- uname -a`: `--` before the first positional. */
 function dashDashHint(spec: CommandSpec, argv: readonly string[]): string {
   const own = { ...commonFlags(spec), ...spec.flags };
@@ -182,8 +197,7 @@ function dashDashHint(spec: CommandSpec, argv: readonly string[]): string {
   let i = 0;
   while (i < argv.length && argv[i].startsWith("-")) i += takesValue(argv[i]) ? 2 : 1;
   if (i >= argv.length) return "";
-  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
-  const fixed = [...argv.slice(0, i), "--", ...argv.slice(i)].map(quote).join(" ");
+  const fixed = [...argv.slice(0, i), "--", ...argv.slice(i)].map(shellQuote).join(" ");
   return ` (a command with flags of its own goes after --: appmesh ${spec.name} ${fixed})`;
 }
 

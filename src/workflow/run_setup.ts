@@ -270,7 +270,8 @@ function missingReferences(
         : `set ${name} in the environment or in the workflow's env:`,
     };
     if (lines) {
-      const re = new RegExp(`\\b${root}\\s*(?:\\.\\s*${name}\\b|\\[\\s*'${name}'\\s*\\])`);
+      const n = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const re = new RegExp(`\\b${root}\\s*(?:\\.\\s*${n}\\b|\\[\\s*'${n}'\\s*\\])`);
       for (let i = Math.max(0, fromLine - 1); i < lines.length; i++) {
         const m = re.exec(lines[i]);
         if (m) {

@@ -6,6 +6,7 @@
  */
 
 import type { Command } from "../command.ts";
+import { shellQuote } from "../args.ts";
 import { catchInterrupts, connect, writeOut } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 
@@ -29,21 +30,6 @@ export function localExitCode(code: number): number {
 export function commandLine(args: readonly string[]): string {
   if (args.length === 1) return args[0];
   return args.map(shellQuote).join(" ");
-}
-
-/**
- * Quotes one argument for a POSIX shell (left alone when it needs no quoting).
- *
- * @example
- * ```ts
- * import { shellQuote } from "./run.ts";
- * shellQuote("it's"); // "'it'\\''s'"
- * shellQuote("/tmp/x"); // "/tmp/x"
- * ```
- */
-export function shellQuote(arg: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /** `appmesh run`. */
