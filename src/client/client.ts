@@ -45,9 +45,10 @@ import type {
   WaitOptions,
 } from "./types.ts";
 import * as users from "./users.ts";
+// Constants only: importing it touches no runtime API.
+import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection.ts";
 
 const USER_AGENT = "appmesh/typescript";
-const DEFAULT_URL = "https://127.0.0.1:6060";
 
 /** One request, as the area modules describe it. */
 export interface RequestSpec {
@@ -159,7 +160,13 @@ export class AppMeshClient {
         autoRefresh: options.autoRefreshToken,
         logger,
       });
-      this.#shared = { baseUrl, options, session, logger, timeout: options.timeout ?? 300_000 };
+      this.#shared = {
+        baseUrl,
+        options,
+        session,
+        logger,
+        timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
+      };
       session.renewer = () => this.renewToken();
     }
     this.baseUrl = this.#shared.baseUrl;

@@ -386,6 +386,29 @@ export function describeSetting(c: Connection, key: ConnectionKey): string {
 }
 
 /**
+ * The first source that sets `key`: its value and its name (`--url`, `$APPMESH_URL`), or
+ * undefined and `default`. The precedence rule of {@linkcode resolveConnection}, for callers
+ * that need one value without touching files (the dry-run plan's server).
+ *
+ * @example
+ * ```ts
+ * import { envSource, flagSource, pickSetting } from "./connection.ts";
+ * pickSetting([flagSource({}), envSource({ APPMESH_URL: "https://gw:6060" })], "url");
+ * // { value: "https://gw:6060", from: "$APPMESH_URL" }
+ * ```
+ */
+export function pickSetting<K extends ConnectionKey>(
+  sources: readonly ConnectionSource[],
+  key: K,
+): { value: ConnectionValues[K] | undefined; from: string } {
+  for (const s of sources) {
+    const v = s.values[key];
+    if (v !== undefined && v !== null && v !== "") return { value: v, from: s.label(key) };
+  }
+  return { value: undefined, from: "default" };
+}
+
+/**
  * Resolves the connection from its sources, first set wins, then the defaults.
  *
  * @param sources in precedence order (flags or options first, the environment last)
@@ -410,15 +433,9 @@ export async function resolveConnection(
   const env = options.env ?? {};
   const from = {} as Record<ConnectionKey, string>;
   const pick = <K extends ConnectionKey>(key: K): ConnectionValues[K] | undefined => {
-    for (const s of sources) {
-      const v = s.values[key];
-      if (v !== undefined && v !== null && v !== "") {
-        from[key] = s.label(key);
-        return v;
-      }
-    }
-    from[key] = "default";
-    return undefined;
+    const { value, from: origin } = pickSetting(sources, key);
+    from[key] = origin;
+    return value;
   };
 
   const rawUrl = pick("url");

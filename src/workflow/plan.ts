@@ -8,7 +8,14 @@
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { RunOptions } from "./engine.ts";
 import { parseNode, preflight, processEnv, usage } from "./run_setup.ts";
-import { checkUrl, ConnectionSettingError } from "../runtime/connection.ts";
+import {
+  checkUrl,
+  ConnectionSettingError,
+  DEFAULT_URL,
+  envSource,
+  namedSource,
+  pickSetting,
+} from "../runtime/connection.ts";
 import { Masker } from "./secrets.ts";
 import type { PlannedRequest, Workflow, WorkflowStep } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";
@@ -119,14 +126,15 @@ export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
     env[k] = typeof r === "string" ? r : String(v);
   }
   // Without a node in the context, anything naming node.* or steps.* stays as written.
-  const urls: [unknown, string][] = [
-    [options.connection?.url, "options.connection.url"],
-    [tryResolve(wf.connection?.url, ctx), "connection.url"],
-    [env.APPMESH_URL, "$APPMESH_URL"],
-  ];
-  const [rawUrl, from] = urls.find(([v]) => v !== undefined && v !== null && v !== "") ??
-    ["https://127.0.0.1:6060", "default"];
-  let url = String(rawUrl);
+  // The run's precedence (runtime/connection.ts); files are the run's to check.
+  const wfUrl = tryResolve(wf.connection?.url, ctx);
+  const picked = pickSetting([
+    namedSource("options.connection", { url: options.connection?.url }),
+    namedSource("connection", { url: wfUrl === undefined ? undefined : String(wfUrl) }, true),
+    envSource(env),
+  ], "url");
+  const from = picked.from;
+  let url = String(picked.value ?? DEFAULT_URL);
   if (!url.includes("${{")) {
     try {
       url = checkUrl(url, from);
