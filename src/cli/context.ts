@@ -8,6 +8,7 @@
 
 import type { AppMeshClient } from "../client/client.ts";
 import {
+  clientOptions,
   type Connection,
   ConnectionSettingError,
   type ConnectionValues,
@@ -136,13 +137,7 @@ export async function connect(
   const { AppMeshClient } = await import("../client/client.ts");
   // The client itself warns (through the logger below) when verification is off.
   const client = new AppMeshClient({
-    baseUrl: conn.url,
-    ca: conn.ca,
-    cert: conn.cert,
-    key: conn.key,
-    verify: conn.verify,
-    cookieFile: conn.cookieFile,
-    timeout: conn.timeout,
+    ...clientOptions(conn),
     logger: { warn: (msg: string) => console.error(`warning: ${msg}`) },
   });
   if (options.session) {

@@ -18,6 +18,8 @@
  * @module
  */
 
+import type { ClientOptions } from "../client/types.ts";
+
 /** The settings resolved. */
 export type ConnectionKey = "url" | "ca" | "cert" | "key" | "cookieFile" | "timeout" | "verify";
 
@@ -383,6 +385,33 @@ export function describeSetting(c: Connection, key: ConnectionKey): string {
     : String(raw);
   const from = c.from[key];
   return `${names[key]} ${value} (${from === "default" ? "default" : `from ${from}`})`;
+}
+
+/**
+ * The client options of a resolved connection (what every command and the runner give
+ * `new AppMeshClient`).
+ *
+ * @example
+ * ```ts
+ * import { clientOptions, resolveConnection } from "./connection.ts";
+ * const c = await resolveConnection([], { env: { HOME: "/home/me" }, sslDir: null });
+ * clientOptions(c); // { baseUrl: "https://127.0.0.1:6060", cookieFile: "/home/me/.appmesh/cookies.txt", timeout: 300000, verify: true }
+ * ```
+ */
+export function clientOptions(c: Connection): Pick<
+  ClientOptions,
+  "baseUrl" | "ca" | "cert" | "key" | "verify" | "cookieFile" | "timeout"
+> {
+  const o: ReturnType<typeof clientOptions> = {
+    baseUrl: c.url,
+    timeout: c.timeout,
+    verify: c.verify,
+  };
+  if (c.cookieFile !== undefined) o.cookieFile = c.cookieFile;
+  if (c.ca !== undefined) o.ca = c.ca;
+  if (c.cert !== undefined) o.cert = c.cert;
+  if (c.key !== undefined) o.key = c.key;
+  return o;
 }
 
 /**

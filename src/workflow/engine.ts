@@ -13,6 +13,7 @@ import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
 import type { StepSpec, Workflow, WorkflowEvent } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";
+import { clientOptions } from "../runtime/connection.ts";
 import {
   connectionSettings,
   folderOf,
@@ -234,13 +235,7 @@ async function makeClient(
   // Loaded on demand: a run with its own client never loads the default one.
   const { AppMeshClient } = await import("../client/client.ts");
   return new AppMeshClient({
-    baseUrl: conn.url,
-    ca: conn.ca,
-    cert: conn.cert,
-    key: conn.key,
-    verify: conn.verify,
-    cookieFile: conn.cookieFile,
-    timeout: conn.timeout,
+    ...clientOptions(conn),
     autoRefreshToken: true,
     fetch,
   });

@@ -240,14 +240,8 @@ async function runConnection(wf: Workflow, globals: GlobalOptions) {
  */
 async function checkSession(conn: Connection): Promise<void> {
   const { AppMeshClient } = await import("../../client/client.ts");
-  const client = new AppMeshClient({
-    baseUrl: conn.url,
-    cookieFile: conn.cookieFile,
-    ca: conn.ca,
-    cert: conn.cert,
-    key: conn.key,
-    verify: conn.verify,
-  });
+  const { clientOptions } = await import("../../runtime/connection.ts");
+  const client = new AppMeshClient(clientOptions(conn));
   try {
     await requireSession(client, conn);
   } finally {
