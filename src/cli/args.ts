@@ -46,6 +46,10 @@ export interface CommandSpec {
   positionals: readonly PositionalSpec[];
   /** Example invocations for `--help`. */
   examples?: readonly string[];
+  /** Talks to a server: takes the connection flags (`--url`, `--ca`, ...). */
+  connects?: boolean;
+  /** Its variadic positional is a command with flags of its own (hint at `--`). */
+  passthrough?: boolean;
 }
 
 /** Values of the flags after parsing. */
@@ -76,8 +80,8 @@ export class UsageError extends Error {
   }
 }
 
-/** Flags that every command accepts. */
-export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
+/** Flags of the commands that talk to a server (`connects`). */
+export const CONNECTION_FLAGS: Readonly<Record<string, FlagSpec>> = {
   url: {
     type: "string",
     value: "URL",
@@ -86,24 +90,40 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   ca: {
     type: "string",
     value: "FILE",
-    description: "CA certificate (PEM) to verify the server (default: $APPMESH_CA)",
+    description:
+      "CA certificate (PEM) to verify the server (default: $APPMESH_CA, else /opt/appmesh/ssl/ca.pem if present)",
   },
   "cookie-file": {
     type: "string",
     value: "FILE",
     description: "session cookie file (default: $APPMESH_COOKIE_FILE, else ~/.appmesh/cookies.txt)",
   },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    description: "request timeout, seconds or ISO 8601 (default: $APPMESH_TIMEOUT, else 300)",
+  },
   insecure: {
     type: "boolean",
     description: "do not verify the server's TLS certificate (warned; prefer --ca)",
   },
+};
+
+/** Flags that every command accepts. */
+export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
-/** Global flags that take a value (the command finder skips their values). */
+/** Flags that may come before the command and take a value (the command finder skips them). */
 export const GLOBAL_VALUE_FLAGS: ReadonlySet<string> = new Set(
-  Object.entries(GLOBAL_FLAGS).filter(([, f]) => f.type === "string").map(([k]) => `--${k}`),
+  Object.entries({ ...GLOBAL_FLAGS, ...CONNECTION_FLAGS }).filter(([, f]) => f.type === "string")
+    .map(([k]) => `--${k}`),
 );
+
+/** The flags a command accepts besides its own. */
+export function commonFlags(spec: CommandSpec): Readonly<Record<string, FlagSpec>> {
+  return spec.connects ? { ...CONNECTION_FLAGS, ...GLOBAL_FLAGS } : GLOBAL_FLAGS;
+}
 
 function flagLabel(name: string, f: FlagSpec): string {
   const short = f.short ? `-${f.short}, ` : "    ";
@@ -131,6 +151,7 @@ export function formatUsage(spec: CommandSpec): string {
     return rows.map(([l, d]) => `  ${l.padEnd(width)}  ${d}`);
   };
   if (Object.keys(spec.flags).length) lines.push("", "flags:", ...table(spec.flags));
+  if (spec.connects) lines.push("", "connection flags:", ...table(CONNECTION_FLAGS));
   lines.push("", "global flags:", ...table(GLOBAL_FLAGS));
   return lines.join("\n");
 }
@@ -150,12 +171,48 @@ interface ParseArgsError extends Error {
   code?: string;
 }
 
-function rewriteParseError(e: ParseArgsError, spec: CommandSpec): string {
+/**
+ * Quotes one argument for a POSIX shell (left alone when it needs no quoting).
+ *
+ * @example
+ * ```ts
+ * import { shellQuote } from "./args.ts";
+ * shellQuote("it's"); // "'it'\\''s'"
+ * shellQuote("/tmp/x"); // "/tmp/x"
+ * ```
+ */
+export function shellQuote(arg: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `appmesh run uname -a` → `appmesh run -- uname -a`: `--` before the first positional. */
+function dashDashHint(spec: CommandSpec, argv: readonly string[]): string {
+  const own = { ...commonFlags(spec), ...spec.flags };
+  const takesValue = (a: string) => {
+    const name = a.replace(/^--?/, "");
+    const f = own[name] ?? Object.values(own).find((x) => x.short === name);
+    return f?.type === "string" && !a.includes("=");
+  };
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith("-")) i += takesValue(argv[i]) ? 2 : 1;
+  if (i >= argv.length) return "";
+  const fixed = [...argv.slice(0, i), "--", ...argv.slice(i)].map(shellQuote).join(" ");
+  return ` (a command with flags of its own goes after --: appmesh ${spec.name} ${fixed})`;
+}
+
+function rewriteParseError(
+  e: ParseArgsError,
+  spec: CommandSpec,
+  argv: readonly string[],
+): string {
   const quoted = e.message.match(/'([^']+)'/)?.[1] ?? "";
   const flag = quoted.split(" ")[0];
   switch (e.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown flag ${flag} for 'appmesh ${spec.name}'`;
+      return `unknown flag ${flag} for 'appmesh ${spec.name}'${
+        spec.passthrough ? dashDashHint(spec, argv) : ""
+      }`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       if (/argument missing/.test(e.message)) return `flag ${flag} needs a value`;
       return `flag ${flag} takes no value`;
@@ -181,7 +238,7 @@ function rewriteParseError(e: ParseArgsError, spec: CommandSpec): string {
  */
 export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const usage = formatUsage(spec);
-  const all = { ...GLOBAL_FLAGS, ...spec.flags };
+  const all = { ...commonFlags(spec), ...spec.flags };
   const options: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -202,7 +259,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
       strict: true,
     }) as typeof parsed;
   } catch (e) {
-    throw new UsageError(rewriteParseError(e as ParseArgsError, spec), usage);
+    throw new UsageError(rewriteParseError(e as ParseArgsError, spec, argv), usage);
   }
   const flags = parsed.values as FlagValues;
   const help = flags.help === true;

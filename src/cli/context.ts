@@ -7,10 +7,19 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
+import {
+  clientOptions,
+  type Connection,
+  ConnectionSettingError,
+  type ConnectionValues,
+  envSource,
+  flagSource,
+  resolveConnection,
+} from "../runtime/connection.ts";
 import type { FlagValues } from "./args.ts";
-import { CliError, EXIT } from "./errors.ts";
+import { CliError, EXIT, noteConnection } from "./errors.ts";
 
-/** Connection settings from `--url`, `--ca`, `--cookie-file`, `--insecure`. */
+/** Connection settings from `--url`, `--ca`, `--cookie-file`, `--timeout`, `--insecure`. */
 export interface GlobalOptions {
   /** Given with `--url` (undefined: not given). */
   url?: string;
@@ -18,6 +27,8 @@ export interface GlobalOptions {
   ca?: string;
   /** Given with `--cookie-file`. */
   cookieFile?: string;
+  /** Given with `--timeout` (a duration: seconds or ISO 8601). */
+  timeout?: string;
   /** `--insecure`. */
   insecure: boolean;
 }
@@ -29,48 +40,37 @@ export function globalsFromFlags(flags: FlagValues): GlobalOptions {
     url: s("url"),
     ca: s("ca"),
     cookieFile: s("cookie-file"),
+    timeout: s("timeout"),
     insecure: flags.insecure === true,
   };
 }
 
-function env(name: string): string | undefined {
-  const v = Deno.env.get(name);
-  return v === undefined || v === "" ? undefined : v;
+/** The flags as a connection source (only the ones given). */
+export function flagValues(g: GlobalOptions): ConnectionValues {
+  const v: ConnectionValues = {};
+  if (g.url !== undefined) v.url = g.url;
+  if (g.ca !== undefined) v.ca = g.ca;
+  if (g.cookieFile !== undefined) v.cookieFile = g.cookieFile;
+  if (g.timeout !== undefined) v.timeout = g.timeout;
+  if (g.insecure) v.verify = false;
+  return v;
 }
 
-/** The home directory (`~`), or undefined. */
-export function homeDir(): string | undefined {
-  return env("HOME") ?? env("USERPROFILE");
-}
-
-/** Expands a leading `~/`. */
-export function expandHome(path: string): string {
-  const home = homeDir();
-  return home && (path === "~" || path.startsWith("~/")) ? home + path.slice(1) : path;
-}
-
-/** Connection settings with the environment defaults applied. */
-export interface Connection {
-  /** Server URL. */
-  url: string;
-  /** CA file (PEM) or undefined. */
-  ca?: string;
-  /** Cookie file path. */
-  cookieFile: string;
-  /** Verify TLS certificates. */
-  verify: boolean;
-}
-
-/** Applies `APPMESH_URL`, `APPMESH_CA`, `APPMESH_COOKIE_FILE` and the built-in defaults. */
-export function resolveConnection(g: GlobalOptions): Connection {
-  const cookie = g.cookieFile ?? env("APPMESH_COOKIE_FILE") ??
-    `${homeDir() ?? "."}/.appmesh/cookies.txt`;
-  return {
-    url: g.url ?? env("APPMESH_URL") ?? "https://127.0.0.1:6060",
-    ca: g.ca === undefined ? env("APPMESH_CA") : expandHome(g.ca),
-    cookieFile: expandHome(cookie),
-    verify: !g.insecure,
-  };
+/**
+ * The connection of a command: flags, then `APPMESH_*`, then the defaults (the runtime's one
+ * resolution, shared with `runWorkflow`). A setting that cannot be used is a usage error
+ * (exit 2) naming the flag or variable it came from.
+ */
+export async function cliConnection(g: GlobalOptions): Promise<Connection> {
+  const env = Deno.env.toObject();
+  try {
+    const conn = await resolveConnection([flagSource(flagValues(g)), envSource(env)], { env });
+    noteConnection(conn);
+    return conn;
+  } catch (e) {
+    if (e instanceof ConnectionSettingError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
 }
 
 let warned = false;
@@ -116,40 +116,50 @@ export function style(color: boolean): Style {
   };
 }
 
-/**
- * A client for the resolved connection (the client module is loaded only here, so that
- * `--help` and usage errors do not load it).
- */
-export async function makeClient(g: GlobalOptions): Promise<AppMeshClient> {
-  // The client itself warns (through the logger below) when verification is off.
-  const c = resolveConnection(g);
-  await checkCaFile(c.ca, g.ca ? "--ca" : "APPMESH_CA");
-  const { AppMeshClient } = await import("../client/client.ts");
-  return new AppMeshClient({
-    baseUrl: c.url,
-    ca: c.ca,
-    verify: c.verify,
-    cookieFile: c.cookieFile,
-    logger: { warn: (msg: string) => console.error(`warning: ${msg}`) },
-  });
+/** A client and the connection it was built from. */
+export interface Connected {
+  /** The client (close it when done). */
+  client: AppMeshClient;
+  /** The resolved connection. */
+  conn: Connection;
 }
 
 /**
- * Checks that a CA file exists and holds PEM text, so that a wrong path is one clear usage
- * error (exit 2) rather than a TLS failure later.
+ * A client for the resolved connection (the client module is loaded only here, so that
+ * `--help` and usage errors do not load it). With `session: true` the cookie file must hold a
+ * session: otherwise `not logged in: run appmesh login` (exit 3) before any request.
  */
-export async function checkCaFile(ca: string | undefined, origin: string): Promise<void> {
-  if (ca === undefined || ca.includes("-----BEGIN")) return;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(expandHome(ca));
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "no such file" : "cannot read it";
-    throw new CliError(`${origin} ${ca}: ${why}`, EXIT.usage);
+export async function connect(
+  g: GlobalOptions,
+  options: { session?: boolean } = {},
+): Promise<Connected> {
+  const conn = await cliConnection(g);
+  const { AppMeshClient } = await import("../client/client.ts");
+  // The client itself warns (through the logger below) when verification is off.
+  const client = new AppMeshClient({
+    ...clientOptions(conn),
+    logger: { warn: (msg: string) => console.error(`warning: ${msg}`) },
+  });
+  if (options.session) {
+    try {
+      await requireSession(client, conn);
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
   }
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new CliError(`${origin} ${ca}: not a PEM certificate file`, EXIT.usage);
-  }
+  return { client, conn };
+}
+
+/** Throws `not logged in: run appmesh login` (exit 3) unless the cookie file holds a token. */
+export async function requireSession(client: AppMeshClient, conn: Connection): Promise<void> {
+  await client.ready();
+  if (client.token) return;
+  const from = conn.from.cookieFile;
+  const where = conn.cookieFile
+    ? `no session in ${conn.cookieFile}${from === "default" ? "" : `, from ${from}`}`
+    : "no cookie file: $HOME is not set; pass --cookie-file FILE";
+  throw new CliError(`not logged in: run appmesh login (${where})`, EXIT.unreachable);
 }
 
 /** Writes text to stdout without a newline (bytes, for the live display). */

@@ -9,7 +9,8 @@
  *
  * With `APPMESH_URL` set it runs against that server instead (`APPMESH_CA`,
  * `APPMESH_USER`/`APPMESH_PASSWORD`, and `APPMESH_NODES`, a comma-separated node list).
- * `APPMESH_DEMO_DIR` chooses where the cookie file and the downloads go.
+ * `APPMESH_DEMO_DIR` chooses where the cookie file and the downloads go (and keeps them);
+ * otherwise they go to a temporary folder that is removed at the end, like the server's.
  *
  * @module
  */
@@ -138,6 +139,9 @@ async function demo(): Promise<number> {
     console.log(`  cookie file:   ${cookieFile}`);
     console.log(`  downloads:     ${out}/`);
     console.log(`  reports:       ${dir}/report-1.json, ${dir}/report-2.json`);
+    if (!given) {
+      console.log(st.dim("  (a temporary folder, removed now; set APPMESH_DEMO_DIR to keep them)"));
+    }
     if (second !== 0) {
       console.error(`demo: the second run failed (exit ${second})`);
       return second;
@@ -151,6 +155,7 @@ async function demo(): Promise<number> {
     if (!external) say("Stopping the local server");
     await target.close();
     await Deno.remove(stateDir, { recursive: true }).catch(() => {});
+    if (!given) await Deno.remove(dir, { recursive: true }).catch(() => {});
     if (!external) console.log("stopped");
   }
 }

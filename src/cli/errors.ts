@@ -7,6 +7,17 @@
  * @module
  */
 
+import { type Connection, describeSetting } from "../runtime/connection.ts";
+
+// The connection of the running command (one per process), so that an error can say which
+// server, CA, cookie file or timeout was used and where that setting came from.
+let connection: Connection | undefined;
+
+/** Records the connection the command resolved, for error messages. */
+export function noteConnection(c: Connection | undefined): void {
+  connection = c;
+}
+
 /** The exit codes documented in the README. */
 export const EXIT = {
   /** Every node succeeded. */
@@ -62,6 +73,25 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, " ").trim();
 }
 
+/** A network error with the settings that were used and what to change. */
+function networkText(e: Error, is: (n: string) => boolean): string {
+  const text = oneLine(e.message);
+  const c = connection;
+  if (!c) return text;
+  if (is("AppMeshTlsError")) {
+    return `${text}; ${describeSetting(c, "ca")}`;
+  }
+  if (is("AppMeshTimeoutError")) {
+    return `${text} (${describeSetting(c, "timeout")}; change it with --timeout DURATION or ` +
+      "$APPMESH_TIMEOUT)";
+  }
+  // The message names the URL already: say only where it came from.
+  const from = c.from.url;
+  return from === "default"
+    ? `${text} (the default server; set --url URL or $APPMESH_URL)`
+    : `${text} (server from ${from})`;
+}
+
 /**
  * Maps an error to its message and exit code. Recognised by name rather than `instanceof`
  * so that this module loads without the client.
@@ -82,10 +112,16 @@ export function describeError(e: unknown): ErrorReport {
   }
   if (is("UsageError")) return { message: e.message, exitCode: EXIT.usage, expected: true };
   if (is("AppMeshAuthError")) {
-    return { message: oneLine(e.message), exitCode: EXIT.unreachable, expected: true };
+    const status = (e as { status?: number }).status;
+    const hint = status === 401 && !/\/login\b/.test((e as { path?: string }).path ?? "")
+      ? ` (session missing, expired or revoked: run appmesh login${
+        connection?.cookieFile ? `; ${describeSetting(connection, "cookieFile")}` : ""
+      })`
+      : "";
+    return { message: oneLine(e.message) + hint, exitCode: EXIT.unreachable, expected: true };
   }
   if ([...NETWORK].some(is)) {
-    return { message: oneLine(e.message), exitCode: EXIT.unreachable, expected: true };
+    return { message: networkText(e, is), exitCode: EXIT.unreachable, expected: true };
   }
   if (ctor.startsWith("AppMesh") || name.startsWith("AppMesh") || is("CookieFileError")) {
     return { message: oneLine(e.message), exitCode: EXIT.failed, expected: true };

@@ -17,6 +17,8 @@
 import denoConfig from "../../deno.json" with { type: "json" };
 import {
   type CommandSpec,
+  CONNECTION_FLAGS,
+  type FlagSpec,
   formatHelp,
   GLOBAL_FLAGS,
   GLOBAL_VALUE_FLAGS,
@@ -69,13 +71,13 @@ function list(entries: [string, string][]): string {
   return entries.map(([n, s]) => `  ${n.padEnd(w)}  ${s}`).join("\n");
 }
 
-function globalFlagLines(): string {
+function flagLines(flags: Readonly<Record<string, FlagSpec>>, extra: [string, string][] = []) {
   return list([
-    ...Object.entries(GLOBAL_FLAGS).map(([k, f]): [string, string] => [
+    ...Object.entries(flags).map(([k, f]): [string, string] => [
       `--${k}${f.type === "string" ? ` ${f.value ?? "VALUE"}` : ""}`,
       f.description,
     ]),
-    ["--version", "print the version"],
+    ...extra,
   ]);
 }
 
@@ -104,8 +106,11 @@ export function topUsage(): string {
     "commands:",
     list(commands),
     "",
+    "connection flags (commands that talk to a server):",
+    flagLines(CONNECTION_FLAGS),
+    "",
     "global flags:",
-    globalFlagLines(),
+    flagLines(GLOBAL_FLAGS, [["--version", "print the version"]]),
     "",
     "Run 'appmesh COMMAND --help' for a command's flags.",
   ].join("\n");
@@ -192,7 +197,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`appmesh ${VERSION}: the App Mesh command line\n\n${topUsage()}`);
       return EXIT.ok;
     }
-    const known = new Set(Object.keys(GLOBAL_FLAGS).map((k) => `--${k}`));
+    const known = new Set(
+      Object.keys({ ...GLOBAL_FLAGS, ...CONNECTION_FLAGS }).map((k) => `--${k}`),
+    );
     const flag = rest.find((a) => a.startsWith("-") && !known.has(a.split("=")[0]));
     return usageFailure(
       flag ? `unknown flag ${flag.split("=")[0]}` : "missing command",

@@ -8,14 +8,15 @@
 import { parseDuration } from "../runtime/duration.ts";
 import type { Core } from "./client.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppMeshResponseError } from "./errors.ts";
-import { base64Utf8, path, readJson } from "./http.ts";
-import { jwtTimes, TOKEN_COOKIE } from "./session.ts";
+import { base64Utf8, httpError, path, readJson } from "./http.ts";
+import { jwtTimes, reuseDecision, TOKEN_COOKIE } from "./session.ts";
 import type {
   AuthenticateOptions,
   AuthResult,
   CallOptions,
   ExpireOptions,
   LoginOptions,
+  LoginOutcome,
 } from "./types.ts";
 
 const ONE_WEEK = "P1W";
@@ -70,7 +71,7 @@ export async function login(
     method: "POST",
     path: "/appmesh/login",
     anonymous: true,
-    expect: [428],
+    expect: [428, 404],
     headers: {
       authorization: `Basic ${base64Utf8(`${user}:${password}`)}`,
       "x-set-cookie": cookieHeader(core, o.setCookie),
@@ -81,6 +82,10 @@ export async function login(
     },
     call: { signal: o.signal },
   });
+  if (res.status === 404) {
+    // The daemon's answer to an unknown user: a refused login, like a wrong password.
+    throw await refused(res);
+  }
   const body = await readJson<TokenBody>(res, res.url);
   if (res.status === 428) {
     if (typeof body.totp_challenge !== "string") {
@@ -92,6 +97,59 @@ export async function login(
   }
   await adopt(core, body, res.url);
   return undefined;
+}
+
+async function refused(res: Response): Promise<AppMeshAuthError> {
+  const url = new URL(res.url);
+  const e = await httpError(res, "POST", url);
+  return new AppMeshAuthError({
+    status: e.status,
+    method: e.method,
+    path: e.path,
+    url: e.url,
+    serverMessage: e.serverMessage,
+    body: e.body,
+    code: "LOGIN_REFUSED",
+  });
+}
+
+/**
+ * `loginIfNeeded`: logs in only when the session held (from the cookie file) is not a valid
+ * one of `user`; renews a token past half its lifetime; a token of another user, an expired
+ * or nearly expired one means a real login.
+ */
+export async function loginIfNeeded(
+  core: Core,
+  user: string,
+  password: string,
+  o: LoginOptions = {},
+): Promise<LoginOutcome> {
+  await core.client.ready();
+  const expire = parseDuration(o.expire ?? ONE_WEEK);
+  const decision = reuseDecision(core.session.token, { user, audience: o.audience, expire });
+  if (decision === "reuse") return "reused";
+  if (decision === "renew") {
+    try {
+      await renewToken(core, { expire: o.expire, signal: o.signal });
+      return "renewed";
+    } catch (e) {
+      // A revoked or expired token: log in instead.
+      if (!(e instanceof AppMeshAuthError)) throw e;
+    }
+  }
+  const challenge = await login(core, user, password, o);
+  if (challenge !== undefined) {
+    const url = `${core.client.baseUrl}/appmesh/login`;
+    throw new AppMeshAuthError({
+      status: 428,
+      method: "POST",
+      path: "/appmesh/login",
+      url,
+      serverMessage: `user ${user} has two-factor authentication: pass totpCode`,
+      code: "TOTP_REQUIRED",
+    });
+  }
+  return "performed";
 }
 
 /** `validateTotp`: answers a login's TOTP challenge. */

@@ -36,6 +36,7 @@ import type {
   ExpireOptions,
   Logger,
   LoginOptions,
+  LoginOutcome,
   OutputOptions,
   PasswordOptions,
   RunOptions,
@@ -46,9 +47,10 @@ import type {
   WaitOptions,
 } from "./types.ts";
 import * as users from "./users.ts";
+// Constants only: importing it touches no runtime API.
+import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection.ts";
 
 const USER_AGENT = "appmesh/typescript";
-const DEFAULT_URL = "https://127.0.0.1:6060";
 
 /** One request, as the area modules describe it. */
 export interface RequestSpec {
@@ -166,7 +168,7 @@ export class AppMeshClient {
         autoRefresh: options.autoRefreshToken,
         logger,
       });
-      const timeout = options.timeout ?? 300_000;
+      const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
       this.#shared = { baseUrl, options, session, logger, timeout, browser };
       session.renewer = () => this.renewToken();
     }
@@ -358,7 +360,7 @@ export class AppMeshClient {
     if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError };
     let error;
     try {
-      error = await httpError(res, spec.method, url);
+      error = await httpError(res, spec.method, url, headers["x-target-host"]);
     } finally {
       deadline.disarm();
     }
@@ -397,6 +399,32 @@ export class AppMeshClient {
   /** Logs in (Basic auth); returns the TOTP challenge when a code is required and none given. */
   login(user: string, password: string, options?: LoginOptions): Promise<string | undefined> {
     return auth.login(this.#core, user, password, options);
+  }
+  /**
+   * Logs in only when needed: when the session held (the cookie file's, with `cookieFile`) is
+   * not a valid one of `user`. A token past half of the lifetime asked for (`expire`) is
+   * renewed instead; a token of another user, or one about to expire, means a real login.
+   * Decided from the token alone, without a request: a token revoked on the server is found
+   * out by the next call (a 401). Resolves to `"reused"`, `"renewed"` or `"performed"`; a
+   * user with two-factor authentication needs `totpCode`.
+   *
+   * @example Log in on the first run only
+   * ```ts
+   * import { AppMeshClient } from "@appmesh/sdk";
+   * import { startDevServer } from "@appmesh/sdk/devserver";
+   *
+   * await using server = await startDevServer();
+   * const dir = await Deno.makeTempDir();
+   * const options = { baseUrl: server.urls[0], ca: server.caFile, cookieFile: `${dir}/cookies.txt` };
+   * for (const run of [1, 2]) {
+   *   await using client = new AppMeshClient(options);
+   *   console.log(run, await client.loginIfNeeded("admin", "admin123")); // 1 performed, 2 reused
+   * }
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  loginIfNeeded(user: string, password: string, options?: LoginOptions): Promise<LoginOutcome> {
+    return auth.loginIfNeeded(this.#core, user, password, options);
   }
   /** Answers a TOTP challenge from `login` and adopts the token. */
   validateTotp(

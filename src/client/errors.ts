@@ -72,11 +72,19 @@ export interface HttpErrorInit {
   body?: string;
   /** Machine-readable code (default `"HTTP_ERROR"`). */
   code?: string;
+  /** The node the request was forwarded to (`X-Target-Host`), if any. */
+  node?: string;
+  /** The remote file the request was about (file transfers), if any. */
+  file?: string;
 }
 
 function httpMessage(init: HttpErrorInit): string {
   const what = init.serverMessage ? ` ${init.serverMessage}` : "";
-  return `${init.method} ${init.path}: HTTP ${init.status}${what} (${init.url})`;
+  // The file endpoints' path is the same for every file: name the file.
+  const file = init.file === undefined ? "" : ` ${init.file}`;
+  // A forwarded request's error (a 502 above all) is about the target node: name it.
+  const via = init.node ? `node ${init.node} through ${init.url}` : init.url;
+  return `${init.method} ${init.path}${file}: HTTP ${init.status}${what} (${via})`;
 }
 
 /**
@@ -109,6 +117,10 @@ export class AppMeshHttpError extends AppMeshError {
   serverMessage?: string;
   /** The raw error body (truncated to 2000 characters). */
   body?: string;
+  /** The node the request was forwarded to (`X-Target-Host`), if any. */
+  node?: string;
+  /** The remote file the request was about (file transfers), if any. */
+  file?: string;
 
   /**
    * Creates the error.
@@ -117,6 +129,8 @@ export class AppMeshHttpError extends AppMeshError {
    */
   constructor(init: HttpErrorInit) {
     super(httpMessage(init), { code: init.code ?? "HTTP_ERROR" });
+    this.node = init.node;
+    this.file = init.file;
     this.name = "AppMeshHttpError";
     this.status = init.status;
     this.method = init.method;
@@ -129,8 +143,10 @@ export class AppMeshHttpError extends AppMeshError {
 
 /**
  * Authentication or authorization failed: 401 (`code` `"UNAUTHORIZED"`), 403 (`"FORBIDDEN"`),
- * the daemon's 400 `Permission denied: ...` (`"PERMISSION_DENIED"`), or no token to use
- * (status 0, `"NO_TOKEN"`).
+ * the daemon's 400 `Permission denied: ...` (`"PERMISSION_DENIED"`), a login of an unknown user
+ * (the daemon's 404, `"LOGIN_REFUSED"`), `loginIfNeeded` of a user with two-factor
+ * authentication without a `totpCode` (428, `"TOTP_REQUIRED"`), or no token to use (status 0,
+ * `"NO_TOKEN"`).
  *
  * @example
  * ```ts
@@ -190,7 +206,11 @@ export class AppMeshConnectionError extends AppMeshError {
    * @param code machine-readable code
    */
   constructor(url: string, cause: unknown, what = "connection failed", code = "CONNECTION_FAILED") {
-    const reason = describeCause(cause);
+    // The runtime's text often names the URL again ("error sending request for url (...)").
+    const reason = describeCause(cause).replace(/ for url \([^)]*\)/g, "").replaceAll(
+      ` (${url})`,
+      "",
+    );
     super(`${what}: ${url}: ${reason}`, { code, cause });
     this.name = "AppMeshConnectionError";
     this.url = url;
@@ -218,7 +238,13 @@ export class AppMeshTlsError extends AppMeshConnectionError {
    * @param cause the runtime's error
    */
   constructor(url: string, cause: unknown) {
-    super(url, cause, "TLS failure (pass `ca`, or check the certificate)", "TLS_FAILED");
+    super(
+      url,
+      cause,
+      "TLS failure, the server's certificate is not trusted (give the CA that signed it: " +
+        "--ca FILE or $APPMESH_CA, option `ca` in code)",
+      "TLS_FAILED",
+    );
     this.name = "AppMeshTlsError";
   }
 }

@@ -7,7 +7,7 @@
  */
 import { noLocalFiles } from "./browser.ts";
 import type { Core, RequestSpec } from "./client.ts";
-import { AppMeshError } from "./errors.ts";
+import { AppMeshAuthError, AppMeshError, AppMeshHttpError } from "./errors.ts";
 import { encodeFilePath } from "./http.ts";
 import type { CallOptions, DownloadResult, TransferOptions, UploadOptions } from "./types.ts";
 
@@ -25,12 +25,40 @@ function downloadSpec(remote: string, o: CallOptions): RequestSpec {
 }
 
 /**
+ * An error answer about a file names the file: the endpoint's path is the same for every file
+ * (`/appmesh/file/download`), and the server's message (`file not found`) does not say which.
+ */
+function namingFile(e: unknown, remote: string): unknown {
+  if (!(e instanceof AppMeshHttpError) || e instanceof AppMeshAuthError) return e;
+  const named = new AppMeshHttpError({
+    status: e.status,
+    method: e.method,
+    path: e.path,
+    url: e.url,
+    serverMessage: e.serverMessage,
+    file: remote,
+    body: e.body,
+    code: e.code,
+    node: e.node,
+  });
+  return named;
+}
+
+async function streamFile(core: Core, remote: string, o: CallOptions) {
+  try {
+    return await core.stream(downloadSpec(remote, o));
+  } catch (e) {
+    throw namingFile(e, remote);
+  }
+}
+
+/**
  * `download`: the server's answer with the file as its (unread) body — the runtime's own
  * response, so that piping it somewhere stays native. The timeout covers the wait for the
  * answer; the body is the caller's to read, and the caller's signal still aborts it.
  */
 export async function download(core: Core, remote: string, o: CallOptions = {}): Promise<Response> {
-  const { res, deadline } = await core.stream(downloadSpec(remote, o));
+  const { res, deadline } = await streamFile(core, remote, o);
   deadline.disarm();
   return res;
 }
@@ -63,7 +91,16 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   noLocalFiles(core.browser, "downloadFile");
   const fs = await import("../runtime/fs.ts");
-  const { res, deadline, mapError } = await core.stream(downloadSpec(remote, o));
+  // A destination in a missing folder fails before any request, naming the folder (not the
+  // temporary file the download would have been written to).
+  const cut = Math.max(local.lastIndexOf("/"), local.lastIndexOf("\\"));
+  const folder = cut < 0 ? "." : cut === 0 ? local.slice(0, 1) : local.slice(0, cut);
+  if (!await fs.exists(folder)) {
+    throw new AppMeshError(`cannot download to ${local}: folder ${folder} does not exist`, {
+      code: "FOLDER_NOT_FOUND",
+    });
+  }
+  const { res, deadline, mapError } = await streamFile(core, remote, o);
   const length = Number(res.headers.get("content-length") ?? NaN);
   const total = Number.isFinite(length) ? length : undefined;
   let bytes: number;
@@ -187,19 +224,23 @@ export async function upload(
   // Chromium streams a request body only over HTTP/2, which App Mesh need not speak: a browser
   // sends the form as a Blob, read into memory first (progress then counts that read).
   const payload = core.browser ? await new Response(form.body).blob() : form.body;
-  await core.text({
-    method: "POST",
-    path: "/appmesh/file/upload",
-    headers: {
-      "content-type": form.contentType,
-      "x-file-path": encodeFilePath(remote),
-      "x-file-mode": o.mode === undefined ? undefined : String(o.mode),
-      "x-file-user": o.user,
-      "x-file-group": o.group,
-    },
-    body: payload,
-    call: o,
-  });
+  try {
+    await core.text({
+      method: "POST",
+      path: "/appmesh/file/upload",
+      headers: {
+        "content-type": form.contentType,
+        "x-file-path": encodeFilePath(remote),
+        "x-file-mode": o.mode === undefined ? undefined : String(o.mode),
+        "x-file-user": o.user,
+        "x-file-group": o.group,
+      },
+      body: payload,
+      call: o,
+    });
+  } catch (e) {
+    throw namingFile(e, remote);
+  }
 }
 
 /** `uploadFile`: a missing local file fails before any request. */

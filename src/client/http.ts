@@ -81,6 +81,9 @@ export function base64Utf8(text: string): string {
 const TLS_HINT =
   /certificate|UnknownIssuer|NotValidForName|BadSignature|tls|ssl|handshake|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ALPN/i;
 
+const CUT_HINT =
+  /reset|closed|close_notify|broken pipe|refused|unexpected ?eof|\bEOF\b|ECONNRESET|EPIPE|ECONNREFUSED|socket hang up|connection (was )?(aborted|lost)/i;
+
 /** Maps a failed fetch (or body read) to the client's errors. */
 export function networkError(
   url: string,
@@ -90,7 +93,10 @@ export function networkError(
   if (o.signal?.aborted) return o.signal.reason;
   if (o.timedOut) return new AppMeshTimeoutError(url, o.timeout);
   if (error instanceof AppMeshError) return error;
-  if (TLS_HINT.test(describeCause(error))) return new AppMeshTlsError(url, error);
+  const cause = describeCause(error);
+  // A reset or a closed connection (a server restarting) is a connection error, even when the
+  // runtime's text mentions TLS ("peer closed connection without sending TLS close_notify").
+  if (TLS_HINT.test(cause) && !CUT_HINT.test(cause)) return new AppMeshTlsError(url, error);
   return new AppMeshConnectionError(url, error);
 }
 
@@ -117,6 +123,7 @@ export async function httpError(
   res: Response,
   method: string,
   url: URL,
+  node?: string,
 ): Promise<AppMeshHttpError> {
   let body = "";
   try {
@@ -132,6 +139,7 @@ export async function httpError(
     url: url.href,
     serverMessage: message,
     body: body.length > 2000 ? body.slice(0, 2000) + "…" : body,
+    node,
   };
   const denied = res.status === 400 && /^permission denied/i.test(message ?? "");
   if (res.status === 401 || res.status === 403 || denied) return new AppMeshAuthError(init);

@@ -53,6 +53,48 @@ export function jwtTimes(token: string | undefined): JwtTimes {
   };
 }
 
+/** A token with less than this left is never reused, whatever `expire` says. */
+const MIN_REUSE_SECONDS = 60;
+/** The default token lifetime asked for at login (P1W). */
+const DEFAULT_EXPIRE_SECONDS = 7 * 24 * 3600;
+
+/** What to do with the token held before logging in as `user`. */
+export type ReuseDecision = "reuse" | "renew" | "login";
+
+/**
+ * Decides from the held token alone (no request) whether a login as `user` is needed: a token
+ * of another user (or another audience) or one about to expire means log in; one past half of
+ * the lifetime asked for (`expire`, in seconds) is renewed; otherwise it is reused. Shared by
+ * `client.loginIfNeeded` and the workflow runner's `login` step.
+ *
+ * @example
+ * ```ts
+ * import { reuseDecision } from "./session.ts";
+ * reuseDecision(undefined, { user: "admin" }); // "login"
+ * ```
+ */
+export function reuseDecision(
+  token: string | undefined,
+  want: { user: string; audience?: string; expire?: number },
+): ReuseDecision {
+  const { exp } = jwtTimes(token);
+  if (!token || exp === undefined) return "login";
+  const claims = jwtClaims(token);
+  if (claims) {
+    const who = claims.sub ?? claims.name ?? claims.user;
+    if (typeof who === "string" && who !== want.user) return "login";
+    if (want.audience !== undefined && claims.aud !== undefined) {
+      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!aud.includes(want.audience)) return "login";
+    }
+  }
+  const left = exp - Date.now() / 1000;
+  if (left <= 5) return "login";
+  const wanted = want.expire ?? DEFAULT_EXPIRE_SECONDS;
+  if (left >= Math.max(MIN_REUSE_SECONDS, wanted / 2)) return "reuse";
+  return "renew";
+}
+
 /** Makes a timer not keep the process alive (Deno, Bun, Node); looked up at call time. */
 export function unrefTimer(id: ReturnType<typeof setTimeout>): void {
   const g = globalThis as { Deno?: { unrefTimer?(id: number): void } };
@@ -261,6 +303,10 @@ export class Session {
     await this.load();
     const before = this.token;
     const file = this.cookieFile;
+    // No file yet (never logged in): nothing newer to adopt, and no lock to take in a folder
+    // that may not exist (the answer stays the server's 401, not an ENOENT of the lock file).
+    const { exists } = await import("../runtime/fs.ts");
+    if (!await exists(file)) return false;
     const { readCookieFile } = await import("../cookies/file.ts");
     const { withFileLock } = await import("../runtime/lock.ts");
     // Under the lock: a renewal running in another process finishes before we read.

@@ -253,6 +253,12 @@ export interface LoginOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How `loginIfNeeded` got the session: the held token was `reused`, `renewed` (close to
+ * expiry), or a login was `performed`.
+ */
+export type LoginOutcome = "reused" | "renewed" | "performed";
+
 /** Options of `validateTotp` and `renewToken`. */
 export interface ExpireOptions {
   /** Token lifetime, default `"P1W"`. */

@@ -13,10 +13,11 @@ import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
 import type { StepSpec, Workflow, WorkflowEvent } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";
+import { clientOptions } from "../runtime/connection.ts";
 import {
-  coerceInputs,
   connectionSettings,
   folderOf,
+  preflight,
   processEnv,
   resolveNodes,
   runInfo,
@@ -34,7 +35,12 @@ export interface RunOptions {
   secrets?: Record<string, string>;
   /** The environment (default: the process environment). */
   env?: Record<string, string>;
-  /** Connection settings; these win over the workflow's `connection:`. */
+  /**
+   * Connection settings; these win over the workflow's `connection:`, which wins over
+   * `APPMESH_URL`/`APPMESH_CA`/`APPMESH_COOKIE_FILE`/`APPMESH_TIMEOUT` of `env`, then the
+   * defaults (the cookie file `~/.appmesh/cookies.txt` of `env.HOME`: the command line's
+   * session; see `src/runtime/connection.ts`).
+   */
   connection?: {
     url?: string;
     ca?: string;
@@ -42,6 +48,8 @@ export interface RunOptions {
     cookieFile?: string;
     cert?: string;
     key?: string;
+    /** Request timeout in milliseconds (default: `$APPMESH_TIMEOUT`, else 300 s). */
+    timeout?: number;
   };
   /** Progress events (already masked): the `--json` lines. */
   onEvent?: (e: WorkflowEvent) => void;
@@ -84,6 +92,7 @@ export interface RunOptions {
  *   connection: { url: server.urls[0], ca: server.caFile },
  *   nodes: server.nodes.map((n) => n.name),
  *   secrets: { PASSWORD: "admin123" },
+ *   env: {}, // not the process's: no APPMESH_*, and no ~/.appmesh/cookies.txt session
  *   onEvent: (e) => console.log(e.type, e.node ?? "", e.step ?? "", e.status ?? ""),
  * });
  * console.log(report.summary); // hello: success: 2/2 nodes ok (run ..., 0.1s)
@@ -96,12 +105,12 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const masker = new Masker(Object.values(options.secrets ?? {}));
   const secrets = secretsView(env, options.secrets ?? {}, masker);
   const run = runInfo(startedAt);
-  const inputs = coerceInputs(wf, options.inputs ?? {});
+  const inputs = preflight(wf, options, env);
   const top: ExprContext = { env, secrets, inputs, run, steps: {}, job: { status: "success" } };
   // The workflow's env: overlays the runner's environment, in order (later ones may use earlier).
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
 
-  const conn = connectionSettings(wf, options, top, env);
+  const conn = await connectionSettings(wf, options, top, env);
   const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);
   let client: AppMeshClient;
   try {
@@ -230,18 +239,13 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
 }
 
 async function makeClient(
-  conn: ReturnType<typeof connectionSettings>,
+  conn: Awaited<ReturnType<typeof connectionSettings>>,
   fetch: typeof globalThis.fetch | undefined,
 ): Promise<AppMeshClient> {
   // Loaded on demand: a run with its own client never loads the default one.
   const { AppMeshClient } = await import("../client/client.ts");
   return new AppMeshClient({
-    baseUrl: conn.url,
-    ca: conn.ca,
-    cert: conn.cert,
-    key: conn.key,
-    verify: conn.verify,
-    cookieFile: conn.cookieFile,
+    ...clientOptions(conn),
     autoRefreshToken: true,
     fetch,
   });

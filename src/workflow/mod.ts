@@ -20,6 +20,7 @@
  * const options = {
  *   connection: { url: server.urls[0], ca: server.caFile },
  *   secrets: { PASSWORD: "admin123" },
+ *   env: {}, // not the process's: no APPMESH_*, and no ~/.appmesh/cookies.txt session
  * };
  * console.log(formatPlan(planWorkflow(wf, options))); // no request sent
  * const report = await runWorkflow(wf, options);
@@ -30,7 +31,7 @@
  */
 
 export { type RunOptions, runWorkflow } from "./engine.ts";
-export { formatPlan, type Plan, type PlannedStep, planWorkflow } from "./plan.ts";
+export { formatPlan, type Plan, type PlannedStep, type PlanOptions, planWorkflow } from "./plan.ts";
 export {
   type Leftover,
   type NodeReport,

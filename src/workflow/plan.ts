@@ -7,11 +7,21 @@
 
 import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
 import type { RunOptions } from "./engine.ts";
-import { parseNode, processEnv } from "./run_setup.ts";
+import { parseNode, preflight, processEnv, usage } from "./run_setup.ts";
+import {
+  checkUrl,
+  ConnectionSettingError,
+  DEFAULT_URL,
+  envSource,
+  namedSource,
+  pickSetting,
+} from "../runtime/connection.ts";
 import { Masker } from "./secrets.ts";
 import type { PlannedRequest, Workflow, WorkflowStep } from "./spec.ts";
 import { STEPS } from "./steps/mod.ts";
 import { stepId } from "./node_runner.ts";
+
+const RUN_ID = "<run id>";
 
 /** One planned step. */
 export interface PlannedStep {
@@ -57,9 +67,17 @@ export interface Plan {
   finally: PlannedStep[];
 }
 
+/** Options of {@linkcode planWorkflow}: the run's options, and the file's text for locations. */
+export type PlanOptions = RunOptions & {
+  /** The workflow file's text, to point at the exact spot of an issue. */
+  source?: string;
+};
+
 /**
  * Builds the dry-run plan. Sends no request and reads no file; a field whose value depends on
- * a node, an earlier step or a missing variable stays as written.
+ * a node or an earlier step stays as written. It is exactly as strict as a run: an unknown or
+ * mistyped input, an unset secret or environment variable, or a server URL that is not one is
+ * a {@linkcode WorkflowError}, as `runWorkflow` would throw before its first request.
  *
  * @example
  * ```ts
@@ -72,8 +90,9 @@ export interface Plan {
  * plan.steps[0].requests; // [{ method: "DELETE", path: "/appmesh/app/x" }]
  * ```
  */
-export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
+export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
   const env = { ...(options.env ?? processEnv()) };
+  const inputs = preflight(wf, options, env, options.source);
   const masker = new Masker(Object.values(options.secrets ?? {}));
   const given = options.secrets ?? {};
   // Only the secrets a field reads are masked; their values never reach the plan.
@@ -97,8 +116,8 @@ export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
   const ctx = {
     env,
     secrets,
-    inputs: planInputs(wf, options.inputs ?? {}),
-    run: { id: "<run id>", date: now.slice(0, 10), started: now },
+    inputs,
+    run: { id: RUN_ID, date: now.slice(0, 10), started: now },
     steps: {},
     job: { status: "success" as const },
   } as ExprContext;
@@ -107,10 +126,23 @@ export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
     env[k] = typeof r === "string" ? r : String(v);
   }
   // Without a node in the context, anything naming node.* or steps.* stays as written.
-  const url = String(
-    options.connection?.url ?? tryResolve(wf.connection?.url, ctx) ?? env.APPMESH_URL ??
-      "https://127.0.0.1:6060",
-  );
+  // The run's precedence (runtime/connection.ts); files are the run's to check.
+  const wfUrl = tryResolve(wf.connection?.url, ctx);
+  const picked = pickSetting([
+    namedSource("options.connection", { url: options.connection?.url }),
+    namedSource("connection", { url: wfUrl === undefined ? undefined : String(wfUrl) }, true),
+    envSource(env),
+  ], "url");
+  const from = picked.from;
+  let url = String(picked.value ?? DEFAULT_URL);
+  if (!url.includes("${{")) {
+    try {
+      url = checkUrl(url, from);
+    } catch (e) {
+      if (e instanceof ConnectionSettingError) throw usage(e.message);
+      throw e;
+    }
+  }
   let nodes: unknown = options.nodes?.length ? options.nodes : wf.nodes;
   if (typeof nodes === "string") {
     const r = tryResolve(nodes, ctx);
@@ -139,7 +171,13 @@ export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
       id: stepId(s, inFinally),
       type: s.type,
       with: withResolved,
-      requests: spec?.requests ? [...spec.requests(withResolved)] : [],
+      // The run id is not known yet: show its placeholder as written, not URL-encoded.
+      requests: spec?.requests
+        ? spec.requests(withResolved).map((r) => ({
+          ...r,
+          path: r.path.replaceAll(encodeURIComponent(RUN_ID), RUN_ID),
+        }))
+        : [],
     };
     if (s.name !== undefined) p.name = s.name;
     if (s.if !== undefined) p.if = s.if;
@@ -160,20 +198,6 @@ export function planWorkflow(wf: Workflow, options: RunOptions = {}): Plan {
   };
   if (wf.max_failures !== undefined) plan.max_failures = wf.max_failures;
   return masker.maskDeep(plan);
-}
-
-function planInputs(wf: Workflow, given: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, spec] of Object.entries(wf.inputs ?? {})) {
-    const v = given[k] ?? spec.default;
-    if (v === undefined) continue;
-    out[k] = spec.type === "number" && typeof v === "string" && v.trim() !== "" && !isNaN(+v)
-      ? Number(v)
-      : spec.type === "boolean" && typeof v === "string"
-      ? /^(true|yes|1)$/i.test(v)
-      : v;
-  }
-  return out;
 }
 
 function tryResolve(v: unknown, ctx: ExprContext): unknown {

@@ -7,10 +7,24 @@
  */
 
 import { errorText, WorkflowError, type WorkflowIssue } from "./errors.ts";
-import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
+import {
+  collectReferences,
+  conditionSource,
+  type ExprContext,
+  parse,
+  resolveTemplates,
+  splitTemplate,
+} from "./expr/mod.ts";
 import type { Masker } from "./secrets.ts";
 import type { NodeInfo, Workflow } from "./spec.ts";
 import type { RunOptions } from "./engine.ts";
+import {
+  type Connection,
+  ConnectionSettingError,
+  envSource,
+  namedSource,
+  resolveConnection,
+} from "../runtime/connection.ts";
 
 /** A node plus whether to address it through `forNode` (the workflow named it). */
 export type RunNodeInfo = NodeInfo & { view: boolean };
@@ -70,12 +84,18 @@ export function parseNode(name: string, defaultPort: number): NodeInfo {
   return { name, host: name, port: defaultPort };
 }
 
-export function connectionSettings(
+/**
+ * The run's connection: `runWorkflow`'s `connection` option, then the workflow's
+ * `connection:`, then the `APPMESH_*` environment, then the defaults (the runtime's one
+ * resolution, shared with every command of the CLI). A setting that cannot be used is a usage
+ * error naming where it came from.
+ */
+export async function connectionSettings(
   wf: Workflow,
   options: RunOptions,
   top: ExprContext,
   env: Record<string, string>,
-) {
+): Promise<Connection> {
   const c = (wf.connection ?? {}) as Record<string, unknown>;
   const pick = (key: string): unknown => {
     if (c[key] === undefined) return undefined;
@@ -87,24 +107,24 @@ export function connectionSettings(
   };
   const o = options.connection ?? {};
   const str = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : String(v));
-  const verify: unknown = o.verify ?? pick("verify");
-  return {
-    url: str(o.url) ?? str(pick("url")) ?? env.APPMESH_URL ?? "https://127.0.0.1:6060",
-    ca: str(o.ca) ?? str(pick("ca")) ?? env.APPMESH_CA,
-    cert: str(o.cert) ?? str(pick("cert")),
-    key: str(o.key) ?? str(pick("key")),
-    verify: verify === undefined ? undefined : verify !== false && verify !== "false",
-    cookieFile: expandHome(
-      str(o.cookieFile) ?? str(pick("cookie_file")) ?? env.APPMESH_COOKIE_FILE,
-      env,
-    ),
+  const fromWorkflow = {
+    url: str(pick("url")),
+    ca: str(pick("ca")),
+    cert: str(pick("cert")),
+    key: str(pick("key")),
+    cookieFile: str(pick("cookie_file")),
+    verify: pick("verify") as boolean | string | undefined,
   };
-}
-
-function expandHome(path: string | undefined, env: Record<string, string>): string | undefined {
-  if (!path || !(path === "~" || path.startsWith("~/"))) return path;
-  const home = env.HOME ?? env.USERPROFILE;
-  return home ? home + path.slice(1) : path;
+  try {
+    return await resolveConnection([
+      namedSource("options.connection", o),
+      namedSource("connection", fromWorkflow, true),
+      envSource(env),
+    ], { env });
+  } catch (e) {
+    if (e instanceof ConnectionSettingError) throw usage(e.message);
+    throw e;
+  }
 }
 
 /**
@@ -190,6 +210,124 @@ export function coerceInputs(
   }
   if (issues.length) throw new WorkflowError(issues);
   return out;
+}
+
+/**
+ * Everything knowable before the first request, checked at once (`run` and `--dry-run`
+ * alike): unknown inputs, inputs of the wrong type, required inputs without a value, and
+ * every `secrets.NAME` or `env.NAME` that is not set. Throws one {@linkcode WorkflowError}
+ * with one located issue each; resolves to the coerced inputs.
+ *
+ * @param source the workflow file's text, to point at the exact spot (else the step's line)
+ */
+export function preflight(
+  wf: Workflow,
+  options: Pick<RunOptions, "inputs" | "secrets">,
+  env: Record<string, string>,
+  source?: string,
+): Record<string, unknown> {
+  const issues: WorkflowIssue[] = [];
+  let inputs: Record<string, unknown> = {};
+  try {
+    inputs = coerceInputs(wf, options.inputs ?? {});
+  } catch (e) {
+    if (!(e instanceof WorkflowError)) throw e;
+    issues.push(...e.issues);
+  }
+  issues.push(...missingReferences(wf, env, options.secrets ?? {}, source));
+  if (issues.length) throw new WorkflowError(issues);
+  return inputs;
+}
+
+/** `secrets.NAME` and `env.NAME` references that nothing sets. */
+function missingReferences(
+  wf: Workflow,
+  env: Record<string, string>,
+  secrets: Record<string, string>,
+  source?: string,
+): WorkflowIssue[] {
+  const declaredEnv = new Set(Object.keys(wf.env ?? {}));
+  const isSet = (root: string, name: string) =>
+    root === "secrets"
+      ? Object.hasOwn(secrets, name) || Object.hasOwn(env, name)
+      : Object.hasOwn(env, name) || declaredEnv.has(name);
+  const lines = source?.split(/\r?\n/);
+  const issues: WorkflowIssue[] = [];
+  const seen = new Set<string>();
+  const report = (root: string, name: string, place: string, fromLine: number) => {
+    const key = `${root}.${name}@${place}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const issue: WorkflowIssue = {
+      file: wf.file,
+      line: fromLine,
+      col: fromLine > 0 ? 1 : 0,
+      message: root === "secrets"
+        ? `${place}: secret "${name}" is not set`
+        : `${place}: environment variable "${name}" is not set`,
+      hint: root === "secrets"
+        ? `set the environment variable ${name} or give it in --secrets-file`
+        : `set ${name} in the environment or in the workflow's env:`,
+    };
+    if (lines) {
+      const n = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const re = new RegExp(`\\b${root}\\s*(?:\\.\\s*${n}\\b|\\[\\s*'${n}'\\s*\\])`);
+      for (let i = Math.max(0, fromLine - 1); i < lines.length; i++) {
+        const m = re.exec(lines[i]);
+        if (m) {
+          issue.line = i + 1;
+          issue.col = m.index + 1;
+          issue.source = lines[i];
+          issue.length = m[0].length;
+          break;
+        }
+      }
+    }
+    issues.push(issue);
+  };
+  const scanExpr = (expr: string, place: string, line: number) => {
+    let refs;
+    try {
+      refs = collectReferences(parse(expr));
+    } catch {
+      return; // syntax errors are the validator's
+    }
+    for (const r of refs) {
+      const [root, name] = r.path;
+      if ((root === "secrets" || root === "env") && name !== undefined && !isSet(root, name)) {
+        report(root, name, place, line);
+      }
+    }
+  };
+  const scan = (v: unknown, place: string, line: number): void => {
+    if (typeof v === "string") {
+      if (!v.includes("${{")) return;
+      let parts;
+      try {
+        parts = splitTemplate(v);
+      } catch {
+        return;
+      }
+      for (const p of parts) if (p.kind === "expr") scanExpr(p.source, place, line);
+    } else if (Array.isArray(v)) v.forEach((x) => scan(x, place, line));
+    else if (v !== null && typeof v === "object") {
+      for (const x of Object.values(v)) scan(x, place, line);
+    }
+  };
+  for (const [k, v] of Object.entries(wf.env ?? {})) scan(v, `env.${k}`, 0);
+  scan(wf.connection ?? {}, "connection", 0);
+  scan(wf.nodes, "nodes", 0);
+  const steps = (list: typeof wf.steps, inFinally: boolean) => {
+    for (const s of list ?? []) {
+      const place = `step "${s.id ?? `${inFinally ? "finally#" : "#"}${s.index}`}"`;
+      const line = s.pos?.line ?? 0;
+      if (s.if !== undefined) scanExpr(conditionSource(s.if), place, line);
+      scan(s.with, place, line);
+    }
+  };
+  steps(wf.steps, false);
+  steps(wf.finally, true);
+  return issues;
 }
 
 export function usage(message: string): WorkflowError {

@@ -7,21 +7,16 @@
  */
 
 import type { AppMeshClient } from "../client/client.ts";
-import { jwtClaims } from "../client/session.ts";
+import type { LoginOutcome as ClientLoginOutcome } from "../client/types.ts";
+import { type ReuseDecision, reuseDecision } from "../client/session.ts";
 import type { SessionControl } from "./spec.ts";
 import type { Masker } from "./secrets.ts";
 
-/** How the run's session was obtained. */
-export type LoginOutcome = "performed" | "reused" | "renewed";
+/** How the run's session was obtained (the client's `loginIfNeeded` outcomes). */
+export type LoginOutcome = ClientLoginOutcome;
 
 /** Options of `SessionControl.login`. */
 export type LoginOptions = Parameters<SessionControl["login"]>[0];
-
-/** The default token lifetime asked for at login (the client's default, P1W). */
-const DEFAULT_EXPIRE = 7 * 24 * 3600;
-
-/** A token with less than this left is never reused, whatever `expire` says. */
-const MIN_REUSE_SECONDS = 60;
 
 /**
  * The session of one run. `login` and `logout` are the session steps' actions; `recover` is
@@ -51,9 +46,13 @@ export class RunSession implements SessionControl {
     this.#masker = masker;
   }
 
-  /** How the session was obtained, or `none` when no login step ran. */
+  /**
+   * How the session was obtained: by a login step, or `reused` when the run had no login step
+   * and worked on the token the cookie file held (`appmesh login` once, then cron); `none`
+   * when no session was used.
+   */
   get outcome(): LoginOutcome | "none" {
-    return this.#outcome ?? "none";
+    return this.#outcome ?? (this.#client.token ? "reused" : "none");
   }
 
   /** Whether a re-login is possible (a login step gave credentials). */
@@ -141,25 +140,13 @@ export class RunSession implements SessionControl {
     this.#masker.add(this.#client.token);
   }
 
-  /** Decides from the held token alone (no request): reuse it, renew it, or log in. */
-  #reusable(options: LoginOptions): "reuse" | "renew" | "login" {
-    const token = this.#client.token;
-    const expires = this.#client.tokenExpiresAt;
-    if (!token || !expires) return "login";
-    const claims = jwtClaims(token);
-    if (claims) {
-      const who = claims.sub ?? claims.name ?? claims.user;
-      if (typeof who === "string" && who !== options.user) return "login";
-      if (options.audience !== undefined && claims.aud !== undefined) {
-        const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-        if (!aud.includes(options.audience)) return "login";
-      }
-    }
-    const left = (expires.getTime() - Date.now()) / 1000;
-    if (left <= 5) return "login";
-    const wanted = options.expire ?? DEFAULT_EXPIRE;
-    if (left >= Math.max(MIN_REUSE_SECONDS, wanted / 2)) return "reuse";
-    return "renew";
+  /** Decides from the held token alone (no request): the client's own rule. */
+  #reusable(options: LoginOptions): ReuseDecision {
+    return reuseDecision(this.#client.token, {
+      user: options.user,
+      audience: options.audience,
+      expire: options.expire,
+    });
   }
 
   async #performLogin(options: LoginOptions): Promise<void> {

@@ -14,6 +14,7 @@ const spec = {
   summary: "download",
   flags: { node: { type: "string" as const, description: "node" } },
   positionals: [{ name: "REMOTE", required: true }, { name: "LOCAL", required: true }],
+  connects: true,
 };
 
 test("cli args: flags, globals and positionals", () => {
@@ -46,8 +47,8 @@ test("cli args: one-line usage errors", () => {
 
 test("cli output: formatters and line buffer", () => {
   assert.equal(formatBytes(512), "512 B");
-  assert.equal(formatBytes(1536), "1.5 KB");
-  assert.equal(formatBytes(3 * 1024 * 1024), "3.0 MB");
+  assert.equal(formatBytes(1536), "1.5 KiB");
+  assert.equal(formatBytes(3 * 1024 * 1024), "3.0 MiB");
   assert.equal(formatElapsed(250), "250ms");
   assert.equal(formatElapsed(1500), "1.5s");
   assert.equal(formatElapsed(125_000), "2m05s");

@@ -460,13 +460,17 @@ steps:
   assert.equal(x.steps[2].outputs?.value, "x:6060");
   assert.equal(y.steps[2].outputs?.value, "y:7000");
 
-  // A missing env variable fails the step that reads it (never left as text).
-  const missing = await runWorkflow(
-    wf("steps:\n  - work: { value: '${{ env.NOPE }}' }\n", reg),
-    { client, steps: reg, env: {} },
+  // A missing env variable is known before the first request: a located usage error, no step
+  // runs (never left as text, never one failure per node).
+  await assert.rejects(
+    runWorkflow(wf("steps:\n  - work: { value: '${{ env.NOPE }}' }\n", reg), {
+      client,
+      steps: reg,
+      env: {},
+    }),
+    (e: Error) =>
+      e.name === "WorkflowError" && /t\.yaml:2:\d+: error: .*"NOPE" is not set/.test(e.message),
   );
-  assert.equal(missing.status, "failure");
-  assert.match(missing.nodes[0].steps[0].error!, /NOPE/);
 
   await assert.rejects(
     runWorkflow(wf(yaml, reg), { client, steps: reg, env: {}, inputs: { n: "five" } }),

@@ -82,9 +82,17 @@ test("plan: nodes, steps and requests, secrets masked, nothing sent", () => {
   assert.match(text, /DELETE \/appmesh\/app\/backup-/);
   assert.match(text, /nodes: db-1, db-2:6060, db-3 \(concurrency 2\)/);
 
-  const one = planWorkflow(wf, { env: {}, nodes: ["x"] });
+  const one = planWorkflow(wf, {
+    env: { APPMESH_USER: "admin", APPMESH_PASSWORD: "very-secret-pw" },
+    nodes: ["x"],
+  });
   assert.deepEqual(one.nodes, ["x"]);
-  assert.equal(one.steps[0].with.password, "${{ secrets.APPMESH_PASSWORD }}");
+  // As strict as a run: an unset secret is a usage error, not left as written.
+  assert.throws(
+    () => planWorkflow(wf, { env: { APPMESH_USER: "admin" }, nodes: ["x"] }),
+    (e: Error) =>
+      e.name === "WorkflowError" && /secret "APPMESH_PASSWORD" is not set/.test(e.message),
+  );
 });
 
 test("steps: every step type documents its fields, outputs and method", () => {

@@ -47,7 +47,8 @@ test("session: the second run reuses the cookie file's token; force logs in", as
       `name: bare\nsteps:\n  - run_sync: { command: "true", shell: true }\n`,
     );
     assert.equal(bare.report.status, "success");
-    assert.equal(bare.report.session.login, "none");
+    // ... and its report says so.
+    assert.equal(bare.report.session.login, "reused");
   } finally {
     await w.close();
   }

@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { makeClient, style, useColor } from "../context.ts";
+import { connect, style, useColor } from "../context.ts";
 import { EXIT } from "../errors.ts";
 
 /** Renders rows as left-aligned columns. */
@@ -28,10 +28,11 @@ export const apps: Command = {
       json: { type: "boolean", description: "print the apps as JSON" },
     },
     positionals: [],
+    connects: true,
     examples: ["appmesh apps", "appmesh apps --node 127.0.0.1:6061 --json"],
   },
   async run(args, globals) {
-    const base = await makeClient(globals);
+    const { client: base } = await connect(globals, { session: true });
     try {
       const node = args.flags.node as string | undefined;
       const client = node ? base.forNode(node) : base;

@@ -6,8 +6,8 @@
  */
 
 import type { Command } from "../command.ts";
-import { catchInterrupts, makeClient, writeErr } from "../context.ts";
-import { EXIT } from "../errors.ts";
+import { catchInterrupts, connect, type Connected, writeErr } from "../context.ts";
+import { CliError, describeError, EXIT } from "../errors.ts";
 import { formatBytes } from "../output/format.ts";
 import { type ProgressBar, progressBar } from "../output/progress.ts";
 
@@ -39,12 +39,12 @@ async function transfer(
   node: string | undefined,
   label: string,
   fn: (
-    client: Awaited<ReturnType<typeof makeClient>>,
+    client: Connected["client"],
     onProgress: (bytes: number, total?: number) => void,
     signal: AbortSignal,
   ) => Promise<number | undefined>,
 ): Promise<{ bytes: number | undefined; code: number }> {
-  const base = await makeClient(globals);
+  const { client: base } = await connect(globals, { session: true });
   const client = node ? base.forNode(node) : base;
   const progress = bar(label);
   let last = 0;
@@ -76,6 +76,7 @@ export const get: Command = {
     summary: "download a file from a node",
     flags,
     positionals: [{ name: "REMOTE", required: true }, { name: "LOCAL", required: true }],
+    connects: true,
     examples: ["appmesh get /var/log/app.log ./app.log --node 127.0.0.1:6061"],
   },
   async run(args, globals) {
@@ -102,12 +103,19 @@ export const put: Command = {
     summary: "upload a file to a node",
     flags,
     positionals: [{ name: "LOCAL", required: true }, { name: "REMOTE", required: true }],
+    connects: true,
     examples: ["appmesh put ./job.sh /opt/jobs/job.sh --node 127.0.0.1:6062"],
   },
   async run(args, globals) {
     const [local, remote] = args.positionals;
     const preservePermissions = args.flags["no-permissions"] !== true;
-    const size = (await Deno.stat(local)).size;
+    let size: number;
+    try {
+      size = (await Deno.stat(local)).size;
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound ? "no such file" : describeError(e).message;
+      throw new CliError(`cannot upload ${local}: ${why}`, EXIT.failed);
+    }
     const r = await transfer(globals, args.flags.node as string | undefined, local, async (
       client,
       onProgress,

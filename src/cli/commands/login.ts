@@ -7,7 +7,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { makeClient, resolveConnection } from "../context.ts";
+import { connect, type Connected } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { canPrompt, prompt, readStdinSecret } from "../prompt.ts";
 
@@ -36,6 +36,7 @@ exit codes: 0 logged in, 2 usage (e.g. no terminal to ask on), 3 login refused o
       audience: { type: "string", value: "AUD", description: "token audience" },
     },
     positionals: [],
+    connects: true,
     examples: [
       "appmesh login --url https://gateway:6060 --ca ca.pem -u admin",
       'printf %s "$PASS" | appmesh login -u admin --password-stdin --expire P30D',
@@ -43,46 +44,61 @@ exit codes: 0 logged in, 2 usage (e.g. no terminal to ask on), 3 login refused o
   },
   async run(args, globals) {
     const f = args.flags;
-    let user = (f.user as string | undefined) ?? Deno.env.get("APPMESH_USER") ?? undefined;
-    const fromStdin = f["password-stdin"] === true;
-    if (!user) {
-      user = await prompt("User: ", { instead: "pass --user" });
-    }
-    if (!user) throw new CliError("no user name given", EXIT.usage);
-    const password = fromStdin
-      ? await readStdinSecret()
-      : await prompt(`Password for ${user}: `, { hidden: true, instead: "use --password-stdin" });
-    const expireFlag = f.expire as string | undefined;
-    const expire = expireFlag === undefined
-      ? undefined
-      : /^\d+$/.test(expireFlag)
-      ? Number(expireFlag)
-      : expireFlag;
-    const totpCode = f.totp as string | undefined;
-    const audience = f.audience as string | undefined;
-    const conn = resolveConnection(globals);
-    const client = await makeClient(globals);
-    try {
-      const challenge = await client.login(user, password, { totpCode, expire, audience });
-      if (challenge) {
-        if (!canPrompt()) {
-          throw new CliError(
-            `user ${user} needs a TOTP code and there is no terminal to ask on; pass --totp CODE`,
-            EXIT.unreachable,
-          );
-        }
-        const code = await prompt("TOTP code: ", { hidden: true, instead: "pass --totp CODE" });
-        await client.validateTotp(user, challenge, code, { expire });
-      }
-      const until = client.tokenExpiresAt;
-      console.log(
-        `logged in as ${user} at ${conn.url}; session saved in ${conn.cookieFile}${
-          until ? ` (valid until ${until.toISOString()})` : ""
-        }`,
+    // The connection first: a bad --url or --ca fails before a password is asked for.
+    const { client, conn } = await connect(globals);
+    if (!conn.cookieFile) {
+      await client.close();
+      throw new CliError(
+        "nowhere to save the session: $HOME is not set; pass --cookie-file FILE",
+        EXIT.usage,
       );
-      return EXIT.ok;
+    }
+    try {
+      return await loginWith(client, conn, f);
     } finally {
       await client.close();
     }
   },
 };
+
+async function loginWith(
+  client: Connected["client"],
+  conn: Connected["conn"],
+  f: Parameters<Command["run"]>[0]["flags"],
+): Promise<number> {
+  let user = (f.user as string | undefined) ?? Deno.env.get("APPMESH_USER") ?? undefined;
+  const fromStdin = f["password-stdin"] === true;
+  if (!user) {
+    user = await prompt("User: ", { instead: "pass --user" });
+  }
+  if (!user) throw new CliError("no user name given", EXIT.usage);
+  const password = fromStdin
+    ? await readStdinSecret()
+    : await prompt(`Password for ${user}: `, { hidden: true, instead: "use --password-stdin" });
+  const expireFlag = f.expire as string | undefined;
+  const expire = expireFlag === undefined
+    ? undefined
+    : /^\d+$/.test(expireFlag)
+    ? Number(expireFlag)
+    : expireFlag;
+  const totpCode = f.totp as string | undefined;
+  const audience = f.audience as string | undefined;
+  const challenge = await client.login(user, password, { totpCode, expire, audience });
+  if (challenge) {
+    if (!canPrompt()) {
+      throw new CliError(
+        `user ${user} needs a TOTP code and there is no terminal to ask on; pass --totp CODE`,
+        EXIT.unreachable,
+      );
+    }
+    const code = await prompt("TOTP code: ", { hidden: true, instead: "pass --totp CODE" });
+    await client.validateTotp(user, challenge, code, { expire });
+  }
+  const until = client.tokenExpiresAt;
+  console.log(
+    `logged in as ${user} at ${conn.url}; session saved in ${conn.cookieFile}${
+      until ? ` (valid until ${until.toISOString()})` : ""
+    }`,
+  );
+  return EXIT.ok;
+}

@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "../command.ts";
-import { makeClient, resolveConnection } from "../context.ts";
+import { connect } from "../context.ts";
 import { EXIT } from "../errors.ts";
 
 /** `appmesh logout`. */
@@ -15,11 +15,11 @@ export const logout: Command = {
     summary: "revoke the session and forget it",
     flags: {},
     positionals: [],
+    connects: true,
     examples: ["appmesh logout"],
   },
   async run(_args, globals) {
-    const conn = resolveConnection(globals);
-    const client = await makeClient(globals);
+    const { client, conn } = await connect(globals);
     try {
       await client.ready();
       if (!client.token) {

@@ -6,7 +6,8 @@
  */
 
 import type { Command } from "../command.ts";
-import { catchInterrupts, makeClient, writeOut } from "../context.ts";
+import { shellQuote } from "../args.ts";
+import { catchInterrupts, connect, writeOut } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 
 /**
@@ -20,6 +21,23 @@ export function localExitCode(code: number): number {
   return code < 0 ? Math.min(255, 128 - code) : code & 255;
 }
 
+/**
+ * The command line the node's shell runs: one argument is a command line as written
+ * (`appmesh run 'df -h / | tail -1'`); several are an argv, each quoted for the shell
+ * (`appmesh run -- sh -c 'echo a; exit 4'` runs exactly that).
+ *
+ * @example
+ * ```ts
+ * import { commandLine } from "./run.ts";
+ * commandLine(["sh", "-c", "echo a; exit 4"]); // "sh -c 'echo a; exit 4'"
+ * commandLine(["df -h /"]); // "df -h /"
+ * ```
+ */
+export function commandLine(args: readonly string[]): string {
+  if (args.length === 1) return args[0];
+  return args.map(shellQuote).join(" ");
+}
+
 /** `appmesh run`. */
 export const run: Command = {
   spec: {
@@ -27,7 +45,9 @@ export const run: Command = {
     summary: "run a command on a node, stream its output, exit with its exit code",
     description: `
 The command runs through a shell on the node, as a temporary app that is deleted afterwards
-(also on Ctrl-C). Put -- before a command that has flags of its own.`,
+(also on Ctrl-C). One argument is a command line, as written ('df -h / | tail -1'); several
+are a command and its arguments, each quoted for the shell. Put -- before a command that has
+flags of its own: appmesh run -- uname -a.`,
     flags: {
       node: { type: "string", value: "HOST", description: "run on this node (X-Target-Host)" },
       "max-time": {
@@ -44,6 +64,8 @@ The command runs through a shell on the node, as a temporary app that is deleted
       },
     },
     positionals: [{ name: "COMMAND", required: true, variadic: true }],
+    connects: true,
+    passthrough: true,
     examples: [
       "appmesh run -- uname -a",
       "appmesh run --node 127.0.0.1:6061 'df -h /'",
@@ -51,7 +73,7 @@ The command runs through a shell on the node, as a temporary app that is deleted
   },
   async run(args, globals) {
     const f = args.flags;
-    const command = args.positionals.join(" ");
+    const command = commandLine(args.positionals);
     const env: Record<string, string> = {};
     for (const kv of (f.env as string[] | undefined) ?? []) {
       const i = kv.indexOf("=");
@@ -59,7 +81,7 @@ The command runs through a shell on the node, as a temporary app that is deleted
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }
     const maxTime = f["max-time"] as string | undefined;
-    const base = await makeClient(globals);
+    const { client: base } = await connect(globals, { session: true });
     const node = f.node as string | undefined;
     const client = node ? base.forNode(node) : base;
     const interrupts = catchInterrupts();

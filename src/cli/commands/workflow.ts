@@ -7,16 +7,20 @@
 import { formatUsage, parsePairs, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import {
-  checkCaFile,
+  flagValues,
   type GlobalOptions,
+  requireSession,
   style,
   useColor,
   warnInsecure,
+  writeErr,
   writeOut,
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { WorkflowEvent } from "../../workflow/spec.ts";
+import type { Workflow, WorkflowEvent } from "../../workflow/spec.ts";
+import type { RunOptions } from "../../workflow/engine.ts";
+import type { Connection } from "../../runtime/connection.ts";
 
 /** Signals this soon after the first are the same interrupt. */
 const GRACE_SECONDS = 2;
@@ -82,6 +86,7 @@ export const workflowRun: Command = {
       quiet: { type: "boolean", short: "q", description: "print only failures and the summary" },
     },
     positionals: [{ name: "FILE", required: true }],
+    connects: true,
     examples: [
       "appmesh workflow run workflows/demo.yaml",
       "appmesh workflow run backup.yaml --input keep_days=14 --node db-1 --node db-2",
@@ -168,7 +173,11 @@ async function chooseRenderer(
   }
   if (mode === "tty") {
     const { ttyRenderer } = await import("../output/tty.ts");
-    return ttyRenderer({ color: useColor(Deno.stdout), write: (t) => writeOut(mask(t)) });
+    return ttyRenderer({
+      color: useColor(Deno.stdout),
+      write: (t) => writeOut(mask(t)),
+      writeNote: (t) => writeErr(mask(t)),
+    });
   }
   const { plainRenderer } = await import("../output/plain.ts");
   const plain = plainRenderer({ write: line });
@@ -183,6 +192,71 @@ async function chooseRenderer(
     },
     close() {},
   };
+}
+
+/** A connection setting that cannot be used is a usage error (exit 2) naming its origin. */
+async function usageOnBadSetting<T>(fn: () => Promise<T>): Promise<T> {
+  const { ConnectionSettingError } = await import("../../runtime/connection.ts");
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ConnectionSettingError) throw new CliError(e.message, EXIT.usage);
+    throw e;
+  }
+}
+
+/** The flags alone, checked (URL, CA file, timeout) so that an error names the flag. */
+async function flagConnection(given: ReturnType<typeof flagValues>) {
+  const { flagSource, resolveConnection } = await import("../../runtime/connection.ts");
+  const env = Deno.env.toObject();
+  return await usageOnBadSetting(() =>
+    resolveConnection([flagSource(given)], { env, sslDir: null })
+  );
+}
+
+/**
+ * The run's connection, resolved as the run will (flags, the workflow's `connection:`, the
+ * environment, defaults) and checked (URL, CA and certificate files, timeout), for `--dry-run`
+ * as for a run. Undefined when the workflow's `connection:` has templates (the run resolves
+ * them; its own errors are then usage errors too).
+ */
+async function runConnection(wf: Workflow, globals: GlobalOptions) {
+  const c = wf.connection ?? {};
+  if (Object.values(c).some((v) => typeof v === "string" && v.includes("${{"))) return undefined;
+  const { envSource, flagSource, namedSource, resolveConnection } = await import(
+    "../../runtime/connection.ts"
+  );
+  const env = Deno.env.toObject();
+  const conn = await usageOnBadSetting(() =>
+    resolveConnection([
+      flagSource(flagValues(globals)),
+      namedSource("connection", {
+        url: c.url,
+        ca: c.ca,
+        cert: c.cert,
+        key: c.key,
+        cookieFile: c.cookie_file,
+        verify: c.verify,
+      }, true),
+      envSource(env),
+    ], { env })
+  );
+  return conn;
+}
+
+/**
+ * A workflow without a login step needs the session of `appmesh login`: without one it would
+ * fail on every node with a 401.
+ */
+async function checkSession(conn: Connection): Promise<void> {
+  const { AppMeshClient } = await import("../../client/client.ts");
+  const { clientOptions } = await import("../../runtime/connection.ts");
+  const client = new AppMeshClient(clientOptions(conn));
+  try {
+    await requireSession(client, conn);
+  } finally {
+    await client.close();
+  }
 }
 
 async function runWorkflowCommand(
@@ -245,12 +319,17 @@ async function runWorkflowCommand(
   }
 
   warnInsecure(globals);
-  if (globals.ca) await checkCaFile(globals.ca, "--ca");
-  const connection: { url?: string; ca?: string; verify?: boolean; cookieFile?: string } = {};
-  if (globals.url) connection.url = globals.url;
-  if (globals.ca) connection.ca = globals.ca;
-  if (globals.insecure) connection.verify = false;
-  if (globals.cookieFile) connection.cookieFile = globals.cookieFile;
+  // The flags are checked here, where an error can name them (a bad --url, --ca or --timeout is
+  // exit 2 before anything is sent); the run resolves them again with the workflow's
+  // `connection:` and the environment, through the same resolution.
+  const given = flagValues(globals);
+  const flags = await flagConnection(given);
+  const connection: NonNullable<RunOptions["connection"]> = {};
+  if (given.url) connection.url = flags.url;
+  if (given.ca) connection.ca = flags.ca;
+  if (given.verify === false) connection.verify = false;
+  if (given.cookieFile) connection.cookieFile = flags.cookieFile;
+  if (given.timeout) connection.timeout = flags.timeout;
 
   const options = {
     inputs,
@@ -259,20 +338,47 @@ async function runWorkflowCommand(
     connection,
   };
 
-  if (dryRun) {
-    const plan = engine.planWorkflow(wf, options);
-    if (json) console.log(mask(JSON.stringify(plan, null, 2)));
-    else console.log(mask(engine.formatPlan(plan)));
-    return EXIT.ok;
+  // What is knowable before the first request, checked the same for --dry-run and a run:
+  // inputs, unset secrets and variables, located in the file (exit 2, nothing sent).
+  let source: string | undefined;
+  try {
+    source = await Deno.readTextFile(file);
+  } catch {
+    source = undefined;
   }
+  const conn = await runConnection(wf, globals);
+  try {
+    const plan = engine.planWorkflow(wf, { ...options, source });
+    if (dryRun) {
+      if (json) console.log(mask(JSON.stringify(plan, null, 2)));
+      else console.log(mask(engine.formatPlan(plan)));
+      return EXIT.ok;
+    }
+  } catch (e) {
+    if (e instanceof Error && e.name === "WorkflowError") {
+      const format = (e as { format?: (o: { color: boolean }) => string }).format;
+      console.error(
+        mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : e.message),
+      );
+      const count = (e as { issues?: unknown[] }).issues?.length ?? 1;
+      console.error(`${file}: ${count} problem(s) found before the run, nothing was sent`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+
+  // No login step: the run lives on the session `appmesh login` saved.
+  if (conn && !wf.steps.some((st) => st.type === "login")) await checkSession(conn);
 
   let lock: { release(): Promise<void> } | undefined;
   if (useLock) {
     lock = await engine.WorkflowLock.acquire(wf.name, { wait: waitMs ?? 0 });
     if (!lock) {
+      const holder = await engine.WorkflowLock.holder(wf.name);
+      const who = holder ? ` (PID ${holder.pid} on ${holder.host}, since ${holder.time})` : "";
       console.error(
-        `appmesh: another run of '${wf.name}' holds the lock${
-          waitMs ? ` (waited ${Math.round(waitMs / 1000)}s)` : ""
+        `appmesh: another run of '${wf.name}' holds the lock${who}${
+          waitMs ? `; waited ${Math.round(waitMs / 1000)}s` : ""
         }; not started`,
       );
       return EXIT.locked;
@@ -287,7 +393,13 @@ async function runWorkflowCommand(
     ? "tty"
     : "plain";
   const renderer = await chooseRenderer(mode, mask);
-  const interrupts = guardInterrupts();
+  const interrupts = guardInterrupts((text) => {
+    if (json) return;
+    // Through the renderer: on a terminal the live lines are cleared first, so that no stale
+    // spinner line stays on the screen.
+    if (renderer.note) renderer.note(text);
+    else console.error(`\n${text}`);
+  });
   try {
     let report;
     try {
@@ -327,6 +439,17 @@ async function runWorkflowCommand(
       const st = style(useColor(Deno.stdout));
       console.log(report.status === "success" ? st.ok(summary) : st.bad(summary));
     } else console.log(summary);
+    if (report.exit_code === EXIT.unreachable && conn && !interrupts.received()) {
+      // Nothing reached or a login refused: say which settings were used, and from where.
+      const { describeSetting } = await import("../../runtime/connection.ts");
+      console.error(
+        mask(
+          `appmesh: used ${
+            (["url", "ca", "cookieFile"] as const).map((k) => describeSetting(conn, k)).join(", ")
+          }`,
+        ),
+      );
+    }
     return interrupts.exitCode() ?? report.exit_code;
   } finally {
     interrupts.dispose();
@@ -342,6 +465,8 @@ interface RunInterrupts {
   abandon: AbortSignal;
   /** 5 when the clean-up was abandoned, 130/143 for the signal received, else undefined. */
   exitCode(): number | undefined;
+  /** The signal received, if any. */
+  received(): "SIGINT" | "SIGTERM" | undefined;
   /** Removes the listeners and the timers. */
   dispose(): void;
 }
@@ -356,7 +481,7 @@ interface RunInterrupts {
  * it not stop within {@linkcode ABANDON_EXIT_MS}, or a signal come again more than
  * {@linkcode GRACE_SECONDS} after that one, the process exits 5 without waiting.
  */
-function guardInterrupts(): RunInterrupts {
+function guardInterrupts(announce: (text: string) => void): RunInterrupts {
   const stop = new AbortController();
   const abandon = new AbortController();
   let got: "SIGINT" | "SIGTERM" | undefined;
@@ -372,8 +497,8 @@ function guardInterrupts(): RunInterrupts {
     acted = now;
     if (!got) {
       got = sig;
-      console.error(
-        `\nappmesh: ${sig}: stopping; running finally steps and deleting temporary apps ` +
+      announce(
+        `appmesh: ${sig}: stopping; running finally steps and deleting temporary apps ` +
           `(interrupt again after ${GRACE_SECONDS}s to abandon the clean-up)`,
       );
       stop.abort(new DOMException(`interrupted by ${sig}`, "AbortError"));
@@ -421,6 +546,7 @@ function guardInterrupts(): RunInterrupts {
         : got === "SIGTERM"
         ? EXIT.sigterm
         : undefined,
+    received: () => got,
     dispose: () => {
       clearTimeout(grace);
       clearTimeout(hard);

@@ -12,6 +12,11 @@ export interface Renderer {
   event(e: WorkflowEvent): void;
   /** The run is over: flush and leave the display in its final state. */
   close(): void;
+  /**
+   * Prints a message (e.g. "SIGINT: stopping") without breaking a live display: the live
+   * lines are cleared first and drawn again below it.
+   */
+  note?(text: string): void;
 }
 
 /** `850ms`, `12.3s`, `4m05s`, `1h02m`. */
@@ -24,10 +29,10 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** `512 B`, `1.2 KB`, `3.4 MB`, `1.0 GB` (powers of 1024). */
+/** `512 B`, `1.2 KiB`, `3.4 MiB`, `1.0 GiB` (powers of 1024, named as such). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
-  const units = ["KB", "MB", "GB", "TB"];
+  const units = ["KiB", "MiB", "GiB", "TiB"];
   let v = n / 1024;
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {

@@ -3,7 +3,7 @@
  * place with `\r`); off a terminal it stays silent and the command prints one line at the end.
  *
  * ```
- * big.iso  [=============>               ]  45%  12.3 MB / 27.0 MB  3.2 MB/s
+ * big.iso  [=============>               ]  45%  12.3 MiB / 27.0 MiB  3.2 MiB/s
  * ```
  *
  * @module

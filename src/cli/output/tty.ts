@@ -27,6 +27,8 @@ export interface TtyOptions {
   write: (text: string) => void;
   /** Terminal width (default: the console's, else 100). */
   columns?: () => number;
+  /** Writes a note (default: `write`); the CLI sends notes to stderr. */
+  writeNote?: (text: string) => void;
 }
 
 interface NodeLine {
@@ -236,6 +238,11 @@ export function ttyRenderer(options: TtyOptions): Renderer {
         case "run_end":
           break;
       }
+    },
+    note(text: string) {
+      clear();
+      (options.writeNote ?? write)(text.endsWith("\n") ? text : text + "\n");
+      if (!closed) draw();
     },
     close() {
       closed = true;
