@@ -78,13 +78,17 @@ export interface HttpErrorInit {
 export const MAX_SERVER_MESSAGE = 500;
 
 /**
- * A server's text made fit for one line of an error: control characters (ANSI escapes, CR/LF)
- * become spaces, and it is cut at `max` characters with `…`.
+ * A server's text made fit for one line of an error: ANSI escape sequences are dropped, other
+ * control characters (CR/LF) become spaces, and it is cut at `max` characters with `…`.
  */
 export function cutServerText(text: string, max: number = MAX_SERVER_MESSAGE): string {
-  // deno-lint-ignore no-control-regex
-  const clean = text.slice(0, max + 1).replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+  const head = text.slice(0, 2 * max);
+  const clean = head
+    // deno-lint-ignore no-control-regex
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "") // ANSI sequences, whole
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
+  return clean.length > max || head.length < text.length ? `${clean.slice(0, max)}…` : clean;
 }
 
 function httpMessage(init: HttpErrorInit): string {

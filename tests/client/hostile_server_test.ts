@@ -165,7 +165,7 @@ test("an endless JSON answer stops at maxResponseBytes instead of being buffered
   const api = await recording((_req, res) => endless(res));
   const client = new AppMeshClient({ baseUrl: api.base, token: "t", maxResponseBytes: 1 << 20 });
   try {
-    for (const call of [() => client.listApps(), () => client.getMetrics()]) {
+    for (const call of [() => client.listApps(), (): Promise<unknown> => client.getMetrics()]) {
       await assert.rejects(within(30_000, call()), (e: unknown) => {
         assert.ok(e instanceof AppMeshResponseError, String(e));
         assert.equal((e as AppMeshError).code, "RESPONSE_TOO_LARGE");
