@@ -72,7 +72,7 @@ test("a 307 to another host is an AppMeshResponseError; nothing is sent there", 
 test("every 3xx is refused, also with a body, and the CSRF header goes nowhere else", async () => {
   const elsewhere = await recording((_req, res) => json(res, 200, "{}"));
   let status = 300;
-  const api = await recording((req, res) => {
+  const api = await recording((_req, res) => {
     res.writeHead(status, { location: `${elsewhere.base}/x`, "content-type": "text/html" });
     res.end("<html>moved</html>");
   });
