@@ -133,8 +133,27 @@ function code(e: unknown): string | undefined {
   return (e as { code?: string })?.code;
 }
 
+/** Deno's permission API, when running on Deno. */
+const DENO_PERMISSIONS = (globalThis as {
+  Deno?: { permissions?: { querySync?(d: { name: string; kind?: string }): { state: string } } };
+}).Deno?.permissions;
+
+/**
+ * Whether Deno grants a permission without asking: probing must never make Deno prompt a
+ * library user at a terminal. Always true elsewhere.
+ */
+function granted(name: string, kind?: string): boolean {
+  if (!DENO_PERMISSIONS) return true;
+  try {
+    return DENO_PERMISSIONS.querySync?.({ name, ...(kind ? { kind } : {}) }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** True/false when known; undefined when this process may not check (Deno without --allow-run). */
 function alive(pid: number): boolean | undefined {
+  if (!granted("run")) return undefined;
   try {
     process.kill(pid, 0);
     return true;
@@ -147,6 +166,7 @@ function alive(pid: number): boolean | undefined {
 
 /** This host's name; a placeholder when the runtime denies it (Deno without --allow-sys). */
 function hostName(): string {
+  if (!granted("sys", "hostname")) return "unknown-host";
   try {
     return hostname();
   } catch {
@@ -177,6 +197,8 @@ let self: Promise<ProcIdentity | undefined> | undefined;
 /** This process's identity on Linux (read once); undefined where `/proc` is not readable. */
 function procSelf(): Promise<ProcIdentity | undefined> {
   self ??= (async () => {
+    // Deno asks for --allow-all to read /proc (and would prompt at a terminal): not there.
+    if (DENO_PERMISSIONS) return undefined;
     try {
       const boot = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
       const start = await procStart("self");
