@@ -150,7 +150,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    const bad = firstInvalidUtf8(bytes);
+    const bad = Math.min(firstInvalidUtf8(bytes), bytes.length - 1);
     const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
     let line = 1;
     for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
