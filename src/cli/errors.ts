@@ -123,7 +123,11 @@ export function describeError(e: unknown): ErrorReport {
   if ([...NETWORK].some(is)) {
     return { message: networkText(e, is), exitCode: EXIT.unreachable, expected: true };
   }
-  if (ctor.startsWith("AppMesh") || name.startsWith("AppMesh") || is("CookieFileError")) {
+  if (
+    ctor.startsWith("AppMesh") || name.startsWith("AppMesh") || is("CookieFileError") ||
+    // Another process holds the cookie file's lock: its message names the holder and the file.
+    is("LockTimeoutError")
+  ) {
     return { message: oneLine(e.message), exitCode: EXIT.failed, expected: true };
   }
   const code = (e as { code?: unknown }).code;

@@ -15,7 +15,12 @@ export async function getApp(core: Core, name: string, o: CallOptions = {}): Pro
 
 /** `listApps`. */
 export async function listApps(core: Core, o: CallOptions = {}): Promise<App[]> {
-  return await core.json<App[]>({ method: "GET", path: "/appmesh/applications", call: o });
+  return await core.json<App[]>({
+    method: "GET",
+    path: "/appmesh/applications",
+    shape: "object[]",
+    call: o,
+  });
 }
 
 /** `getAppOutput`: any error status raises (never an error page returned as output). */

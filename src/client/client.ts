@@ -20,6 +20,8 @@ import {
   networkError,
   parseJson,
   readText,
+  redirectError,
+  type Shape,
 } from "./http.ts";
 import * as run from "./run.ts";
 import { jwtTimes, Session } from "./session.ts";
@@ -51,6 +53,7 @@ import * as users from "./users.ts";
 import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection.ts";
 
 const USER_AGENT = "appmesh/typescript";
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** One request, as the area modules describe it. */
 export interface RequestSpec {
@@ -74,6 +77,8 @@ export interface RequestSpec {
   expect?: number[];
   /** Do not send the session's token (login). */
   anonymous?: boolean;
+  /** What a JSON answer must be (default: an object); see `Shape` in http.ts. */
+  shape?: Shape;
 }
 
 /** What the area modules get: the view, its session, and the request path. */
@@ -184,7 +189,7 @@ export class AppMeshClient {
       stream: (spec) => this.#exchange(spec),
       json: async <T>(spec: RequestSpec): Promise<T> => {
         const x = await this.#exchange(spec);
-        return parseJson<T>(await readText(x), x.res, x.res.url);
+        return parseJson<T>(await readText(x), x.res, x.res.url, spec.shape);
       },
       text: async (spec) => await readText(await this.#exchange(spec)),
     };
@@ -334,6 +339,9 @@ export class AppMeshClient {
         headers,
         body: body as BodyInit | undefined,
         signal,
+        // The API never redirects: a redirect is an error, and following one would send the
+        // token (or X-CSRF-Token) to wherever it points.
+        redirect: "manual",
       };
       if (body instanceof ReadableStream) init.duplex = "half";
       res = await this.#shared.fetch!(url, init);
@@ -342,6 +350,14 @@ export class AppMeshClient {
       throw mapError(e);
     } finally {
       sending = false;
+    }
+    // A redirect (a browser's opaque one has status 0; a `fetch` of the caller's that followed
+    // it anyway says `redirected`) is refused before its cookies are taken.
+    const redirect = redirectError(res, url.href);
+    if (redirect) {
+      deadline.disarm();
+      await res.body?.cancel().catch(() => {});
+      throw redirect;
     }
     // Kept armed: the body is read under the same deadline (the signal aborts body reads too).
     if (res.url !== url.href) Object.defineProperty(res, "url", { value: url.href });
@@ -357,7 +373,8 @@ export class AppMeshClient {
       }
     }
 
-    if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError };
+    const limit = this.#shared.options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError, limit };
     let error;
     try {
       error = await httpError(res, spec.method, url, headers["x-target-host"]);

@@ -78,6 +78,23 @@ export interface HttpErrorInit {
   file?: string;
 }
 
+/** The most characters of a server's `message` kept in an error (a hostile server sends MBs). */
+export const MAX_SERVER_MESSAGE = 500;
+
+/**
+ * A server's text made fit for one line of an error: ANSI escape sequences are dropped, other
+ * control characters (CR/LF) become spaces, and it is cut at `max` characters with `…`.
+ */
+export function cutServerText(text: string, max: number = MAX_SERVER_MESSAGE): string {
+  const head = text.slice(0, 2 * max);
+  const clean = head
+    // deno-lint-ignore no-control-regex
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "") // ANSI sequences, whole
+    // deno-lint-ignore no-control-regex
+    .replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
+  return clean.length > max || head.length < text.length ? `${clean.slice(0, max)}…` : clean;
+}
+
 function httpMessage(init: HttpErrorInit): string {
   const what = init.serverMessage ? ` ${init.serverMessage}` : "";
   // The file endpoints' path is the same for every file: name the file.
@@ -113,7 +130,7 @@ export class AppMeshHttpError extends AppMeshError {
   path: string;
   /** Full request URL. */
   url: string;
-  /** The server's own `message`, when its body had one. */
+  /** The server's own `message`, when its body had one (cut at 500 characters). */
   serverMessage?: string;
   /** The raw error body (truncated to 2000 characters). */
   body?: string;
@@ -128,7 +145,10 @@ export class AppMeshHttpError extends AppMeshError {
    * @param init the exchange
    */
   constructor(init: HttpErrorInit) {
-    super(httpMessage(init), { code: init.code ?? "HTTP_ERROR" });
+    const serverMessage = init.serverMessage === undefined
+      ? undefined
+      : cutServerText(init.serverMessage);
+    super(httpMessage({ ...init, serverMessage }), { code: init.code ?? "HTTP_ERROR" });
     this.node = init.node;
     this.file = init.file;
     this.name = "AppMeshHttpError";
@@ -136,7 +156,7 @@ export class AppMeshHttpError extends AppMeshError {
     this.method = init.method;
     this.path = init.path;
     this.url = init.url;
-    this.serverMessage = init.serverMessage;
+    this.serverMessage = serverMessage;
     this.body = init.body;
   }
 }
@@ -297,6 +317,8 @@ export class AppMeshResponseError extends AppMeshError {
   url: string;
   /** What was expected. */
   expected: string;
+  /** The answer's HTTP status, when there was one. */
+  status?: number;
 
   /**
    * Creates the error.
@@ -304,14 +326,22 @@ export class AppMeshResponseError extends AppMeshError {
    * @param url the request URL
    * @param expected what the API promises
    * @param got what came instead
+   * @param options `code`: `"BAD_RESPONSE"` (default), `"REDIRECT"` (a 3xx, never followed),
+   *   `"RESPONSE_TOO_LARGE"` (over `maxResponseBytes`); `status` of the answer
    */
-  constructor(url: string, expected: string, got: string) {
+  constructor(
+    url: string,
+    expected: string,
+    got: string,
+    options: { code?: string; status?: number } = {},
+  ) {
     super(`unexpected answer from ${url}: expected ${expected}, ${got}`, {
-      code: "BAD_RESPONSE",
+      code: options.code ?? "BAD_RESPONSE",
     });
     this.name = "AppMeshResponseError";
     this.url = url;
     this.expected = expected;
+    if (options.status !== undefined) this.status = options.status;
   }
 }
 

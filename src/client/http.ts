@@ -12,20 +12,36 @@ import {
   AppMeshResponseError,
   AppMeshTimeoutError,
   AppMeshTlsError,
+  cutServerText,
   describeCause,
 } from "./errors.ts";
 import { unrefTimer } from "./session.ts";
 
+/** The longest name (URL-encoded) put into a path: daemons refuse request lines past ~8 KiB. */
+export const MAX_SEGMENT = 1024;
+
 /**
- * One URL path segment. `.`/`..`/empty are refused: the URL parser would resolve them (even
- * percent-encoded), so such a name could reach another endpoint.
+ * One URL path segment. `.`/`..`/empty are refused (`INVALID_NAME`): the URL parser would
+ * resolve them (even percent-encoded), so such a name could reach another endpoint. A name
+ * longer than {@linkcode MAX_SEGMENT} once encoded is refused (`NAME_TOO_LONG`) before sending.
  */
 export function segment(value: string): string {
   const s = String(value);
   if (s === "" || s === "." || s === "..") {
-    throw new TypeError(`invalid name for a URL path segment: ${JSON.stringify(s)}`);
+    throw new AppMeshError(
+      `invalid name ${JSON.stringify(s)}: a name must not be empty, "." or ".."`,
+      { code: "INVALID_NAME" },
+    );
   }
-  return encodeURIComponent(s);
+  const encoded = encodeURIComponent(s);
+  if (encoded.length > MAX_SEGMENT) {
+    throw new AppMeshError(
+      `name too long for a URL: ${encoded.length} characters once encoded, at most ` +
+        `${MAX_SEGMENT} (${JSON.stringify(s.slice(0, 40))}…)`,
+      { code: "NAME_TOO_LONG" },
+    );
+  }
+  return encoded;
 }
 
 /** Tagged template: `path\`/appmesh/app/${name}\`` with every value encoded as a segment. */
@@ -113,12 +129,24 @@ export function serverMessage(text: string): string | undefined {
     }
     return undefined;
   } catch {
+    // Only the start of a long error body is read: its "message" may be cut short.
+    const cut = /^\{\s*"(?:message|error)"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(trimmed);
+    if (cut) {
+      try {
+        return JSON.parse(`"${cut[1].replace(/\\(u[0-9a-fA-F]{0,3})?$/, "")}"`);
+      } catch {
+        return cut[1];
+      }
+    }
     // A short plain-text error is its own message; an HTML page is not.
     return trimmed.length <= 200 && !trimmed.startsWith("<") ? trimmed : undefined;
   }
 }
 
-/** The error for a non-2xx answer (reads its body). */
+/** How much of an error answer's body is read (the rest is discarded unread). */
+const ERROR_BODY_BYTES = 65_536;
+
+/** The error for a non-2xx answer (reads the start of its body). */
 export async function httpError(
   res: Response,
   method: string,
@@ -127,7 +155,7 @@ export async function httpError(
 ): Promise<AppMeshHttpError> {
   let body = "";
   try {
-    body = await res.text();
+    body = new TextDecoder().decode(await readBytes(res, ERROR_BODY_BYTES, { truncate: true }));
   } catch {
     // a body cut short still leaves the status to report
   }
@@ -146,20 +174,167 @@ export async function httpError(
   return new AppMeshHttpError(init);
 }
 
-/** Reads a JSON body; anything else is an `AppMeshResponseError` naming the URL. */
+/**
+ * What a JSON answer must be: an object (not `null`, not an array), an array of objects, or an
+ * array of strings. Anything else is an `AppMeshResponseError` (a caller iterating a list must
+ * never meet `null` or `{}`).
+ */
+export type Shape = "object" | "object[]" | "string[]";
+
+function shapeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Checks a parsed JSON answer against its shape. */
+export function checkShape(value: unknown, shape: Shape, url: string, status?: number): void {
+  const bad = (expected: string, got: string): never => {
+    throw new AppMeshResponseError(url, expected, `got ${got}`, { status });
+  };
+  if (shape === "object") {
+    if (!isObject(value)) bad("a JSON object", shapeOf(value));
+    return;
+  }
+  const what = shape === "object[]" ? "a JSON array of objects" : "a JSON array of strings";
+  if (!Array.isArray(value)) return bad(what, shapeOf(value));
+  const i = value.findIndex((v) => shape === "object[]" ? !isObject(v) : typeof v !== "string");
+  if (i >= 0) bad(what, `${shapeOf(value[i])} at index ${i}`);
+}
+
+/** Reads a JSON object answer; anything else is an `AppMeshResponseError` naming the URL. */
 export async function readJson<T>(res: Response, url: string): Promise<T> {
   return parseJson<T>(await res.text(), res, url);
 }
 
-/** Parses a JSON body already read; anything else is an `AppMeshResponseError`. */
-export function parseJson<T>(text: string, res: Response, url: string): T {
+/**
+ * Parses a JSON body already read and checks its shape (default: an object); anything else is
+ * an `AppMeshResponseError`.
+ */
+export function parseJson<T>(text: string, res: Response, url: string, shape: Shape = "object"): T {
+  let value: unknown;
   try {
-    return JSON.parse(text) as T;
+    value = JSON.parse(text);
   } catch {
     const type = res.headers.get("content-type") ?? "no content type";
-    const head = text.slice(0, 60).replace(/\s+/g, " ");
-    throw new AppMeshResponseError(url, "a JSON body", `got ${type}: ${JSON.stringify(head)}`);
+    const head = cutServerText(text.slice(0, 60));
+    throw new AppMeshResponseError(url, "a JSON body", `got ${type}: ${JSON.stringify(head)}`, {
+      status: res.status,
+    });
   }
+  checkShape(value, shape, url, res.status);
+  return value as T;
+}
+
+/** Options of {@linkcode readBytes}. */
+interface ReadBytesOptions {
+  /** Keep the first `max` bytes and discard the rest (else: an error past `max`). */
+  truncate?: boolean;
+  /** The request URL, for the error. */
+  url?: string;
+}
+
+/** The error of an answer over `maxResponseBytes`. */
+function tooLarge(url: string, max: number, got: string, status: number): AppMeshResponseError {
+  return new AppMeshResponseError(
+    url,
+    `an answer of at most ${max} bytes (maxResponseBytes)`,
+    got,
+    { code: "RESPONSE_TOO_LARGE", status },
+  );
+}
+
+/** The runtime's own body getter (a guarded response overrides `body`). */
+const NATIVE_BODY = Object.getOwnPropertyDescriptor(Response.prototype, "body")!.get!;
+
+/**
+ * Reads a body, but never more than `max` bytes: past that, the rest is cancelled unread and
+ * the read fails (or, with `truncate`, ends). A `Content-Length` over `max` fails before
+ * anything is read.
+ */
+export async function readBytes(
+  res: Response,
+  max: number,
+  o: ReadBytesOptions = {},
+): Promise<Uint8Array> {
+  const url = o.url ?? res.url;
+  const body = NATIVE_BODY.call(res) as ReadableStream<Uint8Array> | null;
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (!o.truncate && declared > max) {
+    await body?.cancel().catch(() => {});
+    throw tooLarge(url, max, `got Content-Length ${declared}`, res.status);
+  }
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let complete = false;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) {
+        complete = true;
+        break;
+      }
+      if (total + value.byteLength > max) {
+        if (!o.truncate) throw tooLarge(url, max, `got more than ${max} bytes`, res.status);
+        chunks.push(value.subarray(0, max - total));
+        total = max;
+        break;
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } finally {
+    if (!complete) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Whether the runtime may read this body natively: its `Content-Length` is known and within
+ * `max` (the runtime never reads past it). Otherwise the capped loop of `readBytes` reads it.
+ */
+function nativeReadable(res: Response, max: number): boolean {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  return Number.isFinite(declared) && declared <= max;
+}
+
+/** A body as text, capped at `max` bytes. */
+export async function readTextCapped(res: Response, max: number): Promise<string> {
+  if (nativeReadable(res, max)) return await Response.prototype.text.call(res);
+  return new TextDecoder().decode(await readBytes(res, max));
+}
+
+/**
+ * The error for an answer that redirects (3xx, a browser's opaque redirect, or a response a
+ * caller's `fetch` got by following one); undefined for any other answer.
+ */
+export function redirectError(res: Response, url: string): AppMeshResponseError | undefined {
+  const opaque = res.type === "opaqueredirect";
+  if (!opaque && !res.redirected && (res.status < 300 || res.status > 399)) return undefined;
+  const location = res.headers.get("location");
+  const got = opaque
+    ? "got a redirect"
+    : res.redirected
+    ? `got an answer from ${cutServerText(res.url, 200)} after a redirect`
+    : `got HTTP ${res.status}${location ? ` to ${cutServerText(location, 200)}` : ""}`;
+  return new AppMeshResponseError(url, "an answer of the API (redirects are not followed)", got, {
+    code: "REDIRECT",
+    status: res.status,
+  });
 }
 
 /** An integer header, or undefined; a malformed value is an `AppMeshResponseError`. */
@@ -208,6 +383,8 @@ export class Deadline {
 export interface Exchange {
   /** The runtime's own response (its `url` is the request URL). */
   res: Response;
+  /** The most bytes read into memory (`maxResponseBytes`). */
+  limit: number;
   /** Armed: the caller disarms it when the body is read (or re-arms it on progress). */
   deadline: Deadline;
   /** Maps a body-read failure to the client's errors. */
@@ -223,7 +400,7 @@ const NO_BODY = [101, 204, 205, 304];
  */
 export async function readText(x: Exchange): Promise<string> {
   try {
-    return await x.res.text();
+    return await readTextCapped(x.res, x.limit);
   } catch (e) {
     throw x.mapError(e);
   } finally {
@@ -241,7 +418,7 @@ const READERS: Reader[] = ["text", "arrayBuffer", "blob", "formData", "bytes"];
  * (the idle timeout of old; only the small `cancel()` paths use it).
  */
 export function guardBody(x: Exchange): Response {
-  const { res, deadline, mapError } = x;
+  const { res, deadline, mapError, limit } = x;
   if (!res.body || NO_BODY.includes(res.status)) {
     deadline.disarm();
     return res;
@@ -255,7 +432,12 @@ export function guardBody(x: Exchange): Response {
       configurable: true,
       value: async () => {
         try {
-          return await native.call(res);
+          // Within `maxResponseBytes`: natively when the length is known and small enough.
+          if (nativeReadable(res, limit)) return await native.call(res);
+          const bytes = await readBytes(res, limit);
+          const copy = () =>
+            new Response(bytes as Uint8Array<ArrayBuffer>, { headers: res.headers });
+          return name === "text" ? new TextDecoder().decode(bytes) : await copy()[name]();
         } catch (e) {
           throw mapError(e);
         } finally {

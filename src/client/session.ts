@@ -9,6 +9,7 @@
  * @module
  */
 import { type Cookie, CookieJar } from "../cookies/jar.ts";
+import type { SyncCookieWriter } from "../cookies/file.ts";
 import { AppMeshAuthError } from "./errors.ts";
 import type { Logger } from "./types.ts";
 
@@ -151,6 +152,7 @@ export class Session {
   #failures = 0;
   #lockDepth = 0;
   #closed = false;
+  #writeNow: SyncCookieWriter | undefined;
   /** Set by the client: performs one renewal. */
   renewer: Renewer | undefined;
 
@@ -168,7 +170,8 @@ export class Session {
   load(): Promise<void> {
     this.#loading ??= (async () => {
       if (this.cookieFile) {
-        const { readCookieFile } = await import("../cookies/file.ts");
+        const { cookieFileWriter, readCookieFile } = await import("../cookies/file.ts");
+        this.#writeNow = await cookieFileWriter();
         const read = await readCookieFile(this.cookieFile);
         if (read.warning) this.#logger.warn?.(read.warning);
         this.replaceCookies(read.cookies);
@@ -269,8 +272,20 @@ export class Session {
     return token;
   }
 
-  /** After a token change: write the cookie file (unless a renewal under its lock is running). */
+  /**
+   * After a token change: write the cookie file. A renewal holds the file's lock: the server
+   * has just revoked the old token, so the new one goes to the file at once, synchronously,
+   * before anything else runs (a process killed from here on leaves a working token); the
+   * locked write at the end of the renewal makes it durable.
+   */
   async changed(): Promise<void> {
+    if (this.cookieFile && this.#lockDepth > 0 && this.#writeNow) {
+      try {
+        this.#writeNow(this.cookieFile, this.jar.all());
+      } catch {
+        // the locked write that follows reports what is wrong with the file
+      }
+    }
     if (this.#autoRefresh) this.scheduleRefresh();
     if (this.cookieFile && this.#lockDepth === 0) await this.persist();
   }

@@ -48,6 +48,12 @@ export interface ClientOptions {
   verify?: boolean;
   /** Milliseconds per request (default 300 000); long-polls and runs add their own wait. */
   timeout?: number;
+  /**
+   * The largest answer read into memory (JSON, text), in bytes; default 67 108 864 (64 MiB).
+   * A bigger one is an `AppMeshResponseError`, found out without reading it all. File
+   * downloads are streamed and not limited.
+   */
+  maxResponseBytes?: number;
   /** A JWT to start with. */
   token?: string;
   /** A Mozilla `cookies.txt` holding the session, loaded on first use and written on change. */

@@ -61,17 +61,32 @@ export async function getCurrentUser(core: Core, o: CallOptions = {}): Promise<J
 
 /** `listGroups`. */
 export async function listGroups(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return await core.json<string[]>({ method: "GET", path: "/appmesh/user/groups", call: o });
+  return await core.json<string[]>({
+    method: "GET",
+    path: "/appmesh/user/groups",
+    shape: "string[]",
+    call: o,
+  });
 }
 
 /** `listPermissions`. */
 export async function listPermissions(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return await core.json<string[]>({ method: "GET", path: "/appmesh/permissions", call: o });
+  return await core.json<string[]>({
+    method: "GET",
+    path: "/appmesh/permissions",
+    shape: "string[]",
+    call: o,
+  });
 }
 
 /** `getUserPermissions`. */
 export async function getUserPermissions(core: Core, o: CallOptions = {}): Promise<string[]> {
-  return await core.json<string[]>({ method: "GET", path: "/appmesh/user/permissions", call: o });
+  return await core.json<string[]>({
+    method: "GET",
+    path: "/appmesh/user/permissions",
+    shape: "string[]",
+    call: o,
+  });
 }
 
 /** `listRoles`. */

@@ -121,10 +121,79 @@ function writeInPlace(fs: FsModule, path: string, cookies: Cookie[]): Promise<vo
   return fs.writeFileAtomic(path, formatMozilla(cookies), { mode: 0o600 });
 }
 
+/** A synchronous, atomic write of a cookie file: see {@linkcode cookieFileWriter}. */
+export type SyncCookieWriter = (path: string, cookies: Cookie[]) => void;
+
+/**
+ * A function that writes a cookie file at once, synchronously: a temporary file beside it
+ * (mode 0600), renamed over it, without `fsync`. Nothing else runs between its first and last
+ * step, so a process killed right after a renewal still leaves the new token in the file (the
+ * locked write that follows makes it durable). Loads the file-system code on first call; for
+ * callers that hold the file's lock.
+ *
+ * @returns the writer
+ *
+ * @example
+ * ```ts
+ * import { cookieFileWriter, readCookieFile } from "./file.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const write = await cookieFileWriter();
+ * write(`${dir}/cookies.txt`, [{ name: "t", value: "v", domain: "127.0.0.1", hostOnly: true,
+ *   path: "/", secure: false, httpOnly: true }]);
+ * assert.equal((await readCookieFile(`${dir}/cookies.txt`)).cookies[0].value, "v");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function cookieFileWriter(): Promise<SyncCookieWriter> {
+  const [{ renameSync, unlinkSync, writeFileSync }, { tempFileName }] = await Promise.all([
+    import("node:fs"),
+    import("../runtime/fs.ts"),
+  ]);
+  return (path, cookies) => {
+    const temp = tempFileName(path);
+    try {
+      writeFileSync(temp, formatMozilla(cookies), { mode: 0o600, flag: "wx" });
+      renameSync(temp, path);
+    } catch (e) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // never created
+      }
+      throw e;
+    }
+  };
+}
+
+/**
+ * Removes the temporary files a killed writer of `path` left beside it (named as
+ * `writeFileAtomic` names them, with another process's id). Called holding the file's lock, so
+ * no live writer of ours is using them.
+ */
+async function removeLeftovers(fs: FsModule, path: string): Promise<void> {
+  const { readdir, unlink } = await import("node:fs/promises");
+  const dir = parentOf(path) ?? ".";
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = fs.tempFileOwner(name, base);
+    if (pid !== undefined && pid !== fs.processId()) {
+      await unlink(`${dir}/${name}`).catch(() => {});
+    }
+  }
+}
+
 /**
  * Read, transform, write, holding the file's lock (`${path}.lock`) throughout: two processes
  * updating one file run one after the other, and each sees the other's result. A garbled file
- * stops the update with a {@linkcode CookieFileError} (it is not overwritten).
+ * stops the update with a {@linkcode CookieFileError} (it is not overwritten). Temporary files
+ * that a killed writer left beside the file are removed.
  *
  * @param path the cookie file
  * @param fn computes the new cookies from the file's current ones
@@ -159,6 +228,7 @@ export async function updateCookieFile(
     const next = await fn(cookies);
     // The parent folder was made above (the lock file lives there): no second mkdir.
     await writeInPlace(fs, path, next);
+    await removeLeftovers(fs, path);
     return next;
   }, { wait: options.wait });
 }

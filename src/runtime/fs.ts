@@ -98,6 +98,52 @@ function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${rand}.tmp`);
 }
 
+/**
+ * The name of a new temporary file beside `path`, as the atomic writes here name theirs:
+ * `.NAME.PID.RANDOM.tmp`.
+ *
+ * @example
+ * ```ts
+ * import { tempFileName, tempFileOwner } from "./fs.ts";
+ * const temp = tempFileName("/tmp/cookies.txt");
+ * console.assert(tempFileOwner(temp.slice(5), "cookies.txt") === Deno.pid);
+ * ```
+ */
+export function tempFileName(path: string): string {
+  return tempName(path);
+}
+
+/**
+ * The process id in the name of a temporary file of `base` (see {@linkcode tempFileName});
+ * undefined for any other name.
+ *
+ * @example
+ * ```ts
+ * import { tempFileOwner } from "./fs.ts";
+ * console.assert(tempFileOwner(".cookies.txt.123.456.tmp", "cookies.txt") === 123);
+ * console.assert(tempFileOwner("cookies.txt", "cookies.txt") === undefined);
+ * ```
+ */
+export function tempFileOwner(name: string, base: string): number | undefined {
+  const prefix = `.${base}.`;
+  if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return undefined;
+  const m = /^(\d+)\.\d+$/.exec(name.slice(prefix.length, -4));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * This process's id.
+ *
+ * @example
+ * ```ts
+ * import { processId } from "./fs.ts";
+ * console.assert(processId() > 0);
+ * ```
+ */
+export function processId(): number {
+  return process.pid;
+}
+
 function checkMode(mode: number | undefined): void {
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
     throw new RangeError(`file mode must be within 0..0o777, got ${mode}`);

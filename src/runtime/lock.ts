@@ -1,10 +1,18 @@
 /**
  * An exclusive lock between processes on one file: `${path}.lock`, created with `O_EXCL`
- * (`"wx"`), holding `{ pid, host, time, id }`. A lock left by a process that is gone (same host,
- * dead pid) is taken over; so is one older than `stale` whose owner cannot be checked (another
- * host, a file without owner data, or a Deno process run without `--allow-run`/`--allow-sys`,
- * which may not probe pids or read the host name). Used by the cookie file and the workflow
- * runner.
+ * (`"wx"`), holding `{ pid, host, time, id, beat }`. While held, its owner touches the file
+ * every `beat` ms (a heartbeat). A lock is taken over when its owner is known to be gone:
+ *
+ * - its pid is dead on this host (probing pids needs `--allow-run` on Deno, the host name
+ *   `--allow-sys`; Bun and Node may always, and on Linux they read `/proc`, immune to a
+ *   reused pid);
+ * - else its heartbeat stopped: the waiter saw the file unchanged for five beats by its own
+ *   clock (so no permission beyond reading the file is needed, and clocks of hosts sharing
+ *   the file need not agree);
+ * - a file left empty (its owner killed between creating and writing it) after a few seconds;
+ * - anything else (no owner data at all) when older than `stale`.
+ *
+ * Used by the cookie file and the workflow runner.
  *
  * @module
  */
@@ -22,6 +30,12 @@ export interface LockInfo {
   time: string;
   /** Random id of this lock (so that a release never removes someone else's lock). */
   id: string;
+  /** Milliseconds between two touches of the lock file by its owner (the heartbeat). */
+  beat?: number;
+  /** Linux: the boot id of the owner's machine (`/proc/sys/kernel/random/boot_id`). */
+  boot?: string;
+  /** Linux: the owner's start time (field 22 of `/proc/PID/stat`), against pid reuse. */
+  start?: string;
   /** Whatever the caller added (`info`). */
   [key: string]: unknown;
 }
@@ -90,12 +104,56 @@ export class LockTimeoutError extends Error {
 
 const DEFAULT_STALE = 600_000;
 
+/**
+ * A lock file without owner data older than this is stale: writing a hundred bytes right after
+ * creating the file takes microseconds, so its owner was killed in between.
+ */
+const EMPTY_GRACE = 5_000;
+
+/** Milliseconds between two heartbeats of a held lock. */
+const BEAT = 1_000;
+/** Beats a waiter must see go by without one before the owner counts as gone. */
+const MISSED_BEATS = 5;
+
+/** What this process saw of each lock file: its state and since when (by our clock). */
+const observed = new Map<string, { state: string; since: number }>();
+
+/** Milliseconds for which this process has seen the lock file unchanged. */
+function unchangedFor(lockPath: string, state: string): number {
+  const now = Date.now();
+  const seen = observed.get(lockPath);
+  if (seen?.state !== state) {
+    observed.set(lockPath, { state, since: now });
+    return 0;
+  }
+  return now - seen.since;
+}
+
 function code(e: unknown): string | undefined {
   return (e as { code?: string })?.code;
 }
 
+/** Deno's permission API, when running on Deno. */
+const DENO_PERMISSIONS = (globalThis as {
+  Deno?: { permissions?: { querySync?(d: { name: string; kind?: string }): { state: string } } };
+}).Deno?.permissions;
+
+/**
+ * Whether Deno grants a permission without asking: probing must never make Deno prompt a
+ * library user at a terminal. Always true elsewhere.
+ */
+function granted(name: string, kind?: string): boolean {
+  if (!DENO_PERMISSIONS) return true;
+  try {
+    return DENO_PERMISSIONS.querySync?.({ name, ...(kind ? { kind } : {}) }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** True/false when known; undefined when this process may not check (Deno without --allow-run). */
 function alive(pid: number): boolean | undefined {
+  if (!granted("run")) return undefined;
   try {
     process.kill(pid, 0);
     return true;
@@ -108,11 +166,61 @@ function alive(pid: number): boolean | undefined {
 
 /** This host's name; a placeholder when the runtime denies it (Deno without --allow-sys). */
 function hostName(): string {
+  if (!granted("sys", "hostname")) return "unknown-host";
   try {
     return hostname();
   } catch {
     return "unknown-host";
   }
+}
+
+/** Where a process stands on Linux: boot id and start time; undefined without `/proc`. */
+interface ProcIdentity {
+  boot: string;
+  start: string;
+}
+
+/** The start time of a process from `/proc/PID/stat`; null when there is no such process. */
+async function procStart(pid: number | "self"): Promise<string | null | undefined> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/stat`, "utf8");
+  } catch (e) {
+    return code(e) === "ENOENT" ? null : undefined;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; field 22 is the start.
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+let self: Promise<ProcIdentity | undefined> | undefined;
+
+/** This process's identity on Linux (read once); undefined where `/proc` is not readable. */
+function procSelf(): Promise<ProcIdentity | undefined> {
+  self ??= (async () => {
+    // Deno asks for --allow-all to read /proc (and would prompt at a terminal): not there.
+    if (DENO_PERMISSIONS) return undefined;
+    try {
+      const boot = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+      const start = await procStart("self");
+      return boot && start ? { boot, start } : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
+  return self;
+}
+
+/**
+ * Whether the owner of a lock is gone, judged through `/proc` when both run on the same boot
+ * of the same Linux machine; undefined when that cannot tell.
+ */
+async function goneByProc(owner: Partial<LockInfo>): Promise<boolean | undefined> {
+  const me = await procSelf();
+  if (!me || typeof owner.pid !== "number" || owner.boot !== me.boot) return undefined;
+  if (owner.pid === process.pid && owner.start === me.start) return false;
+  const start = await procStart(owner.pid);
+  if (start === undefined) return undefined; // hidden (hidepid) or unreadable
+  return start === null || (owner.start !== undefined && start !== owner.start);
 }
 
 async function readOwner(lockPath: string): Promise<Partial<LockInfo> | undefined> {
@@ -128,44 +236,92 @@ async function readOwner(lockPath: string): Promise<Partial<LockInfo> | undefine
 /** True when the lock at lockPath may be taken over. */
 async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   const owner = await readOwner(lockPath);
-  if (owner && typeof owner.pid === "number" && owner.host === hostName()) {
-    if (owner.pid === process.pid) return false;
-    const live = alive(owner.pid);
-    if (live !== undefined) return !live;
+  if (owner && typeof owner.pid === "number") {
+    const gone = await goneByProc(owner);
+    if (gone !== undefined) return gone;
+    if (owner.host === hostName()) {
+      if (owner.pid === process.pid) return false;
+      const live = alive(owner.pid);
+      if (live !== undefined) return !live;
+    }
   }
-  // Owner on another host, unknown, or not checkable from here: judge by age.
-  const age = Date.now() - (await stat(lockPath)).mtimeMs;
-  return age > staleMs;
+  // Owner on another host or not checkable from here: its heartbeat, then the age (an empty
+  // file is a few seconds old at most unless its owner died).
+  const st = await stat(lockPath);
+  if (owner && typeof owner.beat === "number" && owner.beat > 0) {
+    const still = unchangedFor(lockPath, `${owner.id}:${st.mtimeMs}:${st.ino}`);
+    if (still > owner.beat * MISSED_BEATS) return true;
+  }
+  const age = Date.now() - st.mtimeMs;
+  return age > (owner ? staleMs : Math.min(staleMs, EMPTY_GRACE));
 }
 
-async function create(lockPath: string, info: LockInfo): Promise<boolean> {
+type Handle = Awaited<ReturnType<typeof open>>;
+
+/** Creates the lock file exclusively; its open handle (for the heartbeat), or undefined. */
+async function create(lockPath: string, info: LockInfo): Promise<Handle | undefined> {
   let handle;
   try {
     handle = await open(lockPath, "wx", 0o600);
   } catch (e) {
-    if (code(e) === "EEXIST") return false;
+    if (code(e) === "EEXIST") return undefined;
     throw e;
   }
   try {
     await handle.writeFile(JSON.stringify(info) + "\n");
-  } finally {
+  } catch (e) {
     await handle.close();
+    throw e;
   }
-  return true;
+  return handle;
 }
 
-function newInfo(extra: Record<string, unknown> | undefined): LockInfo {
+/**
+ * Touches the lock file through its own handle every beat (the same file even if a path was
+ * replaced); the timer never keeps the process alive. Returns the function that stops it.
+ */
+function heartbeat(handle: Handle): () => Promise<void> {
+  let busy = false;
+  const id = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    const now = new Date();
+    handle.utimes(now, now).catch(() => {}).finally(() => busy = false);
+  }, BEAT);
+  const timer = id as unknown as { unref?(): void };
+  if (typeof timer?.unref === "function") timer.unref();
+  else {(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
+      id as unknown as number,
+    );}
+  return async () => {
+    clearInterval(id);
+    await handle.close().catch(() => {});
+  };
+}
+
+async function newInfo(extra: Record<string, unknown> | undefined): Promise<LockInfo> {
   const id = crypto.getRandomValues(new Uint32Array(4)).join("-");
-  return { ...extra, pid: process.pid, host: hostName(), time: new Date().toISOString(), id };
+  const me = await procSelf();
+  return {
+    ...extra,
+    pid: process.pid,
+    host: hostName(),
+    time: new Date().toISOString(),
+    id,
+    beat: BEAT,
+    ...(me ? { boot: me.boot, start: me.start } : {}),
+  };
 }
 
-function held(lockPath: string, id: string): Lock {
+function held(lockPath: string, id: string, handle: Handle): Lock {
   let released = false;
+  const stop = heartbeat(handle);
   return {
     path: lockPath,
     async release() {
       if (released) return;
       released = true;
+      await stop();
       const owner = await readOwner(lockPath).catch(() => undefined);
       if (owner?.id === id) await unlink(lockPath).catch(() => {});
     },
@@ -179,8 +335,9 @@ function held(lockPath: string, id: string): Lock {
  */
 async function takeOver(lockPath: string, staleMs: number): Promise<void> {
   const guard = `${lockPath}.takeover`;
-  const mine = newInfo(undefined);
-  if (!await create(guard, mine)) {
+  const mine = await newInfo(undefined);
+  const guardHandle = await create(guard, mine);
+  if (!guardHandle) {
     // A takeover that crashed leaves its guard: it is stale after a few seconds.
     const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
     if (age > 5_000) {
@@ -192,6 +349,7 @@ async function takeOver(lockPath: string, staleMs: number): Promise<void> {
   try {
     if (await isStale(lockPath, staleMs).catch(() => false)) await unlink(lockPath).catch(() => {});
   } finally {
+    await guardHandle.close().catch(() => {});
     await unlink(guard).catch(() => {});
   }
 }
@@ -219,9 +377,10 @@ export async function tryLock(
   options: TryLockOptions = {},
 ): Promise<Lock | undefined> {
   const lockPath = `${path}.lock`;
-  const info = newInfo(options.info);
+  const info = await newInfo(options.info);
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (await create(lockPath, info)) return held(lockPath, info.id);
+    const handle = await create(lockPath, info);
+    if (handle) return held(lockPath, info.id, handle);
     let stale: boolean;
     try {
       stale = await isStale(lockPath, options.stale ?? DEFAULT_STALE);

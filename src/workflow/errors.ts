@@ -17,8 +17,13 @@ export interface WorkflowIssue {
   message: string;
   /** What to do about it, e.g. `did you mean "command"?`. */
   hint?: string;
-  /** The source line (secret values already replaced by `***`). */
+  /**
+   * The source line (secret values already replaced by `***`); a long line is cut to a window
+   * around the column, marked with `…`.
+   */
   source?: string;
+  /** The 1-based column within `source` when it is a cut window (else `col` applies). */
+  sourceCol?: number;
   /** How many characters the caret line underlines (default 1). */
   length?: number;
   /** Where in the object the issue is (`steps[2].add_app.comand`), for workflows built in code. */
@@ -53,8 +58,9 @@ export function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): 
     const num = String(issue.line);
     const gutter = " ".repeat(num.length);
     // Keep tabs so the caret lines up under a tab-indented line.
-    const pad = issue.source.slice(0, Math.max(0, issue.col - 1)).replace(/[^\t]/g, " ");
-    const room = Math.max(1, issue.source.length - (issue.col - 1));
+    const col = issue.sourceCol ?? issue.col;
+    const pad = issue.source.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, " ");
+    const room = Math.max(1, issue.source.length - (col - 1));
     const caret = "^".repeat(Math.max(1, Math.min(issue.length ?? 1, room)));
     const bar = options.color ? `${CYAN}|${RESET}` : "|";
     lines.push(` ${num} ${bar} ${issue.source}`.trimEnd());
@@ -90,19 +96,32 @@ export function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
  * ```
  */
 export class WorkflowError extends Error {
-  /** Every issue, sorted by position. */
+  /** The issues, sorted by position: the first {@linkcode MAX_ISSUES} of them. */
   readonly issues: WorkflowIssue[];
+  /** How many further issues were found and left out (a hostile file has thousands). */
+  readonly omitted: number;
 
-  /** Wraps the issues (sorted by position). */
+  /** Wraps the issues (sorted by position; those past {@linkcode MAX_ISSUES} are counted). */
   constructor(issues: readonly WorkflowIssue[]) {
     const sorted = sortIssues(issues);
-    super(sorted.map((i) => issueHeading(i)).join("\n"));
+    const kept = sorted.slice(0, MAX_ISSUES);
+    const omitted = sorted.length - kept.length;
+    super([...kept.map((i) => issueHeading(i)), ...moreLine(omitted)].join("\n"));
     this.name = "WorkflowError";
-    this.issues = sorted;
+    this.issues = kept;
+    this.omitted = omitted;
   }
 
   /** Every issue: heading, source line and caret line, one block after another. */
   format(options: FormatOptions = {}): string {
-    return this.issues.map((i) => formatIssue(i, options)).join("\n");
+    return [...this.issues.map((i) => formatIssue(i, options)), ...moreLine(this.omitted)]
+      .join("\n");
   }
+}
+
+/** The most issues a {@linkcode WorkflowError} keeps and shows. */
+export const MAX_ISSUES = 100;
+
+function moreLine(omitted: number): string[] {
+  return omitted > 0 ? [`... and ${omitted} more error${omitted === 1 ? "" : "s"}`] : [];
 }

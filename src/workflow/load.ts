@@ -5,7 +5,7 @@
  * @module
  */
 
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { StepSpec, Workflow } from "./spec.ts";
 import { WorkflowError } from "./errors.ts";
 import { fromPlain, Locator, parseYaml } from "./yaml.ts";
@@ -17,7 +17,18 @@ export interface ParseOptions {
   file?: string;
   /** The step types (default: the registry of `steps/mod.ts`). */
   registry?: Readonly<Record<string, StepSpec>>;
+  /**
+   * The largest workflow accepted, in bytes (default {@linkcode MAX_WORKFLOW_BYTES}, 1 MiB):
+   * a bigger one is refused before it is parsed.
+   */
+  maxBytes?: number;
 }
+
+/**
+ * The default size limit of a workflow file: 1 MiB, a hundred times a large workflow. Parsing
+ * costs about a second and 100 MB per MiB of YAML, so a hostile file stays within seconds.
+ */
+export const MAX_WORKFLOW_BYTES: number = 1024 * 1024;
 
 /** Options of {@linkcode loadWorkflow}. */
 export interface LoadOptions {
@@ -28,6 +39,17 @@ export interface LoadOptions {
   env?: Record<string, string>;
   /** The step types (default: the registry of `steps/mod.ts`). */
   registry?: Readonly<Record<string, StepSpec>>;
+  /** See {@linkcode ParseOptions.maxBytes}. */
+  maxBytes?: number;
+}
+
+function tooBig(file: string | undefined, size: string, max: number): WorkflowError {
+  return new WorkflowError([{
+    ...(file === undefined ? {} : { file }),
+    line: 0,
+    col: 0,
+    message: `the workflow is ${size}; at most ${max} bytes are accepted (maxBytes)`,
+  }]);
 }
 
 /**
@@ -42,6 +64,9 @@ export interface LoadOptions {
  * ```
  */
 export function parseWorkflow(source: string, options: ParseOptions = {}): Workflow {
+  const max = options.maxBytes ?? MAX_WORKFLOW_BYTES;
+  // UTF-8 takes at least one byte per UTF-16 unit: more units than `max` is too big for sure.
+  if (source.length > max) throw tooBig(options.file, `${source.length} characters`, max);
   const { root, issues, locator } = parseYaml(source, { file: options.file });
   if (issues.length && !root) {
     locator.redact(issues);
@@ -65,9 +90,10 @@ export function parseWorkflow(source: string, options: ParseOptions = {}): Workf
  * ```
  */
 export async function loadWorkflow(path: string, options: LoadOptions = {}): Promise<Workflow> {
-  let text: string;
+  const max = options.maxBytes ?? MAX_WORKFLOW_BYTES;
+  let bytes: Uint8Array | undefined;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readAtMost(path, max);
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === "ENOENT"
@@ -82,7 +108,89 @@ export async function loadWorkflow(path: string, options: LoadOptions = {}): Pro
       message: `cannot read the workflow: ${why}`,
     }]);
   }
-  return parseWorkflow(text, { file: path, registry: options.registry });
+  if (bytes === undefined) throw tooBig(path, `more than ${max} bytes`, max);
+  const text = decodeUtf8(bytes, path);
+  return parseWorkflow(text, { file: path, registry: options.registry, maxBytes: max });
+}
+
+/** Reads a file, but stops past `max` bytes: `undefined` then (too big). */
+async function readAtMost(path: string, max: number): Promise<Uint8Array | undefined> {
+  const handle = await open(path, "r");
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
+    if (st.size > max) return undefined;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (total <= max) {
+      const buf = new Uint8Array(65_536);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    if (total > max) return undefined;
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * UTF-8 text of a workflow file; bytes that are not UTF-8 (a binary file, another encoding)
+ * are a located error rather than silently replaced.
+ */
+function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const bad = Math.min(firstInvalidUtf8(bytes), bytes.length - 1);
+    const lineStart = bytes.lastIndexOf(0x0a, bad - 1) + 1;
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+    const before = new TextDecoder().decode(bytes.subarray(lineStart, bad));
+    const hex = bytes[bad].toString(16).toUpperCase().padStart(2, "0");
+    throw new WorkflowError([{
+      file,
+      line,
+      col: before.length + 1,
+      message: `not UTF-8 text: byte 0x${hex} cannot be decoded (a workflow is UTF-8 YAML)`,
+    }]);
+  }
+}
+
+/** Offset of the first byte that does not belong to a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    const n = c < 0x80
+      ? 0
+      : c >= 0xc2 && c <= 0xdf
+      ? 1
+      : c >= 0xe0 && c <= 0xef
+      ? 2
+      : c >= 0xf0 && c <= 0xf4
+      ? 3
+      : -1;
+    if (n < 0) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined) return i;
+      if (k === 1 ? x < lo || x > hi : x < 0x80 || x > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return b.length;
 }
 
 /**

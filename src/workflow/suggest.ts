@@ -55,6 +55,8 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     if (candidate === word) continue;
+    // The distance is at least the difference in length: skip the costly table when too far.
+    if (Math.abs(candidate.length - word.length) > limit) continue;
     const distance = norm(candidate) === w ? 0 : editDistance(w, norm(candidate));
     if (distance <= limit && distance < bestDistance) {
       best = candidate;

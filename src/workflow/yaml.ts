@@ -16,6 +16,7 @@ import {
   type Node as YNode,
   parseDocument,
   type Scalar,
+  visit,
 } from "yaml";
 import type { WorkflowIssue } from "./errors.ts";
 
@@ -90,7 +91,7 @@ export class Locator {
     message: string,
     options: IssueOptions & { path?: string; end?: number } = {},
   ): WorkflowIssue {
-    const issue: WorkflowIssue = { line: 0, col: 0, message };
+    const issue: WorkflowIssue = { line: 0, col: 0, message: cut(message) };
     if (this.file !== undefined) issue.file = this.file;
     if (offset < 0 || !this.#counter || this.#text === undefined) {
       if (options.path) issue.path = options.path;
@@ -104,10 +105,10 @@ export class Locator {
       const length = options.length ??
         (end !== undefined ? Math.min(end, lineEnd) - (col - 1) : 1);
       if (options.mask && options.end !== undefined) this.#secrets.push([offset, options.end]);
-      issue.source = source.replace(/\s+$/, "");
+      setSnippet(issue, source, col);
       issue.length = Math.max(1, length);
     }
-    if (options.hint) issue.hint = options.hint;
+    if (options.hint) issue.hint = cut(options.hint);
     return issue;
   }
 
@@ -118,25 +119,39 @@ export class Locator {
    * issues are known: a secret found late may sit on the line of an earlier issue.
    */
   redact(issues: WorkflowIssue[]): void {
+    // Many issues may sit on one (long) line: mask each line once.
+    const done = new Map<number, string>();
     for (const issue of issues) {
       if (issue.line <= 0 || issue.source === undefined || !this.#counter) continue;
-      const lineStart = this.#counter.lineStarts[issue.line - 1] ?? 0;
-      // Offsets are UTF-16 units, as string indexes are.
-      const text = this.#lines[issue.line - 1] ?? "";
-      const masked = text.split("");
-      for (const [start, end] of this.#secrets) {
-        for (let i = Math.max(start, lineStart); i < Math.min(end, lineStart + text.length); i++) {
-          masked[i - lineStart] = "*";
-        }
+      let out = done.get(issue.line);
+      if (out === undefined) {
+        out = this.#masked(issue.line);
+        done.set(issue.line, out);
       }
-      let out = masked.join("");
-      out = out.replace(
-        SECRET_KEY_VALUE,
-        (all, key: string, sep: string, value: string) =>
-          value.startsWith("${{") ? all : `${key}${sep}${"*".repeat(value.length)}`,
-      );
-      issue.source = out.replace(/\s+$/, "");
+      setSnippet(issue, out, issue.col);
     }
+  }
+
+  /** A source line with its literal secrets replaced by `*`. */
+  #masked(line: number): string {
+    const lineStart = this.#counter!.lineStarts[line - 1] ?? 0;
+    // Offsets are UTF-16 units, as string indexes are.
+    const text = this.#lines[line - 1] ?? "";
+    const masked = text.split("");
+    for (const [start, end] of this.#secrets) {
+      for (let i = Math.max(start, lineStart); i < Math.min(end, lineStart + text.length); i++) {
+        masked[i - lineStart] = "*";
+      }
+    }
+    return masked.join("").replace(
+      SECRET_KEY_VALUE,
+      (all, key: string, sep: string, value: string) => {
+        if (value.startsWith("${{")) return all;
+        // The value ends before trailing blanks (a ` #` comment starts after them).
+        const kept = value.replace(/\s+$/, "");
+        return `${key}${sep}${"*".repeat(kept.length)}${value.slice(kept.length)}`;
+      },
+    );
   }
 
   /** An issue pointing at a node (its whole text on its line). */
@@ -161,9 +176,41 @@ export class Locator {
   }
 }
 
-/** A key named like a secret with a literal value, on one source line. */
+/**
+ * A key named like a secret with a literal value, on one source line. The value runs up to
+ * a `,`, `}` or `#` (greedy, so that matching stays linear on a hostile line); trailing blanks
+ * are left unmasked by the caller.
+ */
 const SECRET_KEY_VALUE =
-  /\b((?:password|passwd|totp_secret|totp_code|token|secret|api_key)["']?)(\s*:\s*)("[^"]*"|'[^']*'|[^\s,}#][^,}#]*?(?=\s*(?:[,}]|\s#|$)))/gi;
+  /\b((?:password|passwd|totp_secret|totp_code|token|secret|api_key)["']?)(\s*:\s*)("[^"]*"|'[^']*'|[^\s,}#][^,}#]*)/gi;
+
+/** The most characters of a message or hint (they quote keys, which may be any length). */
+const MAX_MESSAGE = 300;
+
+function cut(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE)}…`;
+}
+
+/** The most characters of a source line shown in an issue. */
+export const MAX_SNIPPET = 160;
+
+/**
+ * The part of a source line shown under an issue: the whole line when short, else a window
+ * around the column with `…` where it was cut (and `sourceCol`, the column within it).
+ */
+function setSnippet(issue: WorkflowIssue, line: string, col: number): void {
+  const text = line.replace(/\s+$/, "");
+  delete issue.sourceCol;
+  if (text.length <= MAX_SNIPPET) {
+    issue.source = text;
+    return;
+  }
+  const from = Math.max(0, Math.min(col - 1 - 40, text.length - MAX_SNIPPET));
+  const head = from > 0 ? "…" : "";
+  const tail = from + MAX_SNIPPET < text.length ? "…" : "";
+  issue.source = head + text.slice(from, from + MAX_SNIPPET) + tail;
+  issue.sourceCol = col - from + head.length;
+}
 
 /** `parent.key` or `key` at the root. */
 export function childPath(parent: string, key: string | number): string {
@@ -195,8 +242,14 @@ export interface ParsedYaml {
  */
 export function parseYaml(text: string, options: { file?: string } = {}): ParsedYaml {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
   const locator = new Locator({ file: options.file, text, counter });
+  let doc;
+  try {
+    doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { issues: [locator.at(0, `malformed YAML: ${TOO_DEEP}`)], locator };
+  }
   const issues: WorkflowIssue[] = [];
   // An unquoted `${{ }}` in a flow mapping or list (`env: { PORT: ${{ node.port }} }`) is
   // read as nested flow mappings, and the parser reports a dozen errors for it: say it once.
@@ -206,6 +259,8 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
     if (error.pos[0] >= cascade) continue;
     const message = error.code === "MULTIPLE_DOCS"
       ? "the file holds several YAML documents; a workflow is one"
+      : /call stack/i.test(error.message)
+      ? TOO_DEEP
       : lowerFirst(error.message.split("\n")[0].replace(/\.$/, "").replace(/:$/, ""));
     issues.push(locator.at(error.pos[0], `malformed YAML: ${message}`));
   }
@@ -227,8 +282,54 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
   if (issues.length) return { issues, locator };
   if (doc.contents === null) return { issues, locator };
 
+  // Aliases are expanded in place (validation looks at every use), within bounds: a
+  // 500-byte "billion laughs" file would expand into billions of nodes, an alias inside its
+  // own anchor forever. The anchors are looked up in one pass (`Alias.resolve` walks the
+  // whole document on every call).
+  const anchors = resolveAliases(doc);
+  const active = new Set<unknown>();
+  let expanded = 0;
+  let fatal: WorkflowIssue | undefined;
+  let aliasDepth = 0;
+  let outerAlias = 0;
   const convert = (node: unknown, path: string, fallback: number): LNode => {
-    if (isAlias(node)) return convert(node.resolve(doc), path, fallback);
+    const at = (node as YNode | null)?.range?.[0] ?? fallback;
+    const stop = (message: string): LNode => {
+      fatal ??= locator.at(at, message);
+      return { kind: "scalar", value: null, start: at, end: at, path };
+    };
+    if (fatal) return stop("");
+    if (active.size >= MAX_YAML_DEPTH) {
+      return stop(TOO_DEEP);
+    }
+    if (aliasDepth > 0 && ++expanded > MAX_ALIAS_NODES) {
+      // Shown at the alias whose expansion ran out of budget, not somewhere inside it.
+      fatal ??= locator.at(
+        outerAlias,
+        `aliases expand to more than ${MAX_ALIAS_NODES} nodes (a YAML alias bomb?)`,
+      );
+      return stop("");
+    }
+    if (isAlias(node)) {
+      if (aliasDepth === 0) outerAlias = at;
+      const target = anchors.get(node);
+      if (target === undefined) return stop(`alias *${node.source} names no anchor before it`);
+      if (active.has(target)) return stop(`alias *${node.source} is inside its own anchor`);
+      aliasDepth++;
+      try {
+        return convert(target, path, fallback);
+      } finally {
+        aliasDepth--;
+      }
+    }
+    active.add(node);
+    try {
+      return convertNode(node, path, fallback);
+    } finally {
+      active.delete(node);
+    }
+  };
+  const convertNode = (node: unknown, path: string, fallback: number): LNode => {
     if (isMap(node)) {
       const entries: LEntry[] = [];
       const seen = new Map<string, number>();
@@ -293,7 +394,33 @@ export function parseYaml(text: string, options: { file?: string } = {}): Parsed
     return { kind: "scalar", value: null, start: fallback, end: fallback, path };
   };
   const root = convert(doc.contents, "", 0);
+  if (fatal) return { issues: [...issues, fatal], locator };
   return { root, issues, locator };
+}
+
+/** How deep mappings and sequences may nest (the tree is walked recursively). */
+export const MAX_YAML_DEPTH = 200;
+
+const TOO_DEEP = `nested too deeply (more than ${MAX_YAML_DEPTH} levels)`;
+
+/** How many nodes aliases may add to the tree in all (the anchors' copies). */
+export const MAX_ALIAS_NODES = 10_000;
+
+/** Each alias of the document and the anchor it names (the last one before it). */
+function resolveAliases(doc: ReturnType<typeof parseDocument>): Map<unknown, YNode> {
+  const last = new Map<string, YNode>();
+  const found = new Map<unknown, YNode>();
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = last.get(node.source);
+        if (target) found.set(node, target);
+      } else if (node.anchor) {
+        last.set(node.anchor, node);
+      }
+    },
+  });
+  return found;
 }
 
 /** The located tree of a plain value (no positions; paths only). */

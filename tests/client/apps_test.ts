@@ -2,7 +2,7 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { AppMeshAuthError, AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
+import { AppMeshAuthError, AppMeshError, AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
 import { fixture, shellWorker, uniq, until } from "./_helpers.ts";
 
 test("apps: add, get, list, enable, disable, health, delete (false on 404)", async () => {
@@ -58,8 +58,9 @@ test("names with '/', '..', spaces and unicode are encoded into one path segment
       await c.deleteLabel(name);
       assert.equal((await c.listLabels())[name], undefined);
     }
-    await assert.rejects(c.getApp(".."), TypeError);
-    await assert.rejects(c.deleteApp("."), TypeError);
+    const invalid = (e: unknown) => e instanceof AppMeshError && e.code === "INVALID_NAME";
+    await assert.rejects(c.getApp(".."), invalid);
+    await assert.rejects(c.deleteApp("."), invalid);
   } finally {
     await f.close();
   }

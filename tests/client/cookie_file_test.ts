@@ -2,7 +2,7 @@
 // renewed under the lock by two processes at once.
 // @bun
 import assert from "node:assert/strict";
-import { chmod, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
@@ -10,6 +10,9 @@ import { AppMeshAuthError, type AppMeshClient } from "../../src/client/mod.ts";
 import { exec, type Fixture, fixture, runScript } from "./_helpers.ts";
 
 const RENEW_CHILD = fileURLToPath(new URL("./fixtures/renew_child.ts", import.meta.url));
+const KILLED_RENEW_CHILD = fileURLToPath(
+  new URL("./fixtures/killed_renew_child.ts", import.meta.url),
+);
 
 /** A server, and a client `a` logged in through the cookie file `name` in the temp dir. */
 async function onCookieFile(
@@ -137,6 +140,30 @@ test("two processes renewing through one cookie file at once: valid file, workin
     const tokens = [r1, r2].map((r) => JSON.parse(r.stdout).token);
     assert.ok(tokens.includes(c.token), "the file holds the token of the last renewal");
   });
+});
+
+test("SIGKILL right after a renewal's answer: the file holds the new token, leftovers go", async () => {
+  const f = await fixture({ server: { tls: false }, login: false });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    const a = f.newClient({ cookieFile: file });
+    await a.login("admin", "admin123");
+    for (let round = 0; round < 3; round++) {
+      const before = (await readFile(file, "utf8")).match(/appmesh_auth_token\t(\S+)/)![1];
+      const r = await runScript(KILLED_RENEW_CHILD, [f.server.urls[0], file]);
+      assert.equal(r.code, null, `not killed: ${r.code} ${r.stderr}`);
+      const after = (await readFile(file, "utf8")).match(/appmesh_auth_token\t(\S+)/)![1];
+      assert.notEqual(after, before, `round ${round}: the file still holds the revoked token`);
+      // A new process on the file works without logging in (and takes over the dead lock).
+      const c = f.newClient({ cookieFile: file });
+      assert.equal((await c.getCurrentUser()).name, "admin");
+      await c.renewToken({ expire: 3600 });
+      const left = (await readdir(f.dir)).filter((n) => n.endsWith(".tmp") || n.endsWith(".lock"));
+      assert.deepEqual(left, [], "temporary or lock files left behind");
+    }
+  } finally {
+    await f.close();
+  }
 });
 
 test("a garbled cookie file is an error naming the file and line, never an empty session", async () => {

@@ -257,3 +257,33 @@ test("cookie file: works in a Deno process without --allow-sys/--allow-run/--all
     assert.deepEqual(owner, {}); // released
   });
 });
+
+test("cookie file: temporary files a killed writer left are removed by the next locked write", async () => {
+  await withTempDir(async (dir) => {
+    const file = `${dir}/cookies.txt`;
+    const dead = await deadPid();
+    // What `writeFileAtomic` leaves when its process is SIGKILLed between write and rename.
+    const leftovers = [`.cookies.txt.${dead}.123456.tmp`, `.cookies.txt.${dead}.99.tmp`];
+    for (const name of leftovers) await writeFile(`${dir}/${name}`, "half a token");
+    // Not ours to remove: another file's temporaries, and names that merely look alike.
+    const others = [".other.txt.1.2.tmp", ".cookies.txt.backup", "cookies.txt.1.2.tmp"];
+    for (const name of others) await writeFile(`${dir}/${name}`, "x");
+    await updateCookieFile(file, () => [c("n", "1")]);
+    assert.deepEqual((await readdir(dir)).sort(), [...others, "cookies.txt"].sort());
+  });
+});
+
+test("cookie file: cookieFileWriter writes at once, atomically, mode 0600", async () => {
+  const { cookieFileWriter } = await import("../../src/cookies/file.ts");
+  await withTempDir(async (dir) => {
+    const file = `${dir}/cookies.txt`;
+    await writeFile(file, "# Netscape HTTP Cookie File\n", { mode: 0o644 });
+    const write = await cookieFileWriter();
+    write(file, [c("t", "new")]);
+    assert.equal((await readCookieFile(file)).cookies[0].value, "new");
+    assert.equal(await mode(file), 0o600);
+    assert.deepEqual(await readdir(dir), ["cookies.txt"]);
+    assert.throws(() => write(`${dir}/no/such/dir/cookies.txt`, []));
+    assert.deepEqual(await readdir(dir), ["cookies.txt"]);
+  });
+});

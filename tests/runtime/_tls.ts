@@ -118,7 +118,8 @@ export interface TlsServer {
 /**
  * HTTPS server answering `{ path, method, client, authorized, body }` (`client`: the client
  * certificate's CN or null; `authorized`: a client certificate signed by the CA), with two
- * `Set-Cookie` headers. `mtls`: a client certificate signed by the CA is required.
+ * `Set-Cookie` headers; `/redirect...` answers a 307 to a closed port. `mtls`: a client
+ * certificate signed by the CA is required.
  */
 export async function tlsServer(pki: Pki, options: { mtls?: boolean } = {}): Promise<TlsServer> {
   const server = https.createServer({
@@ -136,6 +137,11 @@ export async function tlsServer(pki: Pki, options: { mtls?: boolean } = {}): Pro
     let body = "";
     req.on("data", (d) => body += d);
     req.on("end", () => {
+      if (req.url?.startsWith("/redirect")) {
+        // To a port nothing listens on: a fetch that follows it fails.
+        res.writeHead(307, { location: "https://127.0.0.1:9/elsewhere" });
+        return res.end("moved");
+      }
       res.setHeader("Set-Cookie", ["a=1; Path=/", "b=2; Path=/; Secure"]);
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify({ path: req.url, method: req.method, client, authorized, body }));

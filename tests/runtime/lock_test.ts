@@ -152,3 +152,65 @@ test("lock: a nested withFileLock on the same path times out instead of deadlock
     assert.deepEqual(await readdir(dir), []);
   });
 });
+
+/** Runs the lock child with the README's permissions (Deno) or as is (Bun). */
+function lockChild(args: string[]) {
+  const child = new URL("./_lock_child.ts", import.meta.url).pathname;
+  const cmd = process.versions.bun
+    ? [child, ...args]
+    : ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", child, ...args];
+  return spawn(process.execPath, cmd, { stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function output(child: ReturnType<typeof spawn>): Promise<{ code: number | null; out: string }> {
+  let out = "";
+  child.stdout!.on("data", (d) => out += d);
+  child.stderr!.on("data", (d) => out += d);
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out })));
+}
+
+test("lock: a SIGKILLed holder's lock is taken over within seconds, without --allow-run/--allow-sys", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "cookies.txt");
+    const holder = lockChild(["hold", file]);
+    const holderDone = output(holder);
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.on("data", (d) => String(d).includes("held") && resolve());
+      holder.once("close", () => reject(new Error("holder exited early")));
+    });
+    holder.kill("SIGKILL");
+    await holderDone;
+    const info = JSON.parse(await readFile(`${file}.lock`, "utf8"));
+    assert.equal(info.pid, holder.pid);
+    // The waiter gets the default wait of the cookie file (10 s), not the 10 minutes of
+    // `stale`: the holder's heartbeat stopped (or, where pids may be probed, it is dead).
+    const { code, out } = await output(lockChild(["take", file, "10000"]));
+    assert.equal(code, 0, out);
+    assert.ok(JSON.parse(out).ms < 9_000, out);
+  });
+});
+
+test("lock: an empty lock file (owner killed between create and write) does not block", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "cookies.txt");
+    await writeFile(`${file}.lock`, "");
+    // Within the cookie file's default wait of 10 s, not the 10 minutes of `stale`.
+    const lock = await acquireLock(file, { waitMs: 10_000 });
+    assert.equal(JSON.parse(await readFile(`${file}.lock`, "utf8")).pid, process.pid);
+    await lock.release();
+  });
+});
+
+test("lock: a live holder is not taken over by a process without --allow-run/--allow-sys", async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, "cookies.txt");
+    const lock = (await tryLock(file))!;
+    try {
+      const { code, out } = await output(lockChild(["take", file, "300"]));
+      assert.equal(code, 3, out);
+      assert.match(out, new RegExp(`held by pid ${process.pid}`));
+    } finally {
+      await lock.release();
+    }
+  });
+});

@@ -148,6 +148,32 @@ test("tls: every Set-Cookie, request bodies and the response URL survive each me
   }
 });
 
+test("tls: redirect manual: each mechanism hands back the 307 itself, never following it", async () => {
+  const p = await pki();
+  const server = await tlsServer(p);
+  try {
+    const mechanisms: TlsOptions[] = [
+      { ca: p.ca },
+      { ca: p.ca, cert: p.clientCert, key: p.clientKey },
+      { verify: false },
+    ];
+    for (const opts of mechanisms) {
+      const made = await createFetch(opts);
+      try {
+        const res = await made.fetch(`${server.url}/redirect`, { redirect: "manual" });
+        assert.equal(res.status, 307, made.via);
+        assert.equal(res.headers.get("location"), "https://127.0.0.1:9/elsewhere");
+        assert.equal(res.redirected, false);
+        await res.body?.cancel();
+      } finally {
+        made.close();
+      }
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test("tls: bad options are refused before any connection", async () => {
   await assert.rejects(createFetch({ cert: "-----BEGIN CERTIFICATE-----" }), TypeError);
   await assert.rejects(createFetch({ key: "-----BEGIN PRIVATE KEY-----" }), TypeError);

@@ -32,7 +32,18 @@ const LEVELS: readonly (readonly string[])[] = [["||"], ["&&"], ["==", "!="], [
 ]];
 
 /**
- * Parses the inside of `${{ }}`; throws {@linkcode ExprError} on a syntax error.
+ * How deep an expression may nest: parentheses, calls, indexes, `!`, and chains of operators
+ * or property accesses all count. The checker and the evaluator walk the tree recursively, so
+ * a deeper one (a hostile file: 10 000 parentheses, 100 000 `&&`) is refused at parse time
+ * instead of overflowing the stack.
+ */
+export const MAX_DEPTH = 100;
+
+const TOO_DEEP = `expression nested too deeply (more than ${MAX_DEPTH} levels)`;
+
+/**
+ * Parses the inside of `${{ }}`; throws {@linkcode ExprError} on a syntax error and on an
+ * expression nested deeper than {@linkcode MAX_DEPTH}.
  *
  * @example
  * ```ts
@@ -43,6 +54,10 @@ const LEVELS: readonly (readonly string[])[] = [["||"], ["&&"], ["==", "!="], [
 export function parse(expression: string): Expr {
   const tokens = tokenize(expression);
   let at = 0;
+  // Depth of every node built so far, and of the recursion now running: both bounded, the
+  // first for the tree's walkers, the second for this parser's own stack.
+  const depths = new WeakMap<Expr, number>();
+  let nesting = 0;
   const peek = (): Token => tokens[at];
   const fail = (reason: string, offset: number, hint?: string): never => {
     throw new ExprError({ reason, expression, offset, hint });
@@ -53,6 +68,23 @@ export function parse(expression: string): Expr {
       : t.type === "string"
       ? `string '${t.value}'`
       : `"${t.value}"`;
+  /** Records a new node's depth (one more than its deepest child); refuses too deep. */
+  const made = <T extends Expr>(node: T, pos: number, children: Expr[]): T => {
+    let depth = 1;
+    for (const c of children) depth = Math.max(depth, (depths.get(c) ?? 1) + 1);
+    if (depth > MAX_DEPTH) fail(TOO_DEEP, pos);
+    depths.set(node, depth);
+    return node;
+  };
+  /** Runs a nested parse (inside parentheses, arguments, an index, after `!`), bounded. */
+  const nested = <T>(pos: number, fn: () => T): T => {
+    if (++nesting > MAX_DEPTH) fail(TOO_DEEP, pos);
+    try {
+      return fn();
+    } finally {
+      nesting--;
+    }
+  };
   const expectOp = (op: string, what: string): Token => {
     const t = peek();
     if (t.type !== "op" || t.value !== op) {
@@ -70,13 +102,17 @@ export function parse(expression: string): Expr {
       if (t.type !== "op" || !LEVELS[level].includes(t.value as string)) return left;
       at++;
       const right = binary(level + 1);
-      left = {
-        kind: "binary",
-        op: t.value as Extract<Expr, { kind: "binary" }>["op"],
-        left,
-        right,
-        pos: left.pos,
-      };
+      left = made(
+        {
+          kind: "binary",
+          op: t.value as Extract<Expr, { kind: "binary" }>["op"],
+          left,
+          right,
+          pos: left.pos,
+        },
+        t.pos,
+        [left, right],
+      );
     }
   };
 
@@ -84,7 +120,8 @@ export function parse(expression: string): Expr {
     const t = peek();
     if (t.type === "op" && t.value === "!") {
       at++;
-      return { kind: "not", operand: unary(), pos: t.pos };
+      const operand = nested(t.pos, unary);
+      return made({ kind: "not", operand, pos: t.pos }, t.pos, [operand]);
     }
     return postfix(primary());
   };
@@ -99,18 +136,22 @@ export function parse(expression: string): Expr {
           fail(`expected a property name after ".", found ${describe(name)}`, name.pos);
         }
         at++;
-        object = {
-          kind: "member",
-          object,
-          name: name.value as string,
-          pos: object.pos,
-          namePos: name.pos,
-        };
+        object = made(
+          {
+            kind: "member",
+            object,
+            name: name.value as string,
+            pos: object.pos,
+            namePos: name.pos,
+          },
+          t.pos,
+          [object],
+        );
       } else if (t.type === "op" && t.value === "[") {
         at++;
-        const index = binary(0);
+        const index = nested(t.pos, () => binary(0));
         expectOp("]", "to close the index");
-        object = { kind: "index", object, index, pos: object.pos };
+        object = made({ kind: "index", object, index, pos: object.pos }, t.pos, [object, index]);
       } else if (t.type === "op" && t.value === "(") {
         fail("only functions can be called", t.pos);
       } else {
@@ -126,7 +167,7 @@ export function parse(expression: string): Expr {
       return { kind: "literal", value: t.value, pos: t.pos };
     }
     if (t.type === "op" && t.value === "(") {
-      const inner = binary(0);
+      const inner = nested(t.pos, () => binary(0));
       expectOp(")", "to close the parenthesis");
       return inner;
     }
@@ -142,7 +183,7 @@ export function parse(expression: string): Expr {
         const args: Expr[] = [];
         if (!(peek().type === "op" && peek().value === ")")) {
           for (;;) {
-            args.push(binary(0));
+            args.push(nested(next.pos, () => binary(0)));
             const sep = peek();
             if (sep.type === "op" && sep.value === ",") {
               at++;
@@ -152,7 +193,7 @@ export function parse(expression: string): Expr {
           }
         }
         expectOp(")", `to close the arguments of ${name}()`);
-        return { kind: "call", name, args, pos: t.pos };
+        return made({ kind: "call", name, args, pos: t.pos }, t.pos, args);
       }
       return { kind: "context", name, pos: t.pos };
     }
