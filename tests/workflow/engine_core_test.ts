@@ -383,7 +383,7 @@ test("engine: session steps run once per run; others share the result", async ()
   for (const n of r.nodes) assert.equal(n.steps[1].outputs?.value, "v");
 });
 
-// The client's own reload of the cookie file is covered end to end in engine_session_test.ts;
+// The real reload of the cookie file (another process renewed) runs in engine_reload_test.ts;
 // here only what the engine does with it.
 test("engine: a 401 asks the client to reload its session once; retried only if the token changed", async () => {
   const reg = registry();
