@@ -124,9 +124,10 @@ test("a call in flight while this process renews the token is retried once with 
     release();
     assert.equal(typeof (await inFlight), "object");
     // Refused with the old token, then retried once with the new one.
-    assert.deepEqual(requests.filter((l) => l.includes(" GET /appmesh/labels ")).map((l) =>
-      l.split(" ").pop()
-    ), ["401", "200"]);
+    assert.deepEqual(
+      requests.filter((l) => l.includes(" GET /appmesh/labels ")).map((l) => l.split(" ").pop()),
+      ["401", "200"],
+    );
   } finally {
     tls.close();
     await f.close();
