@@ -228,37 +228,32 @@ test("cookie file: two processes hammering one file: always valid, no update los
   });
 }, { timeout: 300_000 });
 
-test(
-  "cookie file: works in a Deno process without --allow-sys/--allow-run/--allow-env",
-  async () => {
-    await withTempDir(async (dir) => {
-      const file = `${dir}/cookies.txt`;
-      const script = fileURLToPath(new URL("./_hammer.ts", import.meta.url));
-      const root = fileURLToPath(new URL("../..", import.meta.url));
-      const result = await new Promise<{ code: number | null; stderr: string }>(
-        (resolve, reject) => {
-          const p = spawn(process.execPath, [
-            "run",
-            "--no-check",
-            `--allow-read=${dir},${root}`,
-            `--allow-write=${dir}`,
-            script,
-            file,
-            "1",
-            "3",
-          ], { stdio: ["ignore", "ignore", "pipe"] });
-          let stderr = "";
-          p.stderr!.on("data", (d) => stderr += d);
-          p.once("error", reject);
-          p.once("exit", (code) => resolve({ code, stderr }));
-        },
-      );
-      assert.equal(result.code, 0, result.stderr);
-      const { cookies } = await readCookieFile(file);
-      assert.equal(cookies.find((x) => x.name === "counter")?.value, "3");
-      const owner = JSON.parse(await readFile(`${file}.lock`, "utf8").catch(() => "{}"));
-      assert.deepEqual(owner, {}); // released
+// A Deno permission matter: skipped under Bun, and counted as skipped.
+test("cookie file: works in Deno without --allow-sys/--allow-run/--allow-env", async () => {
+  await withTempDir(async (dir) => {
+    const file = `${dir}/cookies.txt`;
+    const script = fileURLToPath(new URL("./_hammer.ts", import.meta.url));
+    const root = fileURLToPath(new URL("../..", import.meta.url));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const p = spawn(process.execPath, [
+        "run",
+        "--no-check",
+        `--allow-read=${dir},${root}`,
+        `--allow-write=${dir}`,
+        script,
+        file,
+        "1",
+        "3",
+      ], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      p.stderr!.on("data", (d) => stderr += d);
+      p.once("error", reject);
+      p.once("exit", (code) => resolve({ code, stderr }));
     });
-  },
-  { skip: "bun" },
-); // a Deno permission matter: skipped (and counted so) under Bun
+    assert.equal(result.code, 0, result.stderr);
+    const { cookies } = await readCookieFile(file);
+    assert.equal(cookies.find((x) => x.name === "counter")?.value, "3");
+    const owner = JSON.parse(await readFile(`${file}.lock`, "utf8").catch(() => "{}"));
+    assert.deepEqual(owner, {}); // released
+  });
+}, { skip: "bun" });
