@@ -192,18 +192,34 @@ export function denoPath(): string {
   return RUNTIME === "deno" && deno ? deno.execPath() : which("deno") ?? "deno";
 }
 
-/** The bun executable, or undefined when there is none (Bun figures are then skipped). */
-export function bunPath(): string | undefined {
-  return process.env.BUN_PATH ?? which("bun");
+/**
+ * How Bun is run: `$BUN_PATH`, else `bun` on the PATH, else `npx -y bun@1`, as the test suite
+ * gets it (tests/run.ts): a machine without Bun installed still gets every Bun figure.
+ */
+export function bunCommand(): [string, string[]] {
+  const bun = process.env.BUN_PATH ?? which("bun");
+  return bun ? [bun, []] : [which("npx") ?? "npx", ["-y", "bun@1"]];
+}
+
+let bunDeps: Promise<void> | undefined;
+
+/** The package's npm dependencies for Bun, installed once per bench run as the suite does. */
+export function ensureBunDeps(): Promise<void> {
+  return bunDeps ??= (async () => {
+    const [bun, pre] = bunCommand();
+    const opts = { cwd: ROOT, timeoutMs: 300_000 };
+    let r = await runProcess(bun, [...pre, "install", "--frozen-lockfile"], opts);
+    if (r.code !== 0) r = await runProcess(bun, [...pre, "install"], opts);
+    if (r.code !== 0) throw new Error(`bun install failed: ${r.stderr.trim().slice(-300)}`);
+  })();
 }
 
 /** Command and arguments that run a bench script on a runtime. */
 export function scriptCommand(rt: Runtime, script: string, args: string[]): [string, string[]] {
   const path = join(BENCH_DIR, script);
   if (rt === "deno") return [denoPath(), ["run", "-A", "--no-check", path, ...args]];
-  const bun = bunPath();
-  if (!bun) throw new Error("bun is not on PATH");
-  return [bun, ["run", path, ...args]];
+  const [bun, pre] = bunCommand();
+  return [bun, [...pre, "run", path, ...args]];
 }
 
 /** What the server child reports. */
@@ -280,14 +296,15 @@ export function startServer(options: { nodes?: number } = {}): Promise<ServerHan
  * Runs the client side of a benchmark in a child process on `rt` (bench/runner.ts), with a
  * job object, and returns the JSON it prints.
  */
-export function runClient<T>(
+export async function runClient<T>(
   rt: Runtime,
   bench: string,
   job: unknown,
   options: ProcessOptions = {},
 ): Promise<T> {
+  if (rt === "bun") await ensureBunDeps();
   const [cmd, args] = scriptCommand(rt, "runner.ts", [bench, JSON.stringify(job)]);
-  return runJson<T>(cmd, args, options);
+  return await runJson<T>(cmd, args, options);
 }
 
 /** A fetch bound to a TLS client that trusts the server's CA. */

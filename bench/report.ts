@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname } from "node:path";
-import { type BenchResult, bunPath, denoPath, runProcess, which } from "./common.ts";
+import { type BenchResult, bunCommand, denoPath, runProcess, which } from "./common.ts";
 
 /** The machine the figures were taken on. */
 export interface MachineInfo {
@@ -71,7 +71,7 @@ async function version(cmd: string | undefined, args: string[], re: RegExp) {
 export async function runtimeVersions(): Promise<BenchReport["runtimes"]> {
   return {
     deno: await version(denoPath(), ["--version"], /deno (\S+)/),
-    bun: await version(bunPath(), ["--version"], /(\d+\.\d+\.\d+\S*)/),
+    bun: await version(bunCommand()[0], [...bunCommand()[1], "--version"], /(\d+\.\d+\.\d+\S*)/),
     node: await version(which("node"), ["--version"], /v(\S+)/),
     python: await version(which("python3"), ["--version"], /Python (\S+)/),
   };

@@ -15,6 +15,12 @@ export interface TestOptions {
   sanitizeOps?: boolean;
   /** Deno's resource sanitizer; off by default for the same reason. */
   sanitizeResources?: boolean;
+  /**
+   * Skip the test (`true`, or the runtime it does not apply to). A skipped test is reported
+   * and counted as skipped by both runners and by `tests/run.ts`, never as passed: a test
+   * that cannot run somewhere says so instead of returning early.
+   */
+  skip?: boolean | "deno" | "bun";
 }
 
 type Fn = () => void | Promise<void>;
@@ -22,24 +28,30 @@ type Fn = () => void | Promise<void>;
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" &&
   typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
 
-type BunTest = (name: string, fn: Fn, timeout?: number) => void;
+type BunTest = ((name: string, fn: Fn, timeout?: number) => void) & {
+  skip(name: string, fn: Fn, timeout?: number): void;
+};
 const bunTest: BunTest | undefined = isDeno
   ? undefined
   : ((await import("bun:test" as string)) as { test: BunTest }).test;
 
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";
+
 /** Registers a test with whichever runtime runs the file. */
 export function test(name: string, fn: Fn, options: TestOptions = {}): void {
+  const skip = options.skip === true || options.skip === runtime;
   if (isDeno) {
     Deno.test({
       name,
       fn,
+      ignore: skip,
       sanitizeOps: options.sanitizeOps ?? false,
       sanitizeResources: options.sanitizeResources ?? false,
     });
+  } else if (skip) {
+    bunTest!.skip(name, fn, options.timeout ?? 120_000);
   } else {
     bunTest!(name, fn, options.timeout ?? 120_000);
   }
 }
-
-/** The runtime running the tests. */
-export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";

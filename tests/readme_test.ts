@@ -3,8 +3,9 @@
 // - ```ts blocks run with `deno run`; blocks whose info string says `bun` run with `bun run`.
 //   `jsr:@appmesh/sdk[/sub]` and `@appmesh/sdk[/sub]` are pointed at this checkout.
 // - ```yaml blocks that are whole workflows (top-level `steps:`) are validated.
-// - ```sh blocks whose info string says `test` run with bash (after `appmesh devserver` is
-//   started by the test as the README's text says, on the ports the README names).
+// - ```sh blocks whose info string says `test` run with bash, as written: such a session starts
+//   its own `appmesh devserver --port 0` (free ports, read from what the server prints) and
+//   stops it; it may name no fixed port, so it also runs where App Mesh listens on 6060.
 //
 // The examples read APPMESH_URL / APPMESH_CA (set to the local server here); HOME is a
 // temporary folder, so `~/.appmesh/cookies.txt` lands there.
@@ -124,6 +125,8 @@ for (
   )
 ) {
   test(`README: shell session at line ${block.line} works as written`, async () => {
+    // A port written into the session would have to be free on the reader's machine.
+    assert.doesNotMatch(block.code, /(?:127\.0\.0\.1|localhost|\]):\d+|--port [1-9]/);
     const home = await Deno.makeTempDir({ prefix: "readme-sh-" });
     try {
       const r = await run("bash", ["-euo", "pipefail", "-c", block.code], {

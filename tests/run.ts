@@ -4,7 +4,9 @@
  * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
  *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
- * 3. one closing line `N passed, N failed` over both passes, and a non-zero exit on any failure.
+ * 3. one closing line `N passed, N failed, N skipped` over both passes (CI reads its `N passed,
+ *    N failed` prefix), and a non-zero exit on any failure. A skipped test (`skip` in
+ *    tests/harness.ts: Deno's "ignored", Bun's "skip") is counted as skipped, never as passed.
  *
  * Deno and Bun are both taken from npm through `npx`, so nothing is assumed on the machine
  * beyond Node, npm, python3 and curl.
@@ -54,6 +56,7 @@ async function testFiles(dir: string): Promise<string[]> {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 let broken = false;
 
 // Deno pass.
@@ -67,10 +70,13 @@ const denoArgs = [
 const deno = await run(Deno.execPath(), denoArgs);
 {
   const text = stripAnsi(deno.out);
-  const m = [...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed/gm)].pop();
+  const m = [
+    ...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed(?: \| (\d+) ignored)?/gm),
+  ].pop();
   if (m) {
     passed += Number(m[1]);
     failed += Number(m[2]);
+    skipped += Number(m[3] ?? 0);
   } else {
     console.error("deno test printed no summary; counting the pass as failed");
     broken = true;
@@ -98,9 +104,11 @@ if (!skipBun) {
     const text = stripAnsi(bun.out);
     const p = text.match(/^\s*(\d+) pass$/m);
     const f = text.match(/^\s*(\d+) fail$/m);
+    const s = text.match(/^\s*(\d+) skip$/m);
     if (p || f) {
       passed += Number(p?.[1] ?? 0);
       failed += Number(f?.[1] ?? 0);
+      skipped += Number(s?.[1] ?? 0);
     } else {
       console.error("bun test printed no summary; counting the pass as failed");
       broken = true;
@@ -110,5 +118,5 @@ if (!skipBun) {
 }
 
 if (broken) failed += 1;
-console.log(`\n${passed} passed, ${failed} failed`);
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 Deno.exit(failed > 0 ? 1 : 0);

@@ -40,9 +40,11 @@ test("bench --smoke --only B1 writes latest.json of the documented shape", () =>
       assert.ok(key in b1.figures, `figure ${key} missing`);
       assert.ok(isNumberOrNull(b1.figures[key]), `figure ${key} is ${b1.figures[key]}`);
     }
-    // The floor and our client on Deno always run; peers and Bun may be skipped with a note.
+    // The floor and our client on Deno and on Bun always run (Bun through `npx -y bun@1` when it
+    // is not on the PATH, as the suite gets it); the peers may be skipped with a note.
     assert.equal(typeof b1.figures.vs_floor, "number", `notes: ${b1.notes.join("; ")}`);
-    for (const name of ["deno.floor", "deno.ours"]) {
+    assert.equal(typeof b1.figures.bun_vs_floor, "number", `notes: ${b1.notes.join("; ")}`);
+    for (const name of ["deno.floor", "deno.ours", "bun.floor", "bun.ours"]) {
       const s = b1.series[name];
       assert.ok(s, `series ${name} missing`);
       assert.ok(s.min <= s.median && s.median <= s.max);
@@ -64,6 +66,7 @@ test("bench --smoke --only B1 writes latest.json of the documented shape", () =>
       assert.ok(v === null || typeof v === "string");
     }
     assert.equal(typeof report.runtimes.deno, "string");
+    assert.equal(typeof report.runtimes.bun, "string");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

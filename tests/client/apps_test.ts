@@ -117,9 +117,19 @@ test("wait: timeout resolves undefined and leaves the app; an AbortSignal cancel
     const run = await f.client.runAppAsync("sleep 30");
     assert.equal(await run.wait({ timeout: 1500 }), undefined);
     assert.ok((await f.client.listApps()).some((a) => a.name === run.appName));
+    // Cancelled while it waits: once its output long-poll is in flight at the server.
+    const polls = async () => {
+      const line = (await f.client.getMetrics()).split("\n").find((l) =>
+        l.startsWith("appmesh_http_requests_in_flight{") && l.includes('method="GET"') &&
+        l.includes('route="/appmesh/app/:param/output"')
+      );
+      return Number(line?.split(" ").pop() ?? 0);
+    };
+    const before = await polls();
     const ctl = new AbortController();
     const waiting = run.wait({ signal: ctl.signal });
-    setTimeout(() => ctl.abort(new Error("stop waiting")), 300);
+    await until(async () => await polls() > before, "the wait's long-poll at the server");
+    ctl.abort(new Error("stop waiting"));
     await assert.rejects(waiting, /stop waiting/);
     assert.ok((await f.client.listApps()).some((a) => a.name === run.appName));
   } finally {

@@ -115,12 +115,16 @@ test("the caller's signal stops a download mid-body: its reason, no file", async
   const ctl = new AbortController();
   const s = await local((_req, res) => {
     res.writeHead(200, { "content-length": String(8 << 20) });
-    res.write(new Uint8Array(256 << 10), () => setTimeout(() => ctl.abort(new Error("stop!")), 50));
+    res.write(new Uint8Array(256 << 10));
   }, 60_000);
   try {
     const dest = join(s.dir, "aborted.bin");
     await assert.rejects(
-      s.client.downloadFile("/remote/f", dest, { signal: ctl.signal }),
+      s.client.downloadFile("/remote/f", dest, {
+        signal: ctl.signal,
+        // Mid-body for sure: once the first bytes are on disk (progress is the file's growth).
+        onProgress: (n) => n > 0 && ctl.abort(new Error("stop!")),
+      }),
       /stop!/,
     );
     assert.deepEqual(await readdir(s.dir), []);

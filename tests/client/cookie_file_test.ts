@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
 import { AppMeshAuthError, type AppMeshClient } from "../../src/client/mod.ts";
+import { LockTimeoutError, tryLock } from "../../src/runtime/lock.ts";
 import { exec, type Fixture, fixture, runScript } from "./_helpers.ts";
 
 const RENEW_CHILD = fileURLToPath(new URL("./fixtures/renew_child.ts", import.meta.url));
@@ -161,6 +162,42 @@ test("SIGKILL right after a renewal's answer: the file holds the new token, left
       const left = (await readdir(f.dir)).filter((n) => n.endsWith(".tmp") || n.endsWith(".lock"));
       assert.deepEqual(left, [], "temporary or lock files left behind");
     }
+  } finally {
+    await f.close();
+  }
+});
+
+test("renewToken waits for the cookie file's lock: no renew request while another has it", async () => {
+  const requests: string[] = [];
+  const f = await fixture({ login: false, server: { logger: (line) => requests.push(line) } });
+  try {
+    const file = join(f.dir, "cookies.txt");
+    const a = f.newClient({ cookieFile: file });
+    await a.login("admin", "admin123");
+    const before = a.token;
+    const renews = () => requests.filter((l) => / POST \/appmesh\/token\/renew /.test(l)).length;
+    // Another process's update of the file, as the lock file says: held for the whole renewal
+    // attempt. The renewal gives up after its lock wait (10 s) — the event this test waits
+    // for — and must not have asked the server meanwhile.
+    const held = await tryLock(file);
+    assert.ok(held, "the test holds the cookie file's lock");
+    try {
+      await assert.rejects(a.renewToken(), (e: unknown) => {
+        assert.ok(e instanceof LockTimeoutError, String(e));
+        assert.equal(e.path, `${file}.lock`);
+        return true;
+      });
+      assert.equal(renews(), 0, requests.join("\n"));
+      assert.equal(a.token, before);
+    } finally {
+      await held.release();
+    }
+    // Released: a renewal goes through, once, and the file holds its token.
+    await a.renewToken();
+    assert.equal(renews(), 1, requests.join("\n"));
+    assert.notEqual(a.token, before);
+    assert.ok((await readFile(file, "utf8")).includes(a.token!));
+    assert.equal((await f.newClient({ cookieFile: file }).getCurrentUser()).name, "admin");
   } finally {
     await f.close();
   }

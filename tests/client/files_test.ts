@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "../harness.ts";
 import {
@@ -129,6 +129,58 @@ test("an interrupted download (server cuts the connection) leaves no file at all
     f.server.setFaults(undefined);
     assert.equal((await f.client.downloadFile(remote, dest)).bytes, 8 << 20);
   } finally {
+    await f.close();
+  }
+});
+
+test("an interrupted download over an existing file leaves its old content and mode intact", async () => {
+  const f = await fixture();
+  const stalls = await httpServer((_req, res) => {
+    // Half of a body, then nothing: the caller gives up once bytes have arrived.
+    res.writeHead(200, { "content-length": String(1 << 20), "x-file-mode": "384" });
+    res.write(new Uint8Array(512 << 10).fill(1));
+  });
+  try {
+    const remote = join(f.dir, "new-version.bin");
+    await writeFile(remote, new Uint8Array(8 << 20).fill(2));
+    const out = join(f.dir, "out");
+    await mkdir(out);
+    const dest = join(out, "app.bin");
+    await writeFile(dest, "the old version\n");
+    await chmod(dest, 0o640);
+    const intact = async (what: string) => {
+      assert.equal(await readFile(dest, "utf8"), "the old version\n", what);
+      assert.equal((await stat(dest)).mode & 0o777, 0o640, what);
+      assert.deepEqual(await readdir(out), ["app.bin"], `${what}: no temporary file left`);
+    };
+
+    // The server cuts the connection mid-body.
+    f.server.setFaults({ cutRate: 1, paths: ["/appmesh/file/download"] });
+    await assert.rejects(f.client.downloadFile(remote, dest), AppMeshConnectionError);
+    await intact("after a cut connection");
+    f.server.setFaults(undefined);
+
+    // The caller's signal, once the first bytes are on disk (progress is the file's growth).
+    const ctl = new AbortController();
+    const viaStall = new AppMeshClient({ baseUrl: stalls.base, token: "t" });
+    try {
+      await assert.rejects(
+        viaStall.downloadFile("/f", dest, {
+          signal: ctl.signal,
+          onProgress: (n) => n > 0 && ctl.abort(new Error("caller stopped it")),
+        }),
+        /caller stopped it/,
+      );
+    } finally {
+      await viaStall.close();
+    }
+    await intact("after the caller's abort");
+
+    // A whole download replaces it.
+    assert.equal((await f.client.downloadFile(remote, dest)).bytes, 8 << 20);
+    assert.equal(await sha256(dest), await sha256(remote));
+  } finally {
+    await stalls.close();
     await f.close();
   }
 });

@@ -94,16 +94,42 @@ test("auto-refresh backs off after a network failure and then renews", async () 
 });
 
 test("a call in flight while this process renews the token is retried once with the new one", async () => {
-  const f = await fixture();
+  const requests: string[] = [];
+  const f = await fixture({ server: { logger: (line) => requests.push(line) }, login: false });
+  const { createFetch } = await import("../../src/runtime/tls.ts");
+  const tls = await createFetch({ ca: f.server.caPem });
   try {
-    f.server.setFaults({ latencyMs: 1500, paths: ["/appmesh/labels"] });
-    const before = f.client.token;
-    const inFlight = f.client.listLabels();
-    await new Promise((r) => setTimeout(r, 300));
-    await f.client.renewToken(); // revokes the token the labels request carries
-    assert.notEqual(f.client.token, before);
+    // The labels call leaves with the token of its time, and is held on its way (a slow
+    // network) until the renewal is done: no timing, the order is fixed.
+    let leaving!: (bearer: string | null) => void;
+    const left = new Promise<string | null>((r) => (leaving = r));
+    let release!: () => void;
+    const renewed = new Promise<void>((r) => (release = r));
+    let held = false;
+    const slowLabels: typeof fetch = async (input, init) => {
+      if (!held && new URL(String(input)).pathname === "/appmesh/labels") {
+        held = true;
+        leaving(new Headers(init?.headers).get("authorization"));
+        await renewed;
+      }
+      return await tls.fetch(input, init);
+    };
+    const c = f.newClient({ fetch: slowLabels });
+    await c.login("admin", "admin123");
+    const before = c.token;
+    const inFlight = c.listLabels();
+    assert.equal(await left, `Bearer ${before}`);
+    await c.renewToken(); // revokes the token the labels request carries
+    assert.notEqual(c.token, before);
+    release();
     assert.equal(typeof (await inFlight), "object");
+    // Refused with the old token, then retried once with the new one.
+    assert.deepEqual(
+      requests.filter((l) => l.includes(" GET /appmesh/labels ")).map((l) => l.split(" ").pop()),
+      ["401", "200"],
+    );
   } finally {
+    tls.close();
     await f.close();
   }
 });

@@ -142,7 +142,6 @@ test("importing src/client/mod.ts touches no Deno, Bun, process or node:* at loa
 });
 
 test("src/client/mod.ts loads in a Worker (Deno)", async () => {
-  if (typeof (globalThis as { Deno?: unknown }).Deno === "undefined" || "Bun" in globalThis) return;
   const url = new URL("./fixtures/import_worker.ts", import.meta.url);
   const worker = new Worker(url, { type: "module" });
   try {
@@ -157,4 +156,4 @@ test("src/client/mod.ts loads in a Worker (Deno)", async () => {
   } finally {
     worker.terminate();
   }
-});
+}, { skip: "bun" }); // what Deno loads in a Worker; under Bun it is skipped, and counted so

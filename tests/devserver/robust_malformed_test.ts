@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:tls";
 import { test } from "../harness.ts";
-import { harness } from "./_util.ts";
+import { harness, until } from "./_util.ts";
 
 /** Sends raw bytes over TLS and returns whatever comes back until the server closes or 3 s. */
 function raw(port: number, ca: string, data: string | Uint8Array, end = true): Promise<string> {
@@ -146,23 +146,37 @@ test("robust: a batch of malformed requests, then a normal call still works", as
       assert.notEqual(res.status, 500, `${rest.method ?? "GET"} ${path}: ${res.status}`);
       await res.body?.cancel();
     }
-    // A request abandoned mid-body by the client.
+    // A request abandoned mid-body by the client: aborted once the server is reading its body
+    // (the request is in flight in the server's own metrics), never after a guessed delay. With
+    // a valid token (a renew above retired `admin`): a 401 would answer before the body is read.
+    const fresh = await h.login();
+    const configsInFlight = async () => {
+      const text = await (await h.fetch(`${h.url}/appmesh/metrics`)).text();
+      const line = text.split("\n").find((l) =>
+        l.startsWith("appmesh_http_requests_in_flight{") && l.includes('method="POST"') &&
+        l.includes('route="/appmesh/config"')
+      );
+      return Number(line?.split(" ").pop() ?? 0);
+    };
+    const before = await configsInFlight();
     const ac = new AbortController();
     const stream = new ReadableStream({
       start(c) {
         c.enqueue(new TextEncoder().encode('{"BaseConfig":'));
-        setTimeout(() => ac.abort(), 50);
       },
     });
-    await h.call(admin, "/appmesh/config", {
+    const abandoned = h.call(fresh, "/appmesh/config", {
       method: "POST",
       body: stream,
       signal: ac.signal,
       duplex: "half",
     } as RequestInit).then((r) => r.body?.cancel(), () => {});
+    await until(async () => await configsInFlight() > before, "the server reading the body");
+    ac.abort();
+    await abandoned;
+    await until(async () => await configsInFlight() === before, "the server done with it");
 
-    // Everything still works, on both nodes (a fresh login: a renew above retired `admin`).
-    const fresh = await h.login();
+    // Everything still works, on both nodes.
     for (const node of [0, 1]) {
       const ok = await h.call(fresh, "/appmesh/labels", { node });
       assert.equal(ok.status, 200);

@@ -121,8 +121,10 @@ test("node fetch: refused connection is a TypeError with the cause", async () =>
 });
 
 test("node fetch: abort before the answer and while reading the body", async () => {
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((r) => (arrived = r));
   const srv = await server((req, res) => {
-    if (req.url === "/slow") return; // never answers
+    if (req.url === "/slow") return arrived(); // never answers
     res.writeHead(200, { "Content-Type": "text/plain" });
     res.write("first part");
     // ...and never ends (a long-poll)
@@ -131,8 +133,19 @@ test("node fetch: abort before the answer and while reading the body", async () 
   try {
     const ac = new AbortController();
     const pending = fetch(`${srv.url}/slow`, { signal: ac.signal });
-    setTimeout(() => ac.abort(new Error("cancelled by caller")), 20);
-    await assert.rejects(pending, /cancelled by caller/);
+    await slowArrived; // the request is at the server: the abort comes before its answer
+    ac.abort(new Error("cancelled by caller"));
+    // A generous bound turns "the abort was ignored" (the server never answers) into a failure.
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    await assert.rejects(
+      Promise.race([
+        pending,
+        new Promise((_, reject) => {
+          bound = setTimeout(() => reject(new Error("the abort was ignored")), 30_000);
+        }),
+      ]).finally(() => clearTimeout(bound)),
+      /cancelled by caller/,
+    );
 
     const ac2 = new AbortController();
     const res = await fetch(`${srv.url}/stream`, { signal: ac2.signal });
@@ -152,15 +165,21 @@ test("node fetch: abort before the answer and while reading the body", async () 
 });
 
 test("node fetch: a connection cut in the middle of a body fails the read", async () => {
+  let cut!: () => void;
   const srv = await server((_req, res) => {
     res.writeHead(200, { "Content-Length": "100" });
     res.write("only ten..");
-    setTimeout(() => res.socket?.destroy(), 10);
+    cut = () => res.socket?.destroy();
   });
   const { fetch, close } = nodeFetch();
   try {
     const res = await fetch(`${srv.url}/`);
-    await assert.rejects(res.text());
+    const reader = res.body!.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "only ten..");
+    cut(); // mid-body for sure: the headers and the first part have arrived
+    await assert.rejects(async () => {
+      while (!(await reader.read()).done);
+    });
   } finally {
     close();
     await srv.close();

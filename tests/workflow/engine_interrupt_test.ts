@@ -25,12 +25,13 @@ finally:
 `;
     for (const [reason, code] of [[undefined, 130], ["SIGTERM", 143]] as const) {
       const ctl = new AbortController();
-      let waiting = 0;
+      const printed = new Set<string>();
       const { report } = await w.run(yaml, {
         signal: ctl.signal,
         onEvent: (e) => {
-          // Interrupt once every node is inside its wait and its process printed.
-          if (e.type === "step_output" && ++waiting === 3) setTimeout(() => ctl.abort(reason), 50);
+          // Interrupt once every node is inside its wait (its process's output is streaming).
+          if (e.type === "step_output" && e.step === "done") printed.add(e.node!);
+          if (printed.size === 3 && !ctl.signal.aborted) queueMicrotask(() => ctl.abort(reason));
         },
       });
       assert.equal(report.status, "interrupted");

@@ -7,13 +7,9 @@ import { readFile } from "node:fs/promises";
 import { parseWorkflow } from "../../src/workflow/load.ts";
 import { WorkflowError } from "../../src/workflow/errors.ts";
 
+/** The yaml blocks of a markdown file; a file that cannot be read fails the test that asked. */
 async function yamlBlocks(path: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    return [];
-  }
+  const text = await readFile(path, "utf8");
   return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
@@ -101,31 +97,33 @@ test("docs: the big example of workflow.md validates cleanly", () => {
 });
 
 test("docs: every yaml block of the shared workflow.md validates", async () => {
-  // The shared docs sit beside the project (`../shared/` from its root), in CI as here.
+  // The shared docs sit beside the project (`../shared/` from its root), in CI as here; without
+  // them this test fails (ENOENT naming the path) instead of passing with nothing checked.
   const blocks = await yamlBlocks(
     new URL("../../../shared/docs/workflow.md", import.meta.url).pathname,
   );
+  assert.ok(blocks.length > 0, "workflow.md has no yaml block");
   blocks.forEach((b, i) => check(b, `workflow.md#${i + 1}`));
 });
 
 test("docs: the examples under workflows/ validate", async () => {
   const { readdir } = await import("node:fs/promises");
   const dir = new URL("../../workflows/", import.meta.url);
-  let names: string[] = [];
-  try {
-    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n));
-  } catch {
-    // The CLI helper's examples may not exist yet.
-  }
+  // A failing readdir fails the test: the examples are part of the package.
+  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n));
+  assert.ok(names.length > 0, "no workflow examples under workflows/");
   for (const name of names) check(await readFile(new URL(name, dir), "utf8"), `workflows/${name}`);
 });
 
 test("docs: the README's yaml blocks validate when they are whole workflows (name: and steps:)", async () => {
+  let checked = 0;
   for (
     const [i, block] of (await yamlBlocks(new URL("../../README.md", import.meta.url).pathname))
       .entries()
   ) {
     if (!/^steps:/m.test(block) || !/^name:/m.test(block)) continue;
     check(block, `README.md#${i + 1}`);
+    checked++;
   }
+  assert.ok(checked > 0, "the README has no whole workflow to check");
 });
