@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startDevServer } from "../../src/devserver/mod.ts";
+import { AppMeshClient } from "../../src/client/mod.ts";
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
@@ -192,4 +193,18 @@ export function loginHead(name: string): string[] {
     "      user: admin",
     "      password: ${{ secrets.APPMESH_PASSWORD }}",
   ];
+}
+
+/**
+ * A session saved in `cookieFile` for `url`, as `appmesh login` leaves it: for commands run
+ * against a test's own small server, which takes any token (the CLI refuses to send anything
+ * without a session).
+ */
+export async function seedSession(url: string, cookieFile: string, token = "t"): Promise<void> {
+  const client = new AppMeshClient({ baseUrl: url, cookieFile });
+  try {
+    await client.setToken(token);
+  } finally {
+    await client.close();
+  }
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createServer, type ServerResponse } from "node:http";
 import { tryLock } from "../../src/runtime/lock.ts";
-import { runCli, startFixture } from "./helpers.ts";
+import { runCli, seedSession, startFixture } from "./helpers.ts";
 
 /** A plain-HTTP server answering every request with `answer`. */
 async function misbehaving(answer: (res: ServerResponse) => void) {
@@ -52,6 +52,7 @@ Deno.test("cli: `apps` against a server answering null: one line, no crash", asy
   });
   const dir = await Deno.makeTempDir();
   try {
+    await seedSession(srv.url, `${dir}/c.txt`);
     const r = await runCli(["apps"], {
       env: { APPMESH_URL: srv.url, APPMESH_COOKIE_FILE: `${dir}/c.txt`, HOME: dir },
     });
@@ -70,6 +71,7 @@ Deno.test("cli: a server's 1 MB error message is cut in the one line printed", a
   });
   const dir = await Deno.makeTempDir();
   try {
+    await seedSession(srv.url, `${dir}/c.txt`);
     const r = await runCli(["apps"], {
       env: { APPMESH_URL: srv.url, APPMESH_COOKIE_FILE: `${dir}/c.txt`, HOME: dir },
     });

@@ -9,7 +9,7 @@ import { test } from "../harness.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
 import { runWorkflow } from "../../src/workflow/engine.ts";
 import { parseWorkflow } from "../../src/workflow/load.ts";
-import { spawnCli } from "../cli/helpers.ts";
+import { seedSession, spawnCli } from "../cli/helpers.ts";
 
 /** Lines the fake process prints, one every `EVERY` ms, then it exits. */
 const LINES = 10;
@@ -156,6 +156,7 @@ test("live output: appmesh run shows output within a second", async () => {
   const server = heldPollServer();
   const home = await Deno.makeTempDir({ prefix: "live-run-" });
   try {
+    await seedSession(server.url, `${home}/cookies.txt`);
     const child = spawnCli(["run", "--url", server.url, "--", "printer"], {
       env: { HOME: home, APPMESH_COOKIE_FILE: `${home}/cookies.txt` },
     });
