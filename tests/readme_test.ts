@@ -153,7 +153,7 @@ for (
 }
 
 test("README: the step reference lists every step type and each of its fields", async () => {
-  const { STEPS } = await import("../src/workflow/steps/mod.ts");
+  const { STEPS } = await import("../src/workflow/language/steps/mod.ts");
   for (const spec of Object.values(STEPS)) {
     const at = readme.indexOf(`#### \`${spec.type}\``);
     assert.ok(at >= 0, `README has no reference entry for step ${spec.type}`);

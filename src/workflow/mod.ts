@@ -30,8 +30,14 @@
  * @module
  */
 
-export { type RunOptions, runWorkflow } from "./engine.ts";
-export { formatPlan, type Plan, type PlannedStep, type PlanOptions, planWorkflow } from "./plan.ts";
+export { type RunOptions, runWorkflow } from "./run/engine.ts";
+export {
+  formatPlan,
+  type Plan,
+  type PlannedStep,
+  type PlanOptions,
+  planWorkflow,
+} from "./report/plan.ts";
 export {
   type Leftover,
   type NodeReport,
@@ -39,8 +45,8 @@ export {
   type StepReport,
   summaryLine,
   toJUnit,
-} from "./report.ts";
-export { type LockOptions, type LockOwner, WorkflowLock } from "./lock.ts";
+} from "./report/report.ts";
+export { type LockOptions, type LockOwner, WorkflowLock } from "./run/lock.ts";
 export {
   loadSecretsFile,
   MASK,
@@ -48,17 +54,17 @@ export {
   parseDotenv,
   parseSecrets,
   SecretsFileError,
-} from "./secrets.ts";
-export { STEPS } from "./steps/mod.ts";
+} from "./run/secrets.ts";
+export { STEPS } from "./language/steps/mod.ts";
 export {
   type LoadOptions,
   loadWorkflow,
   type ParseOptions,
   parseWorkflow,
   validateWorkflowObject,
-} from "./load.ts";
-export { type FormatOptions, WorkflowError, type WorkflowIssue } from "./errors.ts";
-export { generateSchema, type JsonSchema, schemaText } from "./schema.ts";
+} from "./load/load.ts";
+export { type FormatOptions, WorkflowError, type WorkflowIssue } from "./load/errors.ts";
+export { generateSchema, type JsonSchema, schemaText } from "./language/schema.ts";
 export type {
   FieldSpec,
   FieldType,
@@ -73,4 +79,4 @@ export type {
   Workflow,
   WorkflowEvent,
   WorkflowStep,
-} from "./spec.ts";
+} from "./language/spec.ts";

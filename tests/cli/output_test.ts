@@ -7,7 +7,7 @@ import { formatBytes, formatElapsed, LineBuffer } from "../../src/cli/output/for
 import { plainRenderer } from "../../src/cli/output/plain.ts";
 import { jsonRenderer } from "../../src/cli/output/json.ts";
 import { progressBar } from "../../src/cli/output/progress.ts";
-import type { WorkflowEvent } from "../../src/workflow/spec.ts";
+import type { WorkflowEvent } from "../../src/workflow/language/spec.ts";
 
 const spec = {
   name: "get",

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
-import type { Report } from "../../src/workflow/report.ts";
+import type { Report } from "../../src/workflow/report/report.ts";
 import { cliLogin, type Fixture, ROOT, startFixture } from "./helpers.ts";
 
 /** Deno's cache for the children, which get their own HOME. */

@@ -7,8 +7,8 @@
  */
 import { readFile } from "node:fs/promises";
 import process from "node:process";
-import { loadWorkflow } from "../../src/workflow/load.ts";
-import { WorkflowError } from "../../src/workflow/errors.ts";
+import { loadWorkflow } from "../../src/workflow/load/load.ts";
+import { WorkflowError } from "../../src/workflow/load/errors.ts";
 
 const file = process.argv[process.argv.length - 1];
 const t0 = performance.now();

@@ -8,7 +8,7 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import type { WorkflowEvent } from "../../src/workflow/spec.ts";
+import type { WorkflowEvent } from "../../src/workflow/language/spec.ts";
 import { LOGIN, nodesLine, type World, world } from "./engine_helpers.ts";
 
 async function appsOn(w: World, node: string): Promise<string[]> {

@@ -6,10 +6,10 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { runWorkflow } from "../../src/workflow/engine.ts";
-import { toJUnit } from "../../src/workflow/report.ts";
-import type { StepSpec, WorkflowEvent } from "../../src/workflow/spec.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { runWorkflow } from "../../src/workflow/run/engine.ts";
+import { toJUnit } from "../../src/workflow/report/report.ts";
+import type { StepSpec, WorkflowEvent } from "../../src/workflow/language/spec.ts";
 import type { AppMeshClient } from "../../src/client/client.ts";
 
 class HttpError extends Error {

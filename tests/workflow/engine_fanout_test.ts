@@ -6,7 +6,7 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { toJUnit } from "../../src/workflow/report.ts";
+import { toJUnit } from "../../src/workflow/report/report.ts";
 import { LOGIN, nodesLine, world } from "./engine_helpers.ts";
 
 test("fan-out: concurrency observed, a failing node while the others succeed", async () => {

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DevServer, type Faults, startDevServer } from "../../src/devserver/mod.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { type RunOptions, runWorkflow } from "../../src/workflow/engine.ts";
-import type { Report } from "../../src/workflow/report.ts";
-import type { Workflow, WorkflowEvent } from "../../src/workflow/spec.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { type RunOptions, runWorkflow } from "../../src/workflow/run/engine.ts";
+import type { Report } from "../../src/workflow/report/report.ts";
+import type { Workflow, WorkflowEvent } from "../../src/workflow/language/spec.ts";
 
 /** The local server's admin password (the daemon's default users). */
 export const PASSWORD = "admin123";

@@ -7,19 +7,19 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { test } from "../harness.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { formatPlan, planWorkflow } from "../../src/workflow/plan.ts";
-import { WorkflowLock } from "../../src/workflow/lock.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { formatPlan, planWorkflow } from "../../src/workflow/report/plan.ts";
+import { WorkflowLock } from "../../src/workflow/run/lock.ts";
 import {
   loadSecretsFile,
   Masker,
   parseDotenv,
   parseSecrets,
   SecretsFileError,
-} from "../../src/workflow/secrets.ts";
-import { type Report, toJUnit } from "../../src/workflow/report.ts";
-import { backoffDelay, isRetryable } from "../../src/workflow/retry.ts";
-import { STEPS } from "../../src/workflow/steps/mod.ts";
+} from "../../src/workflow/run/secrets.ts";
+import { type Report, toJUnit } from "../../src/workflow/report/report.ts";
+import { backoffDelay, isRetryable } from "../../src/workflow/run/retry.ts";
+import { STEPS } from "../../src/workflow/language/steps/mod.ts";
 
 const EXAMPLE = `name: nightly-backup
 nodes: [db-1, db-2:6060, db-3]

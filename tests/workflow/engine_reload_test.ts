@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";
-import type { StepSpec } from "../../src/workflow/spec.ts";
-import { STEPS } from "../../src/workflow/steps/mod.ts";
+import type { StepSpec } from "../../src/workflow/language/spec.ts";
+import { STEPS } from "../../src/workflow/language/steps/mod.ts";
 import { runScript } from "../client/_helpers.ts";
 import { LOGIN, world } from "./engine_helpers.ts";
 

@@ -6,13 +6,13 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { runWorkflow } from "../../src/workflow/engine.ts";
-import { toJUnit } from "../../src/workflow/report.ts";
-import { Masker } from "../../src/workflow/secrets.ts";
-import type { StepSpec, WorkflowEvent } from "../../src/workflow/spec.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { runWorkflow } from "../../src/workflow/run/engine.ts";
+import { toJUnit } from "../../src/workflow/report/report.ts";
+import { Masker } from "../../src/workflow/run/secrets.ts";
+import type { StepSpec, WorkflowEvent } from "../../src/workflow/language/spec.ts";
 import type { AppMeshClient } from "../../src/client/client.ts";
-import { OUTPUT_CAP } from "../../src/workflow/step_util.ts";
+import { OUTPUT_CAP } from "../../src/workflow/language/step_util.ts";
 import { nodesLine, world } from "./engine_helpers.ts";
 
 const SECRET = "hunter2-secret";

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
-import { WorkflowLock } from "../../src/workflow/lock.ts";
-import { toJUnit } from "../../src/workflow/report.ts";
-import type { StepSpec } from "../../src/workflow/spec.ts";
-import { STEPS } from "../../src/workflow/steps/mod.ts";
+import { WorkflowLock } from "../../src/workflow/run/lock.ts";
+import { toJUnit } from "../../src/workflow/report/report.ts";
+import type { StepSpec } from "../../src/workflow/language/spec.ts";
+import { STEPS } from "../../src/workflow/language/steps/mod.ts";
 import { LOGIN, world } from "./engine_helpers.ts";
 
 const SIMPLE = `name: simple
@@ -186,7 +186,7 @@ test("session: TOTP code computed from totp_secret; without one, a clear failure
   try {
     const admin = await w.admin();
     const secret = await admin.getTotpSecret();
-    const { totpNow } = await import("../../src/workflow/session.ts");
+    const { totpNow } = await import("../../src/workflow/run/session.ts");
     await admin.enableTotp(await totpNow(secret));
     const yaml = (extra: string) =>
       `name: mfa

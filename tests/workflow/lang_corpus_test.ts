@@ -12,8 +12,8 @@ import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { WorkflowError } from "../../src/workflow/errors.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { WorkflowError } from "../../src/workflow/load/errors.ts";
 
 const dir = new URL("./corpus/", import.meta.url);
 const names = (await readdir(dir)).filter((n) => n.endsWith(".yaml")).sort();

@@ -4,8 +4,8 @@
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { WorkflowError } from "../../src/workflow/errors.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { WorkflowError } from "../../src/workflow/load/errors.ts";
 
 /** The yaml blocks of a markdown file; a file that cannot be read fails the test that asked. */
 async function yamlBlocks(path: string): Promise<string[]> {

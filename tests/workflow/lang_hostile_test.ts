@@ -11,8 +11,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { evaluate, type ExprContext, ExprError, parse } from "../../src/workflow/expr/mod.ts";
 import { MAX_DEPTH } from "../../src/workflow/expr/parser.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { MAX_ISSUES, WorkflowError } from "../../src/workflow/errors.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { MAX_ISSUES, WorkflowError } from "../../src/workflow/load/errors.ts";
 
 const CTX: ExprContext = {
   env: {},

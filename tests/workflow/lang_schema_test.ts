@@ -3,9 +3,9 @@
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { generateSchema, schemaText } from "../../src/workflow/schema.ts";
-import { STEPS } from "../../src/workflow/steps/mod.ts";
-import { COMMON_STEP_FIELDS, WORKFLOW_FIELDS } from "../../src/workflow/fields.ts";
+import { generateSchema, schemaText } from "../../src/workflow/language/schema.ts";
+import { STEPS } from "../../src/workflow/language/steps/mod.ts";
+import { COMMON_STEP_FIELDS, WORKFLOW_FIELDS } from "../../src/workflow/language/fields.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -17,7 +17,7 @@ test("schema: the shipped schema/workflow.schema.json is up to date", async () =
   assert.deepEqual(
     JSON.parse(shipped),
     generateSchema(),
-    "regenerate: deno run -A src/workflow/schema.ts > schema/workflow.schema.json",
+    "regenerate: deno run -A src/workflow/language/schema.ts > schema/workflow.schema.json",
   );
   assert.deepEqual(JSON.parse(schemaText()), generateSchema());
 });

@@ -2,11 +2,11 @@
 // @bun
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
-import type { StepSpec } from "../../src/workflow/spec.ts";
-import { parseWorkflow, validateWorkflowObject } from "../../src/workflow/load.ts";
-import { WorkflowError } from "../../src/workflow/errors.ts";
-import { parseDuration } from "../../src/workflow/fields.ts";
-import { editDistance, suggest } from "../../src/workflow/suggest.ts";
+import type { StepSpec } from "../../src/workflow/language/spec.ts";
+import { parseWorkflow, validateWorkflowObject } from "../../src/workflow/load/load.ts";
+import { WorkflowError } from "../../src/workflow/load/errors.ts";
+import { parseDuration } from "../../src/workflow/language/fields.ts";
+import { editDistance, suggest } from "../../src/workflow/load/suggest.ts";
 
 const noop = () => Promise.resolve({});
 /** A small registry, so these tests do not depend on the engine's step files. */

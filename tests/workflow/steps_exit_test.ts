@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { LOGIN, world } from "./engine_helpers.ts";
-import { toJUnit } from "../../src/workflow/report.ts";
+import { toJUnit } from "../../src/workflow/report/report.ts";
 import {
   acceptedCodes,
   ExitCodeError,
@@ -15,8 +15,8 @@ import {
   lastLines,
   TAIL_BYTES,
   TAIL_WINDOW,
-} from "../../src/workflow/exit_codes.ts";
-import { Masker } from "../../src/workflow/secrets.ts";
+} from "../../src/workflow/language/exit_codes.ts";
+import { Masker } from "../../src/workflow/run/secrets.ts";
 
 /** A shell command printing `line 1` .. `line N`, a line with the password, then exiting. */
 function noisy(lines: number, code: number): string {

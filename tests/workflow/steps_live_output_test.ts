@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
-import { runWorkflow } from "../../src/workflow/engine.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
+import { runWorkflow } from "../../src/workflow/run/engine.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
 import { seedSession, spawnCli } from "../cli/helpers.ts";
 
 /** Lines the fake process prints, one every `EVERY` ms, then it exits. */

@@ -5,8 +5,13 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { sameDefinition } from "../../src/workflow/steps/add_app.ts";
-import { OUTPUT_CAP, OutputBuffer, runTarget, toSeconds } from "../../src/workflow/step_util.ts";
+import { sameDefinition } from "../../src/workflow/language/steps/add_app.ts";
+import {
+  OUTPUT_CAP,
+  OutputBuffer,
+  runTarget,
+  toSeconds,
+} from "../../src/workflow/language/step_util.ts";
 
 test("add_app: an identical app is recognised despite server defaults", () => {
   const registered = {

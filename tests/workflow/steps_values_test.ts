@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { LOGIN, world } from "./engine_helpers.ts";
-import { parseWorkflow } from "../../src/workflow/load.ts";
-import { WorkflowError } from "../../src/workflow/errors.ts";
-import { APP_FIELDS, conformArgs } from "../../src/workflow/step_util.ts";
-import { generateSchema } from "../../src/workflow/schema.ts";
+import { parseWorkflow } from "../../src/workflow/load/load.ts";
+import { WorkflowError } from "../../src/workflow/load/errors.ts";
+import { APP_FIELDS, conformArgs } from "../../src/workflow/language/step_util.ts";
+import { generateSchema } from "../../src/workflow/language/schema.ts";
 
 function issues(yaml: string): string[] {
   try {

@@ -18,8 +18,8 @@ import {
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { Workflow, WorkflowEvent } from "../../workflow/spec.ts";
-import type { RunOptions } from "../../workflow/engine.ts";
+import type { Workflow, WorkflowEvent } from "../../workflow/language/spec.ts";
+import type { RunOptions } from "../../workflow/run/engine.ts";
 import type { Connection } from "../../runtime/connection.ts";
 
 /** Signals this soon after the first are the same interrupt. */
@@ -108,7 +108,7 @@ export const workflowValidate: Command = {
     examples: ["appmesh workflow validate workflows/*.yaml"],
   },
   async run(args) {
-    const { loadWorkflow } = await import("../../workflow/load.ts");
+    const { loadWorkflow } = await import("../../workflow/load/load.ts");
     const color = useColor(Deno.stderr);
     let bad = 0;
     for (const file of args.positionals) {
@@ -145,7 +145,7 @@ export const workflowSchema: Command = {
     examples: ["appmesh workflow schema > workflow.schema.json"],
   },
   async run() {
-    const { generateSchema } = await import("../../workflow/schema.ts");
+    const { generateSchema } = await import("../../workflow/language/schema.ts");
     console.log(JSON.stringify(generateSchema(), null, 2));
     return EXIT.ok;
   },
@@ -275,12 +275,12 @@ async function runWorkflowCommand(
   const dryRun = f["dry-run"] === true;
 
   const engine = await import("../../workflow/mod.ts");
-  const { loadWorkflow } = await import("../../workflow/load.ts");
+  const { loadWorkflow } = await import("../../workflow/load/load.ts");
 
   let secrets: Record<string, string> | undefined;
   const secretsFile = f["secrets-file"] as string | undefined;
   if (secretsFile) {
-    const { loadSecretsFile } = await import("../../workflow/secrets.ts");
+    const { loadSecretsFile } = await import("../../workflow/run/secrets.ts");
     try {
       const loaded = await loadSecretsFile(secretsFile);
       secrets = loaded.secrets;

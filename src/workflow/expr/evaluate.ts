@@ -4,7 +4,7 @@
  * @module
  */
 
-import { didYouMean } from "../suggest.ts";
+import { didYouMean } from "../load/suggest.ts";
 import { ExprError } from "./lexer.ts";
 import { type Expr, parse, pathText } from "./parser.ts";
 import {

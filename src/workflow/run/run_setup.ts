@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorText, WorkflowError, type WorkflowIssue } from "./errors.ts";
+import { errorText, WorkflowError, type WorkflowIssue } from "../load/errors.ts";
 import {
   collectReferences,
   conditionSource,
@@ -14,9 +14,9 @@ import {
   parse,
   resolveTemplates,
   splitTemplate,
-} from "./expr/mod.ts";
+} from "../expr/mod.ts";
 import type { Masker } from "./secrets.ts";
-import type { NodeInfo, Workflow } from "./spec.ts";
+import type { NodeInfo, Workflow } from "../language/spec.ts";
 import type { RunOptions } from "./engine.ts";
 import {
   type Connection,
@@ -24,7 +24,7 @@ import {
   envSource,
   namedSource,
   resolveConnection,
-} from "../runtime/connection.ts";
+} from "../../runtime/connection.ts";
 
 /** A node plus whether to address it through `forNode` (the workflow named it). */
 export type RunNodeInfo = NodeInfo & { view: boolean };

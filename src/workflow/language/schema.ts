@@ -5,7 +5,7 @@
  * `# yaml-language-server: $schema=<path or URL of schema/workflow.schema.json>`.
  *
  * The shipped copy `schema/workflow.schema.json` is regenerated with
- * `deno run -A src/workflow/schema.ts > schema/workflow.schema.json` (a test checks it is
+ * `deno run -A src/workflow/language/schema.ts > schema/workflow.schema.json` (a test checks it is
  * up to date).
  *
  * The schema accepts a `${{ }}` expression wherever the validator does, so it cannot check
@@ -246,6 +246,6 @@ export function schemaText(registry: Readonly<Record<string, StepSpec>> = STEPS)
 }
 
 if (import.meta.main) {
-  // `deno run -A src/workflow/schema.ts > schema/workflow.schema.json`
+  // `deno run -A src/workflow/language/schema.ts > schema/workflow.schema.json`
   console.log(schemaText().trimEnd());
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Lock } from "../runtime/lock.ts";
+import type { Lock } from "../../runtime/lock.ts";
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -68,7 +68,7 @@ export class WorkflowLock {
   static async acquire(name: string, options: LockOptions = {}): Promise<WorkflowLock | undefined> {
     const { mkdir } = await import("node:fs/promises");
     const { join } = await import("node:path");
-    const { acquireLock, LockTimeoutError, tryLock } = await import("../runtime/lock.ts");
+    const { acquireLock, LockTimeoutError, tryLock } = await import("../../runtime/lock.ts");
     const dir = options.dir ?? await defaultDir();
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const base = join(dir, lockName(name));

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
+import type { AppMeshClient } from "../../client/client.ts";
 
 /**
  * The types a step field may declare. `duration` is ISO 8601 (`PT1H`) or integer seconds;

@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { InputSpec, RetryPolicy, StepSpec, Workflow, WorkflowStep } from "./spec.ts";
-import { STEPS } from "./steps/mod.ts";
+import type { InputSpec, RetryPolicy, StepSpec, Workflow, WorkflowStep } from "../language/spec.ts";
+import { STEPS } from "../language/steps/mod.ts";
 import type { WorkflowIssue } from "./errors.ts";
 import type { LEntry, LNode, Locator } from "./yaml.ts";
 import { didYouMean, suggest } from "./suggest.ts";
-import { CONTEXTS, wholeExpression } from "./expr/mod.ts";
+import { CONTEXTS, wholeExpression } from "../expr/mod.ts";
 import {
   COMMON_STEP_FIELDS,
   ENV_NAME,
@@ -21,7 +21,7 @@ import {
   type LangFieldSpec,
   parseDuration,
   WORKFLOW_FIELDS,
-} from "./fields.ts";
+} from "../language/fields.ts";
 import { describe, type Scope, type StepInfo, stringOf, TYPE_TEXT, ValueChecker } from "./check.ts";
 
 /** Options of {@linkcode validateTree}. */

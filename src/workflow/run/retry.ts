@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { RetryPolicy } from "./spec.ts";
+import type { RetryPolicy } from "../language/spec.ts";
 
 /** Why the engine gave up on an attempt, when it is the engine's doing. */
 export class StepTimeoutError extends Error {

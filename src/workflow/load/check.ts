@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { StepSpec } from "./spec.ts";
+import type { StepSpec } from "../language/spec.ts";
 import type { WorkflowIssue } from "./errors.ts";
 import type { LEntry, LNode, Locator } from "./yaml.ts";
 import { didYouMean, suggest } from "./suggest.ts";
@@ -19,7 +19,7 @@ import {
   parseDuration,
   parseTimeOfDay,
   TIME_OF_DAY_TEXT,
-} from "./fields.ts";
+} from "../language/fields.ts";
 import {
   checkExpression,
   collectReferences,
@@ -29,7 +29,7 @@ import {
   type Reference,
   splitTemplate,
   wholeExpression,
-} from "./expr/mod.ts";
+} from "../expr/mod.ts";
 
 /** A step with an id, as references see it. */
 export interface StepInfo {

@@ -6,12 +6,12 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
-import { errorText } from "./errors.ts";
-import type { Leftover } from "./report.ts";
+import type { AppMeshClient } from "../../client/client.ts";
+import { errorText } from "../load/errors.ts";
+import type { Leftover } from "../report/report.ts";
 import { CLEANUP_RETRY, formatMs, retryTransient, sleep } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
-import type { NodeInfo, WorkflowEvent } from "./spec.ts";
+import type { NodeInfo, WorkflowEvent } from "../language/spec.ts";
 
 /** How long one deletion may take. */
 const CLEANUP_TIMEOUT = 15_000;

@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
-import type { LoginOutcome as ClientLoginOutcome } from "../client/types.ts";
-import { type ReuseDecision, reuseDecision } from "../client/session.ts";
-import type { SessionControl } from "./spec.ts";
+import type { AppMeshClient } from "../../client/client.ts";
+import type { LoginOutcome as ClientLoginOutcome } from "../../client/types.ts";
+import { type ReuseDecision, reuseDecision } from "../../client/session.ts";
+import type { SessionControl } from "../language/spec.ts";
 import type { Masker } from "./secrets.ts";
 
 /** How the run's session was obtained (the client's `loginIfNeeded` outcomes). */
@@ -24,7 +24,7 @@ export type LoginOptions = Parameters<SessionControl["login"]>[0];
  *
  * @example
  * ```ts ignore
- * import { AppMeshClient } from "../client/client.ts";
+ * import { AppMeshClient } from "../../client/client.ts";
  * import { RunSession } from "./session.ts";
  * import { Masker } from "./secrets.ts";
  * const client = new AppMeshClient({ cookieFile: "cookies.txt" });

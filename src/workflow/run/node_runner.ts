@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
-import type { Leftover, NodeReport, StepReport } from "./report.ts";
+import type { AppMeshClient } from "../../client/client.ts";
+import type { Leftover, NodeReport, StepReport } from "../report/report.ts";
 import { cleanupNode, leave } from "./cleanup.ts";
 import { isUnreachable } from "./retry.ts";
-import type { NodeInfo, WorkflowStep } from "./spec.ts";
-import { errorText } from "./errors.ts";
+import type { NodeInfo, WorkflowStep } from "../language/spec.ts";
+import { errorText } from "../load/errors.ts";
 import { type NodeCtx, resolvedField, type RunState, runStep, skipped } from "./step_runner.ts";
 
 export { type RunState, stepId } from "./step_runner.ts";

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import type { RunOptions } from "./engine.ts";
-import { parseNode, preflight, processEnv, usage } from "./run_setup.ts";
+import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
+import type { RunOptions } from "../run/engine.ts";
+import { parseNode, preflight, processEnv, usage } from "../run/run_setup.ts";
 import {
   checkUrl,
   ConnectionSettingError,
@@ -15,11 +15,11 @@ import {
   envSource,
   namedSource,
   pickSetting,
-} from "../runtime/connection.ts";
-import { Masker } from "./secrets.ts";
-import type { PlannedRequest, Workflow, WorkflowStep } from "./spec.ts";
-import { STEPS } from "./steps/mod.ts";
-import { stepId } from "./node_runner.ts";
+} from "../../runtime/connection.ts";
+import { Masker } from "../run/secrets.ts";
+import type { PlannedRequest, Workflow, WorkflowStep } from "../language/spec.ts";
+import { STEPS } from "../language/steps/mod.ts";
+import { stepId } from "../run/node_runner.ts";
 
 const RUN_ID = "<run id>";
 

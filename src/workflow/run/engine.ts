@@ -4,16 +4,16 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
-import { type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import { errorText } from "./errors.ts";
+import type { AppMeshClient } from "../../client/client.ts";
+import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
+import { errorText } from "../load/errors.ts";
 import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
-import { type Leftover, type NodeReport, type Report, summaryLine } from "./report.ts";
+import { type Leftover, type NodeReport, type Report, summaryLine } from "../report/report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
-import type { StepSpec, Workflow, WorkflowEvent } from "./spec.ts";
-import { STEPS } from "./steps/mod.ts";
-import { clientOptions } from "../runtime/connection.ts";
+import type { StepSpec, Workflow, WorkflowEvent } from "../language/spec.ts";
+import { STEPS } from "../language/steps/mod.ts";
+import { clientOptions } from "../../runtime/connection.ts";
 import {
   connectionSettings,
   folderOf,
@@ -77,8 +77,8 @@ export interface RunOptions {
  *
  * @example Run a workflow on two nodes of a local server
  * ```ts
- * import { parseWorkflow, runWorkflow } from "./mod.ts";
- * import { startDevServer } from "../devserver/mod.ts";
+ * import { parseWorkflow, runWorkflow } from "../mod.ts";
+ * import { startDevServer } from "../../devserver/mod.ts";
  *
  * await using server = await startDevServer({ nodes: 2 });
  * const wf = parseWorkflow(`
@@ -243,7 +243,7 @@ async function makeClient(
   fetch: typeof globalThis.fetch | undefined,
 ): Promise<AppMeshClient> {
   // Loaded on demand: a run with its own client never loads the default one.
-  const { AppMeshClient } = await import("../client/client.ts");
+  const { AppMeshClient } = await import("../../client/client.ts");
   return new AppMeshClient({
     ...clientOptions(conn),
     autoRefreshToken: true,

@@ -6,7 +6,7 @@
  */
 
 import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
-import { parseDuration } from "../runtime/duration.ts";
+import { parseDuration } from "../../runtime/duration.ts";
 import { DATE_TIME_TEXT, parseDateTime, parseTimeOfDay, TIME_OF_DAY_TEXT } from "./fields.ts";
 
 /**

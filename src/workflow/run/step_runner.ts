@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { AppMeshClient } from "../client/client.ts";
+import type { AppMeshClient } from "../../client/client.ts";
 import { type CleanupCtx, releaseApp } from "./cleanup.ts";
-import { errorText } from "./errors.ts";
-import { evaluateCondition, type ExprContext, resolveTemplates } from "./expr/mod.ts";
-import type { StepReport } from "./report.ts";
+import { errorText } from "../load/errors.ts";
+import { evaluateCondition, type ExprContext, resolveTemplates } from "../expr/mod.ts";
+import type { StepReport } from "../report/report.ts";
 import {
   AbandonedError,
   backoffDelay,
@@ -24,9 +24,9 @@ import {
 } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
 import type { RunSession } from "./session.ts";
-import { ExitCodeError, explainExit } from "./exit_codes.ts";
-import { conformArgs } from "./step_util.ts";
-import type { StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "./spec.ts";
+import { ExitCodeError, explainExit } from "../language/exit_codes.ts";
+import { conformArgs } from "../language/step_util.ts";
+import type { StepContext, StepSpec, WorkflowEvent, WorkflowStep } from "../language/spec.ts";
 
 /** What every node of a run shares. */
 export interface RunState {

@@ -6,7 +6,7 @@
  */
 
 import { open } from "node:fs/promises";
-import type { StepSpec, Workflow } from "./spec.ts";
+import type { StepSpec, Workflow } from "../language/spec.ts";
 import { WorkflowError } from "./errors.ts";
 import { fromPlain, Locator, parseYaml } from "./yaml.ts";
 import { validateTree } from "./validate.ts";
