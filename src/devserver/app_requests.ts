@@ -23,16 +23,3 @@ export function requestedApp(ctx: RequestContext, write: boolean): App {
   store.checkAccess(ctx, app, write);
   return app;
 }
-
-/** An empty answer with a status only (the daemon's `reply(status)`). */
-export function empty(status: number): Response {
-  return new Response(null, { status });
-}
-
-/** A 200 `text/plain` answer of raw bytes (no body when there are none), plus `headers`. */
-export function plainBytes(data: Uint8Array, headers: Record<string, string> = {}): Response {
-  return new Response(data.length ? data as Uint8Array<ArrayBuffer> : null, {
-    status: 200,
-    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
-  });
-}

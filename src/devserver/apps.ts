@@ -12,10 +12,20 @@ import {
   normalizeAppName,
   parseDefinition,
 } from "./app_model.ts";
-import { appStore, empty, plainBytes, requestedApp } from "./app_requests.ts";
-import { json, readJson, type RequestContext, type Route, text } from "./http.ts";
-import { outputRoute, VIEW_DEFAULT_SIZE } from "./output.ts";
-import { lifecycleParams, type ProcessRun, shortId } from "./processes.ts";
+import { appStore, requestedApp } from "./app_requests.ts";
+import {
+  empty,
+  json,
+  lifecycleParams,
+  plainBytes,
+  readJson,
+  type RequestContext,
+  type Route,
+  text,
+} from "./http.ts";
+import { VIEW_DEFAULT_SIZE } from "./output.ts";
+import { outputRoute } from "./output_routes.ts";
+import { type ProcessRun, shortId } from "./processes.ts";
 
 export {
   App,

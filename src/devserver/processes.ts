@@ -272,52 +272,7 @@ export class ProcessRun {
   }
 }
 
-const DAY = 24 * 3600;
-
-/**
- * A duration query value as the daemon's `DurationParse`: whole seconds or an ISO 8601
- * duration (`P1DT2H`, `PT30S`, `P1W`). Undefined when absent or not understood.
- *
- * @example
- * ```ts
- * parseDuration("PT1M"); // 60
- * ```
- */
-export function parseDuration(raw: string | null): number | undefined {
-  if (raw === null || raw.trim() === "") return undefined;
-  const s = raw.trim();
-  if (/^-?\d+$/.test(s)) return Number(s);
-  const m =
-    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
-      .exec(s);
-  if (!m || s.toUpperCase() === "P" || /T$/i.test(s)) return undefined;
-  const [y, mo, w, d, h, mi, se] = m.slice(1).map((v) => Number(v ?? 0));
-  return y * 365 * DAY + mo * 30 * DAY + w * 7 * DAY + d * DAY + h * 3600 + mi * 60 + se;
-}
-
-/**
- * A bounded integer query value as the daemon's `getHttpQueryValue`: absent, negative,
- * not understood, or outside `[min, max]` (when `min < max`) → `fallback`.
- */
-export function queryValue(
-  url: URL,
-  key: string,
-  bounds: { fallback: number; min?: number; max?: number },
-): number {
-  const v = parseDuration(url.searchParams.get(key));
-  const { fallback, min = 0, max = 0 } = bounds;
-  if (v === undefined || v < 0) return fallback;
-  if (min < max && (v < min || v > max)) return fallback;
-  return v;
-}
-
-/** `timeout` and `lifecycle` of a run request, with the daemon's defaults and bounds. */
-export function lifecycleParams(url: URL): { timeout: number; lifecycle: number } {
-  const max = 3 * DAY;
-  const timeout = queryValue(url, "timeout", { fallback: 2 * DAY, min: 0, max });
-  const lifecycle = queryValue(url, "lifecycle", { fallback: 2.5 * DAY, min: timeout, max });
-  return { timeout, lifecycle };
-}
+export { parseDuration } from "./http.ts";
 
 /**
  * Runs a health-check command (split into argv, no shell, as the daemon) and resolves true when

@@ -10,7 +10,7 @@ import { authRoutes } from "./auth.ts";
 import { fileRoutes } from "./files.ts";
 import type { Route } from "./http.ts";
 import { systemRoutes } from "./system.ts";
-import { taskRoutes } from "./tasks.ts";
+import { taskRoutes } from "./task_routes.ts";
 import { userRoutes } from "./users.ts";
 
 /** Every route of the server. */
