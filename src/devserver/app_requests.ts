@@ -6,11 +6,11 @@
  */
 import type { App } from "./app_model.ts";
 import type { AppStore } from "./app_store.ts";
-import type { RequestContext } from "./http.ts";
+import type { RequestContext } from "./context.ts";
 
 /** The app store of the node that received the request. */
 export function appStore(ctx: RequestContext): AppStore {
-  return ctx.node.stores.apps as AppStore;
+  return ctx.node.apps;
 }
 
 /**
@@ -20,6 +20,6 @@ export function appStore(ctx: RequestContext): AppStore {
 export function requestedApp(ctx: RequestContext, write: boolean): App {
   const store = appStore(ctx);
   const app = store.mustGet(ctx.params.name);
-  store.checkAccess(ctx, app, write);
+  store.checkAccess(ctx.user, app, write);
   return app;
 }

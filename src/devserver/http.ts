@@ -1,6 +1,8 @@
 /**
- * The local server's shared request shapes: a route is a method, a path pattern, whether it
- * needs a token, and a fetch-style handler (`RequestContext` → `Response`).
+ * The HTTP vocabulary every layer of the local server speaks, and nothing of its state: the
+ * authenticated caller, the error answer (`HttpError`), response builders (`json`, `text`,
+ * `empty`, `plainBytes`) and request readers (`readJson`, `base64Text`, the daemon's query
+ * value rules). Route shapes that see a node are in `context.ts`.
  *
  * @module
  */
@@ -19,61 +21,6 @@ export interface AuthUser {
   exec_user?: string;
   /** The token the request carried. */
   token: string;
-}
-
-/**
- * What a handler may need of its node. Each area owns its slice: `apps` is the app store of
- * `apps.ts`; the rest belongs to `server.ts`.
- */
-export interface NodeHandle {
-  /** `127.0.0.1:PORT`. */
-  name: string;
-  /** Port this node listens on. */
-  port: number;
-  /** The server's state directory (certificates, uploaded files default there). */
-  stateDir: string;
-  /** `FileAllowedBaseDir`, or undefined for no restriction. */
-  fileBaseDir?: string;
-  /** Report signal deaths as negative exit codes (`DevServerOptions.posixExitCodes`). */
-  posixExitCodes?: boolean;
-  /** Per-node stores, by area name (`apps`, `labels`, `config`, ...). */
-  stores: Record<string, unknown>;
-}
-
-/** One request, as a handler sees it. */
-export interface RequestContext {
-  /** The request; its body is a stream and is read at most once. */
-  req: Request;
-  /** Parsed URL. */
-  url: URL;
-  /** Path parameters, URL-decoded (`:name` → `params.name`). */
-  params: Record<string, string>;
-  /** The caller, for routes declared with `auth: true`. */
-  user?: AuthUser;
-  /** The node that received the request. */
-  node: NodeHandle;
-  /**
-   * Throws the daemon's answer for a missing permission (400 `Permission denied: user 'x'
-   * lacks required permission 'p'`). For checks the daemon does after others (e.g. 404 first).
-   */
-  require(permission: string): void;
-}
-
-/** A handler. Throw `HttpError` for error answers. */
-export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
-
-/** One entry of the route table. */
-export interface Route {
-  /** HTTP method. */
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** Path pattern with `:param` segments, e.g. `/appmesh/app/:name/output`. */
-  path: string;
-  /** A token is required (401 without one). */
-  auth: boolean;
-  /** Permission checked before the handler runs (omit when the handler checks it itself). */
-  permission?: string;
-  /** The handler. */
-  handler: Handler;
 }
 
 /** An error answer: `{"message": ...}` JSON unless `body` is given (`null`: empty body). */

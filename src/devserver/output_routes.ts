@@ -5,7 +5,8 @@
  * @module
  */
 import { requestedApp } from "./app_requests.ts";
-import { empty, plainBytes, queryValue, type Route } from "./http.ts";
+import type { Route } from "./context.ts";
+import { empty, plainBytes, queryValue } from "./http.ts";
 import { type OutputLog, type OutputSlice, VIEW_DEFAULT_SIZE } from "./output.ts";
 import type { ProcessRun } from "./processes.ts";
 

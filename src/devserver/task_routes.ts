@@ -6,7 +6,8 @@
  * @module
  */
 import { appStore, requestedApp } from "./app_requests.ts";
-import { empty, type Route } from "./http.ts";
+import type { Route } from "./context.ts";
+import { empty } from "./http.ts";
 
 /** Longest `timeout` a task request may ask for. */
 const MAX_TIMEOUT = 3 * 24 * 3600;
