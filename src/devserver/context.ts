@@ -12,7 +12,17 @@ import type { Identity } from "./identity.ts";
 import type { NodeInfo } from "./node_info.ts";
 import type { SystemStore } from "./system_store.ts";
 
-/** What every node of one server shares. */
+/**
+ * What every node of one server shares.
+ *
+ * @example
+ * ```ts
+ * import type { ServerShared } from "./context.ts";
+ * import { Identity } from "./identity.ts";
+ * const identity = await Identity.create({ jwtKey: new Uint8Array(32) });
+ * const shared: ServerShared = { identity, tls: false, legacyCsrf: false };
+ * ```
+ */
 export interface ServerShared {
   /** Users, roles, keys, revocations. */
   identity: Identity;
@@ -26,6 +36,12 @@ export interface ServerShared {
  * One node's whole state, typed: its facts (`NodeInfo`), what it shares with the other nodes of
  * its server, and its own stores. Nothing here knows about sockets: a node is served by the
  * fetch pipeline (`pipeline.ts`), whether a listener or a forwarding node hands it the request.
+ *
+ * @example
+ * ```ts
+ * import type { NodeHandle } from "./context.ts";
+ * const describe = (node: NodeHandle) => `${node.name}: ${node.apps.count()} apps`;
+ * ```
  */
 export interface NodeHandle extends NodeInfo {
   /** Shared by every node of the server. */
@@ -36,7 +52,15 @@ export interface NodeHandle extends NodeInfo {
   readonly apps: AppStore;
 }
 
-/** One request, as a handler sees it. */
+/**
+ * One request, as a handler sees it.
+ *
+ * @example
+ * ```ts
+ * import type { RequestContext } from "./context.ts";
+ * const appName = (ctx: RequestContext) => ctx.params.name;
+ * ```
+ */
 export interface RequestContext {
   /** The request; its body is a stream and is read at most once. */
   req: Request;
@@ -55,10 +79,34 @@ export interface RequestContext {
   require(permission: string): void;
 }
 
-/** A handler. Throw `HttpError` for error answers. */
+/**
+ * A handler. Throw `HttpError` for error answers.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "./context.ts";
+ * import { json } from "./http.ts";
+ * const labels: Handler = (ctx) => json(200, Object.fromEntries(ctx.node.system.labels));
+ * ```
+ */
 export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
 
-/** One entry of the route table. */
+/**
+ * One entry of the route table.
+ *
+ * @example
+ * ```ts
+ * import type { Route } from "./context.ts";
+ * import { json } from "./http.ts";
+ * const route: Route = {
+ *   method: "GET",
+ *   path: "/appmesh/labels",
+ *   auth: true,
+ *   permission: "label-view",
+ *   handler: (ctx) => json(200, Object.fromEntries(ctx.node.system.labels)),
+ * };
+ * ```
+ */
 export interface Route {
   /** HTTP method. */
   method: "GET" | "POST" | "PUT" | "DELETE";

@@ -84,12 +84,29 @@ export function base64Text(b64: string): string {
   return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
 }
 
-/** An empty answer with a status only (the daemon's `reply(status)`). */
+/**
+ * An empty answer with a status only (the daemon's `reply(status)`).
+ *
+ * @example
+ * ```ts
+ * import { empty } from "./http.ts";
+ * console.log(empty(417).status); // 417
+ * ```
+ */
 export function empty(status: number): Response {
   return new Response(null, { status });
 }
 
-/** A 200 `text/plain` answer of raw bytes (no body when there are none), plus `headers`. */
+/**
+ * A 200 `text/plain` answer of raw bytes (no body when there are none), plus `headers`.
+ *
+ * @example
+ * ```ts
+ * import { plainBytes } from "./http.ts";
+ * const res = plainBytes(new TextEncoder().encode("hi\n"), { "X-Exit-Code": "0" });
+ * console.log(await res.text()); // hi
+ * ```
+ */
 export function plainBytes(data: Uint8Array, headers: Record<string, string> = {}): Response {
   return new Response(data.length ? data as Uint8Array<ArrayBuffer> : null, {
     status: 200,
@@ -123,6 +140,13 @@ export function parseDuration(raw: string | null): number | undefined {
 /**
  * A bounded integer query value as the daemon's `getHttpQueryValue`: absent, negative,
  * not understood, or outside `[min, max]` (when `min < max`) → `fallback`.
+ *
+ * @example
+ * ```ts
+ * import { queryValue } from "./http.ts";
+ * const url = new URL("http://h/appmesh/app/a/output?timeout=PT1M");
+ * console.log(queryValue(url, "timeout", { fallback: 0 })); // 60
+ * ```
  */
 export function queryValue(
   url: URL,
@@ -136,7 +160,15 @@ export function queryValue(
   return v;
 }
 
-/** `timeout` and `lifecycle` of a run request, with the daemon's defaults and bounds. */
+/**
+ * `timeout` and `lifecycle` of a run request, with the daemon's defaults and bounds.
+ *
+ * @example
+ * ```ts
+ * import { lifecycleParams } from "./http.ts";
+ * console.log(lifecycleParams(new URL("http://h/appmesh/app/run?timeout=10"))); // { timeout: 10, lifecycle: 216000 }
+ * ```
+ */
 export function lifecycleParams(url: URL): { timeout: number; lifecycle: number } {
   const max = 3 * DAY;
   const timeout = queryValue(url, "timeout", { fallback: 2 * DAY, min: 0, max });

@@ -10,7 +10,18 @@ import { VERSION } from "./node_info.ts";
 
 const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30];
 
-/** Request counters of one node, in the daemon's metric names. */
+/**
+ * Request counters of one node, in the daemon's metric names.
+ *
+ * @example
+ * ```ts
+ * import { Metrics } from "./metrics.ts";
+ * const metrics = new Metrics();
+ * metrics.start("GET", "/appmesh/labels");
+ * metrics.finish("GET", "/appmesh/labels", 200, 0.002);
+ * console.log(metrics.render().includes("appmesh_http_requests_total")); // true
+ * ```
+ */
 export class Metrics {
   #scrapes = 0;
   readonly #requests = new Map<string, number>();

@@ -10,7 +10,15 @@ import type { NodeHandle, ServerShared } from "./context.ts";
 import type { NodeInfo } from "./node_info.ts";
 import { SystemStore } from "./system_store.ts";
 
-/** What the configuration document of a node says about its server. */
+/**
+ * What the configuration document of a node says about its server.
+ *
+ * @example
+ * ```ts
+ * import type { NodeConfig } from "./node_state.ts";
+ * const config: NodeConfig = { host: "127.0.0.1", issuer: "appmesh", verifyClient: false };
+ * ```
+ */
 export interface NodeConfig {
   /** Bind address (`REST.RestListenAddress`). */
   host: string;
@@ -25,12 +33,16 @@ export interface NodeConfig {
  * a fresh app store. Close `state.apps` when done.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { createNodeState } from "./node_state.ts";
+ * import { Identity } from "./identity.ts";
+ * const identity = await Identity.create({ jwtKey: new Uint8Array(32) });
  * const state = createNodeState(
- *   { name: "127.0.0.1:6060", port: 6060, stateDir: "/tmp/s" },
- *   shared,
- *   { host: "127.0.0.1", issuer: "appmesh", verifyClient: false },
+ *   { name: "127.0.0.1:6060", port: 6060, stateDir: "/tmp/node-state-example" },
+ *   { identity, tls: false, legacyCsrf: false },
+ *   { host: "127.0.0.1", issuer: identity.tokens.issuer, verifyClient: false },
  * );
+ * console.log(state.system.labels.get("HOST_NAME"), state.apps.count()); // host name, 0
  * await state.apps.close();
  * ```
  */

@@ -21,7 +21,22 @@ const REST_METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS"];
 /** Methods the metrics name; any other is counted as `OTHER`. */
 const METRIC_METHODS = new Set([...REST_METHODS, "HEAD"]);
 
-/** What the nodes of one server share while serving. */
+/**
+ * What the nodes of one server share while serving.
+ *
+ * @example
+ * ```ts
+ * import { FaultState } from "./faults.ts";
+ * import type { Mesh } from "./pipeline.ts";
+ * import { allRoutes, Router } from "./routes.ts";
+ * const mesh: Mesh = {
+ *   router: new Router(allRoutes()),
+ *   faults: new FaultState(),
+ *   nodes: [],
+ *   bindHost: "127.0.0.1",
+ * };
+ * ```
+ */
 export interface Mesh {
   /** The route table. */
   router: Router;
@@ -35,7 +50,15 @@ export interface Mesh {
   logger?: (line: string) => void;
 }
 
-/** One node being served: its state and its fetch-style entry points. */
+/**
+ * One node being served: its state and its fetch-style entry points (see `serveNode`).
+ *
+ * @example
+ * ```ts
+ * import type { ServedNode } from "./pipeline.ts";
+ * const answer = (node: ServedNode) => node.fetch(new Request(`http://127.0.0.1:${node.port}/`));
+ * ```
+ */
 export interface ServedNode extends ClusterNode {
   /** The node's typed state. */
   readonly state: NodeHandle;
@@ -52,10 +75,35 @@ export interface ServedNode extends ClusterNode {
  * a forwarding target.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { FaultState } from "./faults.ts";
+ * import { Identity } from "./identity.ts";
+ * import { createNodeState } from "./node_state.ts";
+ * import { type Mesh, type ServedNode, serveNode } from "./pipeline.ts";
+ * import { allRoutes, Router } from "./routes.ts";
+ *
+ * const identity = await Identity.create({ jwtKey: crypto.getRandomValues(new Uint8Array(32)) });
+ * const nodes: ServedNode[] = [];
+ * const mesh: Mesh = {
+ *   router: new Router(allRoutes()),
+ *   faults: new FaultState(),
+ *   nodes,
+ *   bindHost: "127.0.0.1",
+ * };
+ * const state = createNodeState(
+ *   { name: "127.0.0.1:7001", port: 7001, stateDir: await mkdtemp(join(tmpdir(), "node-")) },
+ *   { identity, tls: false, legacyCsrf: false },
+ *   { host: "127.0.0.1", issuer: identity.tokens.issuer, verifyClient: false },
+ * );
  * const node = serveNode(mesh, state);
- * mesh.nodes.push(node);
- * const res = await node.fetch(new Request(`http://127.0.0.1:${node.port}/appmesh/labels`));
+ * nodes.push(node); // now a forwarding target too
+ * const res = await node.fetch(new Request("http://127.0.0.1:7001/appmesh/labels"));
+ * console.log(res.status); // 401: no token
+ * await res.body?.cancel();
+ * await state.apps.close();
  * ```
  */
 export function serveNode(mesh: Mesh, state: NodeHandle): ServedNode {
@@ -75,6 +123,17 @@ export function serveNode(mesh: Mesh, state: NodeHandle): ServedNode {
   return node;
 }
 
+/**
+ * The answer for a thrown error: an `HttpError`'s status, body and headers; anything else a
+ * logged 500 `Internal server error`.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "./http.ts";
+ * import { errorResponse } from "./pipeline.ts";
+ * console.log(errorResponse(new HttpError(404, "No such application")).status); // 404
+ * ```
+ */
 export function errorResponse(e: unknown, logger?: (line: string) => void): Response {
   if (e instanceof HttpError) {
     const headers = { ...e.headers };

@@ -64,7 +64,8 @@ function procInfo(pid: number): ProcInfo | undefined {
  * @example
  * ```ts
  * import { OutputLog } from "./output.ts";
- * import { ProcessRun, processUsage } from "./processes.ts";
+ * import { ProcessRun } from "./processes.ts";
+ * import { processUsage } from "./process_usage.ts";
  * const output = new OutputLog(`/tmp/appmesh-usage-example-${Date.now()}.out`);
  * const run = new ProcessRun({ command: "sleep 5", shell: true, env: {}, cwd: "/tmp", appName: "x", output });
  * console.log(processUsage(run)?.memory);

@@ -15,7 +15,16 @@ import { HttpError } from "./http.ts";
 import { toRequest, writeResponse } from "./node_adapter.ts";
 import { errorResponse } from "./pipeline.ts";
 
-/** What the listeners of one server share. */
+/**
+ * What the listeners of one server share.
+ *
+ * @example
+ * ```ts
+ * import { FaultState } from "./faults.ts";
+ * import type { ListenContext } from "./server.ts";
+ * const lc: ListenContext = { faults: new FaultState(), bindHost: "127.0.0.1" };
+ * ```
+ */
 export interface ListenContext {
   /** Injected faults (the listener applies the mid-body cuts). */
   faults: FaultState;
@@ -27,7 +36,18 @@ export interface ListenContext {
   logger?: (line: string) => void;
 }
 
-/** What a listener hands each request to. */
+/**
+ * What a listener hands each request to.
+ *
+ * @example
+ * ```ts
+ * import type { ListenTarget } from "./server.ts";
+ * const target: ListenTarget = {
+ *   fetch: () => Promise.resolve(new Response("hi")),
+ *   cors: () => true,
+ * };
+ * ```
+ */
 export interface ListenTarget {
   /** The node's pipeline. */
   fetch(req: Request): Promise<Response>;
@@ -35,7 +55,15 @@ export interface ListenTarget {
   cors(): boolean;
 }
 
-/** One listening socket. */
+/**
+ * One listening socket.
+ *
+ * @example
+ * ```ts
+ * import type { Listener } from "./server.ts";
+ * const where = (l: Listener) => `${l.name} at ${l.url}`;
+ * ```
+ */
 export interface Listener {
   /** Port bound. */
   port: number;
@@ -47,7 +75,22 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Starts one node's listener. */
+/**
+ * Starts one node's listener: every request goes to `target.fetch`.
+ *
+ * @example
+ * ```ts
+ * import { FaultState } from "./faults.ts";
+ * import { listenNode } from "./server.ts";
+ * const listener = await listenNode(
+ *   { faults: new FaultState(), bindHost: "127.0.0.1" },
+ *   { fetch: () => Promise.resolve(new Response("hi")), cors: () => true },
+ *   0,
+ * );
+ * console.log(await (await fetch(listener.url)).text()); // hi
+ * await listener.close();
+ * ```
+ */
 export async function listenNode(
   lc: ListenContext,
   target: ListenTarget,

@@ -24,7 +24,19 @@ function archName(): string {
   return a === "x64" ? "x86_64" : a === "arm64" ? "aarch64" : a;
 }
 
-/** Per-node system state: labels and configuration (kept at `node.system`). */
+/**
+ * Per-node system state: labels and configuration (kept at `node.system`).
+ *
+ * @example
+ * ```ts
+ * import { SystemStore } from "./system_store.ts";
+ * const system = new SystemStore(
+ *   { name: "127.0.0.1:6060", port: 6060, stateDir: "/tmp/appmesh" },
+ *   { host: "127.0.0.1", issuer: "appmesh", verifyClient: false },
+ * );
+ * console.log(system.labels.get("arch"), system.corsDisabled()); // e.g. x86_64 false
+ * ```
+ */
 export class SystemStore {
   /** Labels of this node (HOST_NAME, arch, os_version preset, as the daemon). */
   readonly labels: Map<string, string> = new Map();
@@ -115,11 +127,30 @@ function sortKeys(v: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Whether `v` is a plain JSON object (not null, not an array).
+ *
+ * @example
+ * ```ts
+ * import { isObject } from "./system_store.ts";
+ * console.log(isObject({}), isObject([])); // true false
+ * ```
+ */
 export function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
 }
 
-/** Deep merge: objects merge key by key, anything else replaces. */
+/**
+ * Deep merge: objects merge key by key, anything else replaces.
+ *
+ * @example
+ * ```ts
+ * import { deepMerge } from "./system_store.ts";
+ * const config = { REST: { CorsDisabled: false, RestEnabled: true } };
+ * deepMerge(config, { REST: { CorsDisabled: true } });
+ * console.log(config.REST); // { CorsDisabled: true, RestEnabled: true }
+ * ```
+ */
 export function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
     if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
