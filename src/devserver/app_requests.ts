@@ -1,6 +1,7 @@
 /**
- * What the routes of the apps area (apps, runs, output, tasks) share: the node's app store,
- * the app a request names (with the daemon's access check), and the plain answers they give.
+ * What the routes of the apps area (apps, runs, output, tasks) share: the node's app store and
+ * the app a request names (with the daemon's access check). The answers they give are built
+ * with `http.ts`.
  *
  * @module
  */

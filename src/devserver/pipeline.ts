@@ -42,7 +42,11 @@ export interface Mesh {
   router: Router;
   /** Injected faults (shared by all nodes). */
   faults: FaultState;
-  /** Every node a request can be forwarded to (`X-Target-Host`), found by port. */
+  /**
+   * Every node a request can be forwarded to (`X-Target-Host`), found by port. A node reached
+   * only through forwarding is `serveNode(mesh, createNodeState(...))` added here under a port
+   * no listener holds: it has its own apps, processes and files, and no socket.
+   */
   nodes: ClusterNode[];
   /** Bind address (which `X-Target-Host` names are this machine). */
   bindHost: string;
