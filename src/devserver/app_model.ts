@@ -8,7 +8,8 @@
 import { userInfo } from "node:os";
 import { HttpError } from "./http.ts";
 import { OutputHistory } from "./output.ts";
-import { type ProcessRun, processUsage } from "./processes.ts";
+import { processUsage } from "./process_usage.ts";
+import type { ProcessRun } from "./processes.ts";
 import { parseCron, parseIsoDuration, type Schedule } from "./schedule.ts";
 import { TaskChannel } from "./tasks.ts";
 

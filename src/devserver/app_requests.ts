@@ -1,16 +1,17 @@
 /**
- * What the routes of the apps area (apps, runs, output, tasks) share: the node's app store,
- * the app a request names (with the daemon's access check), and the plain answers they give.
+ * What the routes of the apps area (apps, runs, output, tasks) share: the node's app store and
+ * the app a request names (with the daemon's access check). The answers they give are built
+ * with `http.ts`.
  *
  * @module
  */
 import type { App } from "./app_model.ts";
 import type { AppStore } from "./app_store.ts";
-import type { RequestContext } from "./http.ts";
+import type { RequestContext } from "./context.ts";
 
 /** The app store of the node that received the request. */
 export function appStore(ctx: RequestContext): AppStore {
-  return ctx.node.stores.apps as AppStore;
+  return ctx.node.apps;
 }
 
 /**
@@ -20,19 +21,6 @@ export function appStore(ctx: RequestContext): AppStore {
 export function requestedApp(ctx: RequestContext, write: boolean): App {
   const store = appStore(ctx);
   const app = store.mustGet(ctx.params.name);
-  store.checkAccess(ctx, app, write);
+  store.checkAccess(ctx.user, app, write);
   return app;
-}
-
-/** An empty answer with a status only (the daemon's `reply(status)`). */
-export function empty(status: number): Response {
-  return new Response(null, { status });
-}
-
-/** A 200 `text/plain` answer of raw bytes (no body when there are none), plus `headers`. */
-export function plainBytes(data: Uint8Array, headers: Record<string, string> = {}): Response {
-  return new Response(data.length ? data as Uint8Array<ArrayBuffer> : null, {
-    status: 200,
-    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
-  });
 }

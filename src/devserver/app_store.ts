@@ -18,7 +18,8 @@ import {
   STATUS_ENABLED,
   STATUS_ONE_SHOT,
 } from "./app_model.ts";
-import { HttpError, type NodeHandle, type RequestContext } from "./http.ts";
+import { type AuthUser, HttpError } from "./http.ts";
+import type { NodeInfo } from "./node_info.ts";
 import { OutputLog } from "./output.ts";
 import { ProcessRun, runCheck, shortId } from "./processes.ts";
 import { nextStart } from "./schedule.ts";
@@ -39,9 +40,9 @@ export interface AppStore {
   /** The app, or 404 `No such application`. */
   mustGet(name: string): App;
   /** The daemon's owner/`permission` check (400 `User <u> is not allowed to <EDIT> app <a>`). */
-  checkAccess(ctx: RequestContext, app: App, write: boolean): void;
+  checkAccess(user: AuthUser | undefined, app: App, write: boolean): void;
   /** Same as `checkAccess`, as a boolean (for list filtering). */
-  allowed(ctx: RequestContext, app: App, write: boolean): boolean;
+  allowed(user: AuthUser | undefined, app: App, write: boolean): boolean;
   /**
    * Registers (or replaces) an app and starts it when enabled; a periodic or cron app is not
    * started but scheduled (`next_start_time`).
@@ -65,12 +66,12 @@ export interface AppStore {
 
 class Store implements AppStore {
   readonly #apps = new Map<string, App>();
-  readonly #node: NodeHandle;
+  readonly #node: NodeInfo;
   readonly #outDir: string;
   readonly #workDir: string;
   readonly #runIndex = new Map<string, number>();
 
-  constructor(node: NodeHandle) {
+  constructor(node: NodeInfo) {
     this.#node = node;
     this.#outDir = join(node.stateDir, "stdout", String(node.port));
     this.#workDir = join(node.stateDir, "work");
@@ -94,19 +95,19 @@ class Store implements AppStore {
     return app;
   }
 
-  checkAccess(ctx: RequestContext, app: App, write: boolean): void {
-    if (!this.allowed(ctx, app, write)) {
+  checkAccess(caller: AuthUser | undefined, app: App, write: boolean): void {
+    if (!this.allowed(caller, app, write)) {
       throw badRequest(
-        `User <${ctx.user?.name}> is not allowed to <${write ? "EDIT" : "VIEW"}> app <${app.name}>`,
+        `User <${caller?.name}> is not allowed to <${write ? "EDIT" : "VIEW"}> app <${app.name}>`,
       );
     }
   }
 
-  allowed(ctx: RequestContext, app: App, write: boolean): boolean {
-    const user = ctx.user?.name;
+  allowed(caller: AuthUser | undefined, app: App, write: boolean): boolean {
+    const user = caller?.name;
     const perm = app.def.permission;
     if (!user || !app.owner || user === app.owner || !perm || user === "admin") return true;
-    const level = ctx.user?.group === app.ownerGroup ? perm % 10 : Math.floor(perm / 10) % 10;
+    const level = caller?.group === app.ownerGroup ? perm % 10 : Math.floor(perm / 10) % 10;
     // 1 deny, 2 read, 3 write (group digit); the same for the tens digit (others).
     return write ? level === 3 : level === 2 || level === 3;
   }
@@ -313,10 +314,10 @@ class Store implements AppStore {
  *
  * @example
  * ```ts
- * const store = createAppStore({ name: "127.0.0.1:6060", port: 6060, stateDir: "/tmp/s", stores: {} });
+ * const store = createAppStore({ name: "127.0.0.1:6060", port: 6060, stateDir: "/tmp/s" });
  * await store.close();
  * ```
  */
-export function createAppStore(node: NodeHandle): AppStore {
+export function createAppStore(node: NodeInfo): AppStore {
   return new Store(node);
 }

@@ -12,10 +12,12 @@ import {
   normalizeAppName,
   parseDefinition,
 } from "./app_model.ts";
-import { appStore, empty, plainBytes, requestedApp } from "./app_requests.ts";
-import { json, readJson, type RequestContext, type Route, text } from "./http.ts";
-import { outputRoute, VIEW_DEFAULT_SIZE } from "./output.ts";
-import { lifecycleParams, type ProcessRun, shortId } from "./processes.ts";
+import { appStore, requestedApp } from "./app_requests.ts";
+import type { RequestContext, Route } from "./context.ts";
+import { empty, json, lifecycleParams, plainBytes, readJson, text } from "./http.ts";
+import { VIEW_DEFAULT_SIZE } from "./output.ts";
+import { outputRoute } from "./output_routes.ts";
+import { type ProcessRun, shortId } from "./processes.ts";
 
 export {
   App,
@@ -39,7 +41,7 @@ async function runApp(ctx: RequestContext, lifecycle: number): Promise<App> {
     const name = normalizeAppName(o.name);
     const from = s.get(name);
     if (from) {
-      s.checkAccess(ctx, from, false);
+      s.checkAccess(ctx.user, from, false);
       if (o.command !== undefined) {
         throw badRequest(`Should not specify command for an existing application <${name}>`);
       }
@@ -83,7 +85,7 @@ export const appRoutes: Route[] = [
     permission: "app-view-all",
     handler: (ctx) => {
       const s = appStore(ctx);
-      const apps = s.list().filter((a) => s.allowed(ctx, s.get(a.name as string)!, false));
+      const apps = s.list().filter((a) => s.allowed(ctx.user, s.get(a.name as string)!, false));
       return json(200, apps);
     },
   },
@@ -103,7 +105,7 @@ export const appRoutes: Route[] = [
       const s = appStore(ctx);
       const def = parseDefinition(await readJson(ctx.req));
       const old = s.get(def.name);
-      if (old) s.checkAccess(ctx, old, true);
+      if (old) s.checkAccess(ctx.user, old, true);
       const app = s.register(def, ctx.user?.name ?? "", ctx.user?.group ?? "");
       return json(200, app.toJson());
     },
@@ -118,7 +120,7 @@ export const appRoutes: Route[] = [
       if (!app) return empty(404);
       // Deleting one's own app needs no app-delete permission (the daemon's owner shortcut).
       if (app.owner !== ctx.user?.name) ctx.require("app-delete");
-      s.checkAccess(ctx, app, true);
+      s.checkAccess(ctx.user, app, true);
       s.remove(app);
       return json(200, { message: `Application <${app.name}> removed.` });
     },

@@ -1,6 +1,8 @@
 /**
- * The local server's shared request shapes: a route is a method, a path pattern, whether it
- * needs a token, and a fetch-style handler (`RequestContext` → `Response`).
+ * The HTTP vocabulary every layer of the local server speaks, and nothing of its state: the
+ * authenticated caller, the error answer (`HttpError`), response builders (`json`, `text`,
+ * `empty`, `plainBytes`) and request readers (`readJson`, `base64Text`, the daemon's query
+ * value rules). Route shapes that see a node are in `context.ts`.
  *
  * @module
  */
@@ -19,61 +21,6 @@ export interface AuthUser {
   exec_user?: string;
   /** The token the request carried. */
   token: string;
-}
-
-/**
- * What a handler may need of its node. Each area owns its slice: `apps` is the app store of
- * `apps.ts`; the rest belongs to `server.ts`.
- */
-export interface NodeHandle {
-  /** `127.0.0.1:PORT`. */
-  name: string;
-  /** Port this node listens on. */
-  port: number;
-  /** The server's state directory (certificates, uploaded files default there). */
-  stateDir: string;
-  /** `FileAllowedBaseDir`, or undefined for no restriction. */
-  fileBaseDir?: string;
-  /** Report signal deaths as negative exit codes (`DevServerOptions.posixExitCodes`). */
-  posixExitCodes?: boolean;
-  /** Per-node stores, by area name (`apps`, `labels`, `config`, ...). */
-  stores: Record<string, unknown>;
-}
-
-/** One request, as a handler sees it. */
-export interface RequestContext {
-  /** The request; its body is a stream and is read at most once. */
-  req: Request;
-  /** Parsed URL. */
-  url: URL;
-  /** Path parameters, URL-decoded (`:name` → `params.name`). */
-  params: Record<string, string>;
-  /** The caller, for routes declared with `auth: true`. */
-  user?: AuthUser;
-  /** The node that received the request. */
-  node: NodeHandle;
-  /**
-   * Throws the daemon's answer for a missing permission (400 `Permission denied: user 'x'
-   * lacks required permission 'p'`). For checks the daemon does after others (e.g. 404 first).
-   */
-  require(permission: string): void;
-}
-
-/** A handler. Throw `HttpError` for error answers. */
-export type Handler = (ctx: RequestContext) => Response | Promise<Response>;
-
-/** One entry of the route table. */
-export interface Route {
-  /** HTTP method. */
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** Path pattern with `:param` segments, e.g. `/appmesh/app/:name/output`. */
-  path: string;
-  /** A token is required (401 without one). */
-  auth: boolean;
-  /** Permission checked before the handler runs (omit when the handler checks it itself). */
-  permission?: string;
-  /** The handler. */
-  handler: Handler;
 }
 
 /** An error answer: `{"message": ...}` JSON unless `body` is given (`null`: empty body). */
@@ -135,4 +82,96 @@ export async function readJson(req: Request): Promise<unknown> {
 /** Decodes base64 of UTF-8 text (Basic auth, password fields); throws when it is not base64. */
 export function base64Text(b64: string): string {
   return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+}
+
+/**
+ * An empty answer with a status only (the daemon's `reply(status)`).
+ *
+ * @example
+ * ```ts
+ * import { empty } from "./http.ts";
+ * console.log(empty(417).status); // 417
+ * ```
+ */
+export function empty(status: number): Response {
+  return new Response(null, { status });
+}
+
+/**
+ * A 200 `text/plain` answer of raw bytes (no body when there are none), plus `headers`.
+ *
+ * @example
+ * ```ts
+ * import { plainBytes } from "./http.ts";
+ * const res = plainBytes(new TextEncoder().encode("hi\n"), { "X-Exit-Code": "0" });
+ * console.log(await res.text()); // hi
+ * ```
+ */
+export function plainBytes(data: Uint8Array, headers: Record<string, string> = {}): Response {
+  return new Response(data.length ? data as Uint8Array<ArrayBuffer> : null, {
+    status: 200,
+    headers: { "Content-Type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+const DAY = 24 * 3600;
+
+/**
+ * A duration query value as the daemon's `DurationParse`: whole seconds or an ISO 8601
+ * duration (`P1DT2H`, `PT30S`, `P1W`). Undefined when absent or not understood.
+ *
+ * @example
+ * ```ts
+ * parseDuration("PT1M"); // 60
+ * ```
+ */
+export function parseDuration(raw: string | null): number | undefined {
+  if (raw === null || raw.trim() === "") return undefined;
+  const s = raw.trim();
+  if (/^-?\d+$/.test(s)) return Number(s);
+  const m =
+    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
+      .exec(s);
+  if (!m || s.toUpperCase() === "P" || /T$/i.test(s)) return undefined;
+  const [y, mo, w, d, h, mi, se] = m.slice(1).map((v) => Number(v ?? 0));
+  return y * 365 * DAY + mo * 30 * DAY + w * 7 * DAY + d * DAY + h * 3600 + mi * 60 + se;
+}
+
+/**
+ * A bounded integer query value as the daemon's `getHttpQueryValue`: absent, negative,
+ * not understood, or outside `[min, max]` (when `min < max`) → `fallback`.
+ *
+ * @example
+ * ```ts
+ * import { queryValue } from "./http.ts";
+ * const url = new URL("http://h/appmesh/app/a/output?timeout=PT1M");
+ * console.log(queryValue(url, "timeout", { fallback: 0 })); // 60
+ * ```
+ */
+export function queryValue(
+  url: URL,
+  key: string,
+  bounds: { fallback: number; min?: number; max?: number },
+): number {
+  const v = parseDuration(url.searchParams.get(key));
+  const { fallback, min = 0, max = 0 } = bounds;
+  if (v === undefined || v < 0) return fallback;
+  if (min < max && (v < min || v > max)) return fallback;
+  return v;
+}
+
+/**
+ * `timeout` and `lifecycle` of a run request, with the daemon's defaults and bounds.
+ *
+ * @example
+ * ```ts
+ * import { lifecycleParams } from "./http.ts";
+ * console.log(lifecycleParams(new URL("http://h/appmesh/app/run?timeout=10"))); // { timeout: 10, lifecycle: 216000 }
+ * ```
+ */
+export function lifecycleParams(url: URL): { timeout: number; lifecycle: number } {
+  const max = 3 * DAY;
+  const timeout = queryValue(url, "timeout", { fallback: 2 * DAY, min: 0, max });
+  const lifecycle = queryValue(url, "lifecycle", { fallback: 2.5 * DAY, min: timeout, max });
+  return { timeout, lifecycle };
 }

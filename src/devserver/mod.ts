@@ -34,14 +34,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAppStore } from "./apps.ts";
-import type { ServerShared } from "./auth.ts";
+import type { ServerShared } from "./context.ts";
 import { type Faults, FaultState } from "./faults.ts";
-import type { NodeHandle } from "./http.ts";
+import { json } from "./http.ts";
 import { Identity, type SecurityConfig } from "./identity.ts";
+import { createNodeState } from "./node_state.ts";
+import { type Mesh, type ServedNode, serveNode } from "./pipeline.ts";
 import { allRoutes, Router } from "./routes.ts";
-import { type ListenContext, listenNode, type NodeRuntime } from "./server.ts";
-import { SystemStore } from "./system.ts";
+import { type ListenContext, type Listener, listenNode } from "./server.ts";
 import { ensureCerts } from "./tls.ts";
 
 /** Fault options (re-exported). */
@@ -133,10 +133,6 @@ async function jwtKey(stateDir: string): Promise<Uint8Array> {
   return key;
 }
 
-interface AppStoreLike {
-  close(): Promise<void>;
-}
-
 /**
  * Starts a local App Mesh–compatible server with `nodes` nodes.
  *
@@ -158,13 +154,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const tls = options.tls ?? true;
   const createdDir = !options.stateDir;
   const stateDir = options.stateDir ?? await mkdtemp(join(tmpdir(), "appmesh-devserver-"));
-  const runtimes: NodeRuntime[] = [];
-  const stores: AppStoreLike[] = [];
+  const listeners: Listener[] = [];
+  const served: ServedNode[] = [];
   const faults = new FaultState(options.faults);
   const closeAll = async () => {
     faults.cancelAll();
-    await Promise.allSettled(stores.map((s) => s.close()));
-    await Promise.allSettled(runtimes.map((r) => r.close()));
+    await Promise.allSettled(served.map((n) => n.state.apps.close()));
+    await Promise.allSettled(listeners.map((l) => l.close()));
     if (createdDir) await rm(stateDir, { recursive: true, force: true }).catch(() => {});
   };
   try {
@@ -176,10 +172,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       lifetimeCap: () => faults.tokenCap(),
     });
     const shared: ServerShared = { identity, tls, legacyCsrf: options.legacyCsrf ?? false };
-    const lc: ListenContext = {
+    const mesh: Mesh = {
       router: new Router(allRoutes()),
       faults,
-      nodes: runtimes,
+      nodes: served,
+      bindHost: host,
+      logger: options.logger,
+    };
+    const lc: ListenContext = {
+      faults,
       bindHost: host,
       tls: certs && {
         key: certs.keyPem,
@@ -190,34 +191,39 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       logger: options.logger,
     };
     for (let k = 0; k < count; k++) {
-      const port = basePort ? basePort + k : 0;
-      const handle: NodeHandle = {
-        name: `${host}:${port}`,
-        port,
-        stateDir,
-        fileBaseDir: options.fileBaseDir,
-        posixExitCodes: options.posixExitCodes ?? false,
-        stores: { shared },
-      };
-      const system = new SystemStore(handle, {
-        host,
-        issuer: identity.tokens.issuer,
-        verifyClient: options.verifyClient ?? false,
-      });
-      handle.stores.system = system;
-      const runtime = await listenNode(lc, handle, port);
-      runtimes.push(runtime);
-      (system.config.REST as Record<string, unknown>).RestListenPort = runtime.port;
-      (system.config.REST as Record<string, unknown>).WebSocketPort = runtime.port;
-      const apps = await createAppStore(handle);
-      handle.stores.apps = apps;
-      stores.push(apps);
+      // The listener binds first (port 0 picks one); the node's state is made with its port.
+      const slot: { node?: ServedNode } = {};
+      const listener = await listenNode(lc, {
+        fetch: (req) =>
+          slot.node ? slot.node.fetch(req) : Promise.resolve(json(503, { message: "Starting" })),
+        cors: () => !slot.node?.state.system.corsDisabled(),
+      }, basePort ? basePort + k : 0);
+      listeners.push(listener);
+      const node = slot.node = serveNode(
+        mesh,
+        createNodeState(
+          {
+            name: listener.name,
+            port: listener.port,
+            stateDir,
+            fileBaseDir: options.fileBaseDir,
+            posixExitCodes: options.posixExitCodes ?? false,
+          },
+          shared,
+          {
+            host,
+            issuer: identity.tokens.issuer,
+            verifyClient: options.verifyClient ?? false,
+          },
+        ),
+      );
+      served.push(node);
     }
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= closeAll());
     return {
-      urls: runtimes.map((r) => r.url),
-      nodes: runtimes.map((r) => ({ name: r.handle.name, url: r.url, port: r.port })),
+      urls: listeners.map((l) => l.url),
+      nodes: listeners.map((l) => ({ name: l.name, url: l.url, port: l.port })),
       caFile: certs?.caFile,
       caPem: certs?.caPem,
       clientCertFile: certs?.clientCertFile,

@@ -7,13 +7,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  accessSync,
-  constants as fsConstants,
-  existsSync,
-  readdirSync,
-  readFileSync,
-} from "node:fs";
+import { accessSync, constants as fsConstants, existsSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
 import process from "node:process";
@@ -272,52 +266,7 @@ export class ProcessRun {
   }
 }
 
-const DAY = 24 * 3600;
-
-/**
- * A duration query value as the daemon's `DurationParse`: whole seconds or an ISO 8601
- * duration (`P1DT2H`, `PT30S`, `P1W`). Undefined when absent or not understood.
- *
- * @example
- * ```ts
- * parseDuration("PT1M"); // 60
- * ```
- */
-export function parseDuration(raw: string | null): number | undefined {
-  if (raw === null || raw.trim() === "") return undefined;
-  const s = raw.trim();
-  if (/^-?\d+$/.test(s)) return Number(s);
-  const m =
-    /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i
-      .exec(s);
-  if (!m || s.toUpperCase() === "P" || /T$/i.test(s)) return undefined;
-  const [y, mo, w, d, h, mi, se] = m.slice(1).map((v) => Number(v ?? 0));
-  return y * 365 * DAY + mo * 30 * DAY + w * 7 * DAY + d * DAY + h * 3600 + mi * 60 + se;
-}
-
-/**
- * A bounded integer query value as the daemon's `getHttpQueryValue`: absent, negative,
- * not understood, or outside `[min, max]` (when `min < max`) → `fallback`.
- */
-export function queryValue(
-  url: URL,
-  key: string,
-  bounds: { fallback: number; min?: number; max?: number },
-): number {
-  const v = parseDuration(url.searchParams.get(key));
-  const { fallback, min = 0, max = 0 } = bounds;
-  if (v === undefined || v < 0) return fallback;
-  if (min < max && (v < min || v > max)) return fallback;
-  return v;
-}
-
-/** `timeout` and `lifecycle` of a run request, with the daemon's defaults and bounds. */
-export function lifecycleParams(url: URL): { timeout: number; lifecycle: number } {
-  const max = 3 * DAY;
-  const timeout = queryValue(url, "timeout", { fallback: 2 * DAY, min: 0, max });
-  const lifecycle = queryValue(url, "lifecycle", { fallback: 2.5 * DAY, min: timeout, max });
-  return { timeout, lifecycle };
-}
+export { parseDuration } from "./http.ts";
 
 /**
  * Runs a health-check command (split into argv, no shell, as the daemon) and resolves true when
@@ -351,111 +300,4 @@ export function runCheck(command: string, timeoutSeconds = 10): Promise<boolean>
       resolve(code === 0);
     });
   });
-}
-
-/**
- * What the daemon reports of a running process tree (`memory`, `cpu`, `fd`, `pstree`).
- *
- * @example
- * ```ts
- * import type { ProcessUsage } from "./processes.ts";
- * const idle: ProcessUsage = { memory: 0, cpu: 0, fd: 3, pstree: "1 sleep" };
- * ```
- */
-export interface ProcessUsage {
-  /** Resident memory of the tree, bytes. */
-  memory: number;
-  /** CPU use of the tree since the previous sample (or the start), percent of one core. */
-  cpu: number;
-  /** Open file descriptors of the tree. */
-  fd: number;
-  /** The tree, one `pid name` line per process, children indented. */
-  pstree: string;
-}
-
-const CLOCK_TICKS = 100;
-const PAGE_SIZE = 4096;
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  name: string;
-  ticks: number;
-  rss: number;
-}
-
-function procInfo(pid: number): ProcInfo | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const open = stat.indexOf("(");
-    const close = stat.lastIndexOf(")");
-    const rest = stat.slice(close + 2).split(" ");
-    // Fields after the name: state(3) ppid(4) ... utime(14) stime(15) ... rss(24).
-    return {
-      pid,
-      ppid: Number(rest[1]),
-      name: stat.slice(open + 1, close),
-      ticks: Number(rest[11]) + Number(rest[12]),
-      rss: Number(rest[21]) * PAGE_SIZE,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * `memory`, `cpu`, `fd` and `pstree` of a running process and its descendants, from /proc;
- * undefined where there is no /proc (not Linux) or the process is gone.
- *
- * @example
- * ```ts
- * import { OutputLog } from "./output.ts";
- * import { ProcessRun, processUsage } from "./processes.ts";
- * const output = new OutputLog(`/tmp/appmesh-usage-example-${Date.now()}.out`);
- * const run = new ProcessRun({ command: "sleep 5", shell: true, env: {}, cwd: "/tmp", appName: "x", output });
- * console.log(processUsage(run)?.memory);
- * run.kill();
- * await run.done;
- * output.remove();
- * ```
- */
-export function processUsage(run: ProcessRun): ProcessUsage | undefined {
-  const root = procInfo(run.pid);
-  if (!root) return undefined;
-  const all: ProcInfo[] = [];
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry) || Number(entry) === run.pid) continue;
-      const info = procInfo(Number(entry));
-      if (info) all.push(info);
-    }
-  } catch {
-    return undefined;
-  }
-  const tree: ProcInfo[] = [];
-  const lines: string[] = [];
-  const walk = (p: ProcInfo, depth: number) => {
-    tree.push(p);
-    lines.push(`${"  ".repeat(depth)}${p.pid} ${p.name}`);
-    for (const c of all) if (c.ppid === p.pid) walk(c, depth + 1);
-  };
-  walk(root, 0);
-  let fd = 0;
-  for (const p of tree) {
-    try {
-      fd += readdirSync(`/proc/${p.pid}/fd`).length;
-    } catch { /* not ours to read, or gone */ }
-  }
-  const ticks = tree.reduce((n, p) => n + p.ticks, 0);
-  const now = Date.now();
-  const [lastTicks, lastMs] = run.cpuSample ?? [0, run.startedAt];
-  run.cpuSample = [ticks, now];
-  const seconds = (now - lastMs) / 1000;
-  const cpu = seconds > 0 ? Math.max(0, ((ticks - lastTicks) / CLOCK_TICKS) / seconds * 100) : 0;
-  return {
-    memory: tree.reduce((n, p) => n + p.rss, 0),
-    cpu: Math.round(cpu * 100) / 100,
-    fd,
-    pstree: lines.join("\n"),
-  };
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import { appRoutes } from "./apps.ts";
-import { authRoutes } from "./auth.ts";
+import { authRoutes } from "./auth_routes.ts";
 import { fileRoutes } from "./files.ts";
-import type { Route } from "./http.ts";
+import type { Route } from "./context.ts";
 import { systemRoutes } from "./system.ts";
-import { taskRoutes } from "./tasks.ts";
+import { taskRoutes } from "./task_routes.ts";
 import { userRoutes } from "./users.ts";
 
 /** Every route of the server. */

@@ -1,149 +1,20 @@
 /**
- * Per-node system areas of the local server: labels, configuration (deep merge, `LogLevel`),
- * host resources (real numbers from `node:os` and /proc, in the OpenAPI `HostResources` shape)
- * and Prometheus metrics with real request counters.
+ * Routes of the system area of the local server: labels, configuration (deep merge,
+ * `LogLevel`), host resources (real numbers from `node:os` and /proc, in the OpenAPI
+ * `HostResources` shape) and Prometheus metrics. The state they read is `SystemStore`
+ * (`system_store.ts`) and `Metrics` (`metrics.ts`).
  *
  * @module
  */
 import { readdirSync, readFileSync, statfsSync } from "node:fs";
 import * as os from "node:os";
-import {
-  HttpError,
-  json,
-  type NodeHandle,
-  readJson,
-  type RequestContext,
-  type Route,
-} from "./http.ts";
-
-const VERSION = "appmesh_2.2.1_sdk-devserver";
-
-function osVersion(): string {
-  try {
-    const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync("/etc/os-release", "utf8"));
-    if (m) return m[1];
-  } catch {
-    // not Linux, or no os-release
-  }
-  return `${os.type()} ${os.release()}`;
-}
-
-function archName(): string {
-  const a = os.arch();
-  return a === "x64" ? "x86_64" : a === "arm64" ? "aarch64" : a;
-}
-
-/** Per-node system state: labels and configuration (kept at `node.stores.system`). */
-export class SystemStore {
-  /** Labels of this node (HOST_NAME, arch, os_version preset, as the daemon). */
-  readonly labels: Map<string, string> = new Map();
-  /** The configuration document without `Labels` (those live in `labels`). */
-  config: Record<string, unknown>;
-  /** Request metrics of this node. */
-  readonly metrics: Metrics = new Metrics();
-
-  /** @param node the node; its port and base directory go into the configuration */
-  constructor(node: NodeHandle, extra: { host: string; issuer: string; verifyClient: boolean }) {
-    this.labels.set("HOST_NAME", os.hostname());
-    this.labels.set("arch", archName());
-    this.labels.set("os_version", osVersion());
-    const ssl = (f: string) => `${node.stateDir}/${f}`;
-    this.config = {
-      BaseConfig: {
-        DefaultExecUser: "",
-        Description: os.hostname(),
-        DisableExecUser: false,
-        LogLevel: "DEBUG",
-        PosixTimezone: "",
-        ScheduleIntervalSeconds: 1,
-        WorkingDirectory: "",
-      },
-      REST: {
-        CorsDisabled: false,
-        CsrfAllowedOrigins: [],
-        FileAllowedBaseDir: node.fileBaseDir ?? "",
-        IOThreadPoolSize: 2,
-        JWT: {
-          Algorithm: "HS256",
-          Audience: ["appmesh-file-service", "appmesh-service", "your-service-api"],
-          Issuer: extra.issuer,
-          // The daemon answers its signing secret here; the local server answers the field
-          // with a random value that signs nothing.
-          JWTSalt: Array.from(
-            crypto.getRandomValues(new Uint8Array(16)),
-            (b) => b.toString(16).padStart(2, "0"),
-          ).join(""),
-          SecurityInterface: "local",
-        },
-        PasswordComplexityEnabled: false,
-        PrometheusExporterListenPort: 0,
-        RestEnabled: true,
-        RestListenAddress: extra.host,
-        RestListenPort: node.port,
-        RestTcpPort: 0,
-        SSL: {
-          SSLCaPath: ssl("ca.pem"),
-          SSLCertificateFile: ssl("server.pem"),
-          SSLCertificateKeyFile: ssl("server-key.pem"),
-          SSLClientCertificateFile: ssl("client.pem"),
-          SSLClientCertificateKeyFile: ssl("client-key.pem"),
-          VerifyClient: extra.verifyClient,
-          VerifyServer: false,
-          VerifyServerDelegate: false,
-        },
-        WebSocketPort: node.port,
-        WorkerThreadPoolSize: 2,
-      },
-    };
-  }
-
-  /** The whole configuration as the daemon answers it (keys sorted, labels included). */
-  view(): Record<string, unknown> {
-    return sortKeys({ ...this.config, Labels: Object.fromEntries(this.labels), Version: VERSION });
-  }
-
-  /** `REST.CsrfAllowedOrigins`. */
-  csrfAllowedOrigins(): string[] {
-    const v = (this.config.REST as Record<string, unknown>).CsrfAllowedOrigins;
-    return Array.isArray(v) ? v.map(String) : [];
-  }
-
-  /** `REST.CorsDisabled`. */
-  corsDisabled(): boolean {
-    return (this.config.REST as Record<string, unknown>).CorsDisabled === true;
-  }
-}
-
-/** The system store of a node. */
-export function systemOf(node: NodeHandle): SystemStore {
-  return node.stores.system as SystemStore;
-}
-
-function sortKeys(v: unknown): Record<string, unknown> {
-  if (!v || typeof v !== "object" || Array.isArray(v)) return v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) {
-    const x = (v as Record<string, unknown>)[k];
-    out[k] = x && typeof x === "object" && !Array.isArray(x) ? sortKeys(x) : x;
-  }
-  return out;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return !!v && typeof v === "object" && !Array.isArray(v);
-}
-
-/** Deep merge: objects merge key by key, anything else replaces. */
-export function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(patch)) {
-    if (k === "__proto__" || k === "constructor" || k === "prototype") continue;
-    if (isObject(v) && isObject(target[k])) deepMerge(target[k] as Record<string, unknown>, v);
-    else target[k] = structuredClone(v);
-  }
-}
+import type { RequestContext, Route } from "./context.ts";
+import { HttpError, json, readJson } from "./http.ts";
+import { VERSION } from "./node_info.ts";
+import { deepMerge, isObject } from "./system_store.ts";
 
 async function setConfig(ctx: RequestContext): Promise<Response> {
-  const sys = systemOf(ctx.node);
+  const sys = ctx.node.system;
   const patch = await readJson(ctx.req);
   if (!isObject(patch)) throw new HttpError(400, "configuration must be a JSON object");
   // As the daemon: any LogLevel text is taken as given (an unknown one too: `NOPE` stays
@@ -167,12 +38,12 @@ async function setConfig(ctx: RequestContext): Promise<Response> {
 function setLabel(ctx: RequestContext): Response {
   const value = ctx.url.searchParams.get("value");
   if (value === null) throw new HttpError(400, "query value required");
-  systemOf(ctx.node).labels.set(ctx.params.name, value);
+  ctx.node.system.labels.set(ctx.params.name, value);
   return json(200, { message: "Add label success" });
 }
 
 function deleteLabel(ctx: RequestContext): Response {
-  systemOf(ctx.node).labels.delete(ctx.params.name);
+  ctx.node.system.labels.delete(ctx.params.name);
   return json(200, { message: "Label delete success" });
 }
 
@@ -303,105 +174,6 @@ function resources(description: string): Record<string, unknown> {
   };
 }
 
-const BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30];
-
-/** Request counters of one node, in the daemon's metric names. */
-export class Metrics {
-  #scrapes = 0;
-  readonly #requests = new Map<string, number>();
-  readonly #inFlight = new Map<string, number>();
-  readonly #durations = new Map<string, { count: number; sum: number; buckets: number[] }>();
-
-  /** A request started on a route (`unmatched` for none). */
-  start(method: string, route: string): void {
-    const k = `${method}\u0000${route}`;
-    this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + 1);
-  }
-
-  /** A request finished. */
-  finish(method: string, route: string, status: number, seconds: number): void {
-    const k = `${method}\u0000${route}`;
-    this.#inFlight.set(k, Math.max(0, (this.#inFlight.get(k) ?? 1) - 1));
-    const rk = `${k}\u0000${status}`;
-    this.#requests.set(rk, (this.#requests.get(rk) ?? 0) + 1);
-    const d = this.#durations.get(k) ?? { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-    d.count++;
-    d.sum += seconds;
-    BUCKETS.forEach((le, i) => {
-      if (seconds <= le) d.buckets[i]++;
-    });
-    this.#durations.set(k, d);
-  }
-
-  /** The Prometheus text exposition (format 0.0.4). */
-  render(): string {
-    this.#scrapes++;
-    const host = `host="${esc(os.hostname())}"`;
-    const lines: string[] = [];
-    const head = (name: string, help: string, type: string) =>
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    head("appmesh_metrics_scrapes_total", "Total number of App Mesh metrics scrapes", "counter");
-    lines.push(`appmesh_metrics_scrapes_total{${host}} ${this.#scrapes}`);
-    head(
-      "appmesh_metrics_collection_errors_total",
-      "Total number of App Mesh metrics collection errors",
-      "counter",
-    );
-    lines.push(`appmesh_metrics_collection_errors_total{${host}} 0`);
-    head("appmesh_http_requests_total", "Total number of App Mesh HTTP requests", "counter");
-    for (const [k, n] of this.#requests) {
-      const [method, route, status] = k.split("\u0000");
-      lines.push(
-        `appmesh_http_requests_total{${host},method="${esc(method)}",route="${esc(route)}",` +
-          `status_class="${status[0]}xx",status_code="${status}"} ${n}`,
-      );
-    }
-    head("appmesh_process_open_fds", "App Mesh daemon open file descriptors", "gauge");
-    let fds = 0;
-    try {
-      fds = readdirSync("/proc/self/fd").length;
-    } catch { /* no /proc: 0 */ }
-    lines.push(`appmesh_process_open_fds{${host}} ${fds}`);
-    head("appmesh_process_id", "App Mesh daemon process ID", "gauge");
-    lines.push(
-      `appmesh_process_id{${host}} ${
-        (globalThis as { process?: { pid: number } }).process?.pid ?? 0
-      }`,
-    );
-    head("appmesh_build_info", "App Mesh build information", "gauge");
-    lines.push(`appmesh_build_info{${host},version="${VERSION}"} 1`);
-    head("appmesh_http_requests_in_flight", "Current App Mesh HTTP requests in flight", "gauge");
-    for (const [k, n] of this.#inFlight) {
-      const [method, route] = k.split("\u0000");
-      lines.push(
-        `appmesh_http_requests_in_flight{${host},method="${esc(method)}",route="${
-          esc(route)
-        }"} ${n}`,
-      );
-    }
-    head(
-      "appmesh_http_request_duration_seconds",
-      "App Mesh HTTP request duration in seconds",
-      "histogram",
-    );
-    for (const [k, d] of this.#durations) {
-      const [method, route] = k.split("\u0000");
-      const l = `${host},method="${esc(method)}",route="${esc(route)}"`;
-      BUCKETS.forEach((le, i) =>
-        lines.push(`appmesh_http_request_duration_seconds_bucket{${l},le="${le}"} ${d.buckets[i]}`)
-      );
-      lines.push(`appmesh_http_request_duration_seconds_bucket{${l},le="+Inf"} ${d.count}`);
-      lines.push(`appmesh_http_request_duration_seconds_sum{${l}} ${d.sum}`);
-      lines.push(`appmesh_http_request_duration_seconds_count{${l}} ${d.count}`);
-    }
-    return lines.join("\n") + "\n";
-  }
-}
-
-function esc(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
 /** Routes of the system area. */
 export const systemRoutes: Route[] = [
   {
@@ -412,7 +184,7 @@ export const systemRoutes: Route[] = [
     handler: (ctx) =>
       json(
         200,
-        Object.fromEntries([...systemOf(ctx.node).labels].sort(([a], [b]) => (a < b ? -1 : 1))),
+        Object.fromEntries([...ctx.node.system.labels].sort(([a], [b]) => (a < b ? -1 : 1))),
       ),
   },
   {
@@ -434,7 +206,7 @@ export const systemRoutes: Route[] = [
     path: "/appmesh/config",
     auth: true,
     permission: "config-view",
-    handler: (ctx) => json(200, systemOf(ctx.node).view()),
+    handler: (ctx) => json(200, ctx.node.system.view()),
   },
   {
     method: "POST",
@@ -449,7 +221,7 @@ export const systemRoutes: Route[] = [
     auth: true,
     permission: "host-resource-view",
     handler: (ctx) => {
-      const base = systemOf(ctx.node).config.BaseConfig as Record<string, unknown>;
+      const base = ctx.node.system.config.BaseConfig as Record<string, unknown>;
       return json(200, resources(String(base.Description ?? "")));
     },
   },
@@ -459,7 +231,7 @@ export const systemRoutes: Route[] = [
     path: "/appmesh/metrics",
     auth: false,
     handler: (ctx) =>
-      new Response(systemOf(ctx.node).metrics.render(), {
+      new Response(ctx.node.system.metrics.render(), {
         status: 200,
         headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
       }),

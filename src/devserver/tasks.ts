@@ -7,12 +7,9 @@
  *
  * @module
  */
-import { appStore, empty, plainBytes, requestedApp } from "./app_requests.ts";
-import { HttpError, json, type Route } from "./http.ts";
+import { empty, HttpError, json, plainBytes } from "./http.ts";
 
 const QUEUE_LIMIT = 512;
-const DEFAULT_TASK_TIMEOUT = 300;
-const MAX_TIMEOUT = 3 * 24 * 3600;
 
 /** One waiting HTTP request: answered once. */
 class Pending {
@@ -148,60 +145,3 @@ export class TaskChannel {
     if (!key || key !== this.#key) throw new HttpError(412, "Process key mismatch");
   }
 }
-
-function timeoutParam(url: URL): number {
-  const raw = url.searchParams.get("timeout");
-  if (raw === null) return DEFAULT_TASK_TIMEOUT;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_TIMEOUT) return DEFAULT_TASK_TIMEOUT;
-  return n;
-}
-
-async function readBytes(req: Request): Promise<Uint8Array> {
-  return new Uint8Array(await req.arrayBuffer());
-}
-
-/** Routes of the tasks area. */
-export const taskRoutes: Route[] = [
-  {
-    method: "POST",
-    path: "/appmesh/app/:name/task",
-    auth: true,
-    permission: "app-run-task",
-    handler: async (ctx) => {
-      const app = requestedApp(ctx, true);
-      const payload = await readBytes(ctx.req);
-      return await app.task.send(payload, timeoutParam(ctx.url));
-    },
-  },
-  {
-    method: "DELETE",
-    path: "/appmesh/app/:name/task",
-    auth: true,
-    permission: "app-run-task",
-    handler: (ctx) => {
-      const app = requestedApp(ctx, true);
-      return empty(app.task.cancel() ? 200 : 208);
-    },
-  },
-  {
-    method: "GET",
-    path: "/appmesh/app/:name/task",
-    auth: false,
-    handler: (ctx) => {
-      const app = appStore(ctx).mustGet(ctx.params.name);
-      return app.task.fetch(ctx.url.searchParams.get("process_key") ?? "");
-    },
-  },
-  {
-    method: "PUT",
-    path: "/appmesh/app/:name/task",
-    auth: false,
-    handler: async (ctx) => {
-      const app = appStore(ctx).mustGet(ctx.params.name);
-      const key = ctx.url.searchParams.get("process_key") ?? "";
-      const body = await readBytes(ctx.req);
-      return app.task.reply(key, body);
-    },
-  },
-];

@@ -5,12 +5,12 @@
  * @module
  */
 import { decodeJwt } from "jose";
-import { sharedOf } from "./auth.ts";
-import { base64Text, HttpError, json, readJson, type RequestContext, type Route } from "./http.ts";
+import type { RequestContext, Route } from "./context.ts";
+import { base64Text, HttpError, json, readJson } from "./http.ts";
 import type { UserConfig } from "./identity.ts";
 
 function identity(ctx: RequestContext) {
-  return sharedOf(ctx.node).identity;
+  return ctx.node.shared.identity;
 }
 
 function base64Field(value: unknown, field: string): string {
