@@ -15,7 +15,7 @@ import {
   cutServerText,
   describeCause,
 } from "./errors.ts";
-import { unrefTimer } from "./session.ts";
+import { unrefTimer } from "../runtime/timers.ts";
 
 /** The longest name (URL-encoded) put into a path: daemons refuse request lines past ~8 KiB. */
 export const MAX_SEGMENT = 1024;

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseDuration } from "../runtime/duration.ts";
+import { sleep } from "../runtime/timers.ts";
 import { AppRun } from "./app_run.ts";
 import type { AppMeshClient, Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
@@ -136,25 +137,6 @@ export async function waitForAsyncRun(
       await sleep(500, o.signal);
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", abort);
-    };
-    const abort = () => {
-      done();
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }
 
 /**

@@ -12,6 +12,7 @@ import { type Cookie, CookieJar } from "../cookies/jar.ts";
 import type { SyncCookieWriter } from "../cookies/file.ts";
 import { AppMeshAuthError } from "./errors.ts";
 import type { Logger } from "./types.ts";
+import { unrefTimer } from "../runtime/timers.ts";
 
 /** Cookie holding the access token (the daemon's name). */
 export const TOKEN_COOKIE = "appmesh_auth_token";
@@ -94,16 +95,6 @@ export function reuseDecision(
   const wanted = want.expire ?? DEFAULT_EXPIRE_SECONDS;
   if (left >= Math.max(MIN_REUSE_SECONDS, wanted / 2)) return "reuse";
   return "renew";
-}
-
-/** Makes a timer not keep the process alive (Deno, Bun, Node); looked up at call time. */
-export function unrefTimer(id: ReturnType<typeof setTimeout>): void {
-  const g = globalThis as { Deno?: { unrefTimer?(id: number): void } };
-  if (typeof id === "object" && id !== null && "unref" in id) {
-    (id as { unref(): void }).unref();
-  } else if (typeof id === "number" && g.Deno?.unrefTimer) {
-    g.Deno.unrefTimer(id);
-  }
 }
 
 /** How the session renews its token (the root client's `renewToken`). */
