@@ -5,7 +5,8 @@
  */
 import type { Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { intHeader, path } from "./http.ts";
+import { intHeader } from "./answers.ts";
+import { path } from "./encode.ts";
 import type { App, AppOutput, CallOptions, OutputOptions } from "./types.ts";
 
 /** `getApp`. */

@@ -8,8 +8,10 @@
 import { parseDuration } from "../runtime/duration.ts";
 import type { Core } from "./client.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppMeshResponseError } from "./errors.ts";
-import { base64Utf8, httpError, path, readJson } from "./http.ts";
-import { jwtTimes, reuseDecision, TOKEN_COOKIE } from "./session.ts";
+import { httpError, readJson } from "./answers.ts";
+import { base64Utf8, path } from "./encode.ts";
+import { jwtTimes } from "./jwt.ts";
+import { reuseDecision, TOKEN_COOKIE } from "./session.ts";
 import type {
   AuthenticateOptions,
   AuthResult,

@@ -10,21 +10,12 @@ import * as auth from "./auth.ts";
 import { browserMode, checkBrowserOptions, checkCrossOrigin } from "./browser.ts";
 import * as files from "./files.ts";
 import { isSameNode, normalizeNode, requestTimeout } from "./forward.ts";
-import {
-  checkHeader,
-  Deadline,
-  type Exchange,
-  guardBody,
-  httpError,
-  mergeHeaders,
-  networkError,
-  parseJson,
-  readText,
-  redirectError,
-  type Shape,
-} from "./http.ts";
+import { httpError, networkError, parseJson, redirectError, type Shape } from "./answers.ts";
+import { Deadline, type Exchange, guardBody, readText } from "./body.ts";
+import { checkHeader, mergeHeaders } from "./encode.ts";
 import * as run from "./run.ts";
-import { jwtTimes, Session } from "./session.ts";
+import { jwtTimes } from "./jwt.ts";
+import { Session } from "./session.ts";
 import * as system from "./system.ts";
 import type {
   App,

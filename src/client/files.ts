@@ -8,7 +8,7 @@
 import { noLocalFiles } from "./browser.ts";
 import type { Core, RequestSpec } from "./client.ts";
 import { AppMeshAuthError, AppMeshError, AppMeshHttpError } from "./errors.ts";
-import { encodeFilePath } from "./http.ts";
+import { encodeFilePath } from "./encode.ts";
 import type { CallOptions, DownloadResult, TransferOptions, UploadOptions } from "./types.ts";
 
 function baseName(p: string): string {

@@ -9,7 +9,8 @@ import { sleep } from "../runtime/timers.ts";
 import { AppRun } from "./app_run.ts";
 import type { AppMeshClient, Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { intHeader, path, readJson } from "./http.ts";
+import { intHeader, readJson } from "./answers.ts";
+import { path } from "./encode.ts";
 import type {
   App,
   CallOptions,

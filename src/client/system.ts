@@ -5,7 +5,7 @@
  */
 import type { Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { path } from "./http.ts";
+import { path } from "./encode.ts";
 import type { CallOptions } from "./types.ts";
 
 type Json = Record<string, unknown>;

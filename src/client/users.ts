@@ -4,7 +4,7 @@
  * @module
  */
 import type { Core } from "./client.ts";
-import { base64Utf8, path } from "./http.ts";
+import { base64Utf8, path } from "./encode.ts";
 import type { CallOptions, PasswordOptions } from "./types.ts";
 
 type Json = Record<string, unknown>;
