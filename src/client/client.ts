@@ -113,7 +113,7 @@ export class AppMeshClient {
     return this.#transport.ready();
   }
 
-  /** A method that is one request: the answer the endpoint table names. */
+  /** A method that is one request: the answer the endpoint table names (none: undefined). */
   #call(
     name: EndpointName,
     params: PathParams,
@@ -121,16 +121,6 @@ export class AppMeshClient {
     rest: Pick<RequestSpec, "json" | "query"> = {},
   ): Promise<unknown> {
     return call(this.#core, name, { params, call: options ?? {}, ...rest });
-  }
-
-  /** A one-request method that answers nothing. */
-  async #none(
-    name: EndpointName,
-    params: PathParams,
-    options: CallOptions | undefined,
-    rest: Pick<RequestSpec, "json" | "query"> = {},
-  ): Promise<void> {
-    await this.#call(name, params, options, rest);
   }
 
   /** The current access token, if any. */
@@ -201,7 +191,7 @@ export class AppMeshClient {
   }
   /** Turns TOTP off for a user (default `"self"`). */
   disableTotp(user = "self", options?: CallOptions): Promise<void> {
-    return this.#none("disableTotp", { user }, options);
+    return this.#call("disableTotp", { user }, options) as Promise<void>;
   }
   /** Logs off; true when the server revoked the token. */
   logout(options?: CallOptions): Promise<boolean> {
@@ -248,11 +238,11 @@ export class AppMeshClient {
   }
   /** Enables an application. */
   enableApp(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("enableApp", { name }, options);
+    return this.#call("enableApp", { name }, options) as Promise<void>;
   }
   /** Disables an application. */
   disableApp(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("disableApp", { name }, options);
+    return this.#call("disableApp", { name }, options) as Promise<void>;
   }
 
   // ---- runs and tasks (run.ts) ----
@@ -333,11 +323,11 @@ export class AppMeshClient {
   }
   /** Sets a label. */
   addLabel(name: string, value: string, options?: CallOptions): Promise<void> {
-    return this.#none("addLabel", { name }, options, { query: { value } });
+    return this.#call("addLabel", { name }, options, { query: { value } }) as Promise<void>;
   }
   /** Removes a label. */
   deleteLabel(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("deleteLabel", { name }, options);
+    return this.#call("deleteLabel", { name }, options) as Promise<void>;
   }
   /** All labels. */
   listLabels(options?: CallOptions): Promise<Record<string, string>> {
@@ -348,19 +338,19 @@ export class AppMeshClient {
 
   /** Adds (or replaces) a user. */
   addUser(name: string, user: Record<string, unknown>, options?: CallOptions): Promise<void> {
-    return this.#none("addUser", { name }, options, { json: user });
+    return this.#call("addUser", { name }, options, { json: user }) as Promise<void>;
   }
   /** Deletes a user. */
   deleteUser(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("deleteUser", { name }, options);
+    return this.#call("deleteUser", { name }, options) as Promise<void>;
   }
   /** Locks a user. */
   lockUser(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("lockUser", { name }, options);
+    return this.#call("lockUser", { name }, options) as Promise<void>;
   }
   /** Unlocks a user. */
   unlockUser(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("unlockUser", { name }, options);
+    return this.#call("unlockUser", { name }, options) as Promise<void>;
   }
   /** Changes a password (default: the current user's). */
   updatePassword(
@@ -396,11 +386,11 @@ export class AppMeshClient {
   }
   /** Creates or replaces a role. */
   updateRole(name: string, permissions: string[], options?: CallOptions): Promise<void> {
-    return this.#none("updateRole", { name }, options, { json: permissions });
+    return this.#call("updateRole", { name }, options, { json: permissions }) as Promise<void>;
   }
   /** Deletes a role. */
   deleteRole(name: string, options?: CallOptions): Promise<void> {
-    return this.#none("deleteRole", { name }, options);
+    return this.#call("deleteRole", { name }, options) as Promise<void>;
   }
 
   // ---- lifetime ----
