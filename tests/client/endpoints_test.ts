@@ -1,7 +1,5 @@
+// The client's endpoint table against the local server's router and the workflow steps: every row is routed with the same method and pattern, named after a client method, and every step's plan line names a row (with that row's own parameters).
 // @bun
-// The client's endpoint table against the local server's router and the workflow steps: every
-// row is routed with the same method and pattern, named after a client method, and every
-// step's plan line names a row (with that row's own parameters).
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { type EndpointName, endpointPath, ENDPOINTS } from "../../src/client/endpoints.ts";
