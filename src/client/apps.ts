@@ -1,29 +1,25 @@
 /**
- * Applications: get, list, output, health, add, delete, enable, disable.
+ * Applications: the methods that are more than one request of the endpoint table (output,
+ * health, add, delete); the others (`getApp`, `listApps`, `enableApp`, `disableApp`) are
+ * `call`s of the client class.
  *
  * @module
  */
-import type { Core } from "./client.ts";
+import type { Core } from "./core.ts";
+import { call } from "./core.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { intHeader, path } from "./http.ts";
+import { intHeader } from "./answers.ts";
 import type { App, AppOutput, CallOptions, OutputOptions } from "./types.ts";
 
-/** `getApp`. */
-export async function getApp(core: Core, name: string, o: CallOptions = {}): Promise<App> {
-  return await core.json<App>({ method: "GET", path: path`/appmesh/app/${name}`, call: o });
-}
-
-/** `listApps`. */
-export async function listApps(core: Core, o: CallOptions = {}): Promise<App[]> {
-  return await core.json<App[]>({
-    method: "GET",
-    path: "/appmesh/applications",
-    shape: "object[]",
-    call: o,
-  });
-}
-
-/** `getAppOutput`: any error status raises (never an error page returned as output). */
+/**
+ * `getAppOutput`: any error status raises (never an error page returned as output).
+ *
+ * @example
+ * ```ts
+ * import { getAppOutput } from "./apps.ts";
+ * console.log(typeof getAppOutput); // "function" (the client's getAppOutput runs it)
+ * ```
+ */
 export async function getAppOutput(
   core: Core,
   name: string,
@@ -31,8 +27,8 @@ export async function getAppOutput(
 ): Promise<AppOutput> {
   const nonZero = (v: number | undefined) => (v ? v : undefined);
   const res = await core.request({
-    method: "GET",
-    path: path`/appmesh/app/${name}/output`,
+    endpoint: "getAppOutput",
+    params: { name },
     query: {
       stdout_position: nonZero(o.stdoutPosition),
       stdout_index: nonZero(o.stdoutIndex),
@@ -64,17 +60,21 @@ export async function getAppOutput(
   };
 }
 
-/** `checkAppHealth`: the body is `0` (healthy) or `1`. */
+/**
+ * `checkAppHealth`: the body is `0` (healthy) or `1`.
+ *
+ * @example
+ * ```ts
+ * import { checkAppHealth } from "./apps.ts";
+ * console.log(typeof checkAppHealth); // "function" (the client's checkAppHealth runs it)
+ * ```
+ */
 export async function checkAppHealth(
   core: Core,
   name: string,
   o: CallOptions = {},
 ): Promise<boolean> {
-  const res = await core.request({
-    method: "GET",
-    path: path`/appmesh/app/${name}/health`,
-    call: o,
-  });
+  const res = await core.request({ endpoint: "checkAppHealth", params: { name }, call: o });
   const text = (await res.text()).trim();
   if (!/^-?\d+$/.test(text)) {
     throw new AppMeshResponseError(res.url, "0 or 1", `got ${JSON.stringify(text.slice(0, 40))}`);
@@ -82,37 +82,38 @@ export async function checkAppHealth(
   return Number(text) === 0;
 }
 
-/** `addApp`: the server registers the app named in the body. */
+/**
+ * `addApp`: the server registers the app named in the body.
+ *
+ * @example
+ * ```ts
+ * import { addApp } from "./apps.ts";
+ * console.log(typeof addApp); // "function" (the client's addApp runs it)
+ * ```
+ */
 export async function addApp(core: Core, app: App, o: CallOptions = {}): Promise<App> {
   if (typeof app?.name !== "string" || !app.name) {
     throw new TypeError("addApp: the app needs a name");
   }
-  return await core.json<App>({
-    method: "PUT",
-    path: path`/appmesh/app/${app.name}`,
-    json: app,
-    call: o,
-  });
+  return await call(core, "addApp", { params: { name: app.name }, json: app, call: o }) as App;
 }
 
-/** `deleteApp`: false on 404. */
+/**
+ * `deleteApp`: false on 404.
+ *
+ * @example
+ * ```ts
+ * import { deleteApp } from "./apps.ts";
+ * console.log(typeof deleteApp); // "function" (the client's deleteApp runs it)
+ * ```
+ */
 export async function deleteApp(core: Core, name: string, o: CallOptions = {}): Promise<boolean> {
   const res = await core.request({
-    method: "DELETE",
-    path: path`/appmesh/app/${name}`,
+    endpoint: "deleteApp",
+    params: { name },
     expect: [404],
     call: o,
   });
   await res.body?.cancel();
   return res.status !== 404;
-}
-
-/** `enableApp`. */
-export async function enableApp(core: Core, name: string, o: CallOptions = {}): Promise<void> {
-  await core.text({ method: "POST", path: path`/appmesh/app/${name}/enable`, call: o });
-}
-
-/** `disableApp`. */
-export async function disableApp(core: Core, name: string, o: CallOptions = {}): Promise<void> {
-  await core.text({ method: "POST", path: path`/appmesh/app/${name}/disable`, call: o });
 }

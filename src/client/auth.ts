@@ -6,10 +6,13 @@
  * @module
  */
 import { parseDuration } from "../runtime/duration.ts";
-import type { Core } from "./client.ts";
+import type { Core } from "./core.ts";
+import { endpointPath } from "./endpoints.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppMeshResponseError } from "./errors.ts";
-import { base64Utf8, httpError, path, readJson } from "./http.ts";
-import { jwtTimes, reuseDecision, TOKEN_COOKIE } from "./session.ts";
+import { httpError, readJson } from "./answers.ts";
+import { base64Utf8 } from "./encode.ts";
+import { jwtTimes } from "./jwt.ts";
+import { reuseDecision, TOKEN_COOKIE } from "./session.ts";
 import type {
   AuthenticateOptions,
   AuthResult,
@@ -62,14 +65,13 @@ export async function login(
   password: string,
   o: LoginOptions = {},
 ): Promise<string | undefined> {
-  await core.client.ready();
+  await core.ready();
   // As the Python client: a login starts a new session.
   core.session.replaceCookies([]);
   // Cross-origin, X-Totp-Code cannot be sent: the code answers the 428 challenge instead.
   const totpHeader = core.browser === "cross-origin" ? undefined : o.totpCode;
   const res = await core.request({
-    method: "POST",
-    path: "/appmesh/login",
+    endpoint: "login",
     anonymous: true,
     expect: [428, 404],
     headers: {
@@ -124,7 +126,7 @@ export async function loginIfNeeded(
   password: string,
   o: LoginOptions = {},
 ): Promise<LoginOutcome> {
-  await core.client.ready();
+  await core.ready();
   const expire = parseDuration(o.expire ?? ONE_WEEK);
   const decision = reuseDecision(core.session.token, { user, audience: o.audience, expire });
   if (decision === "reuse") return "reused";
@@ -139,11 +141,12 @@ export async function loginIfNeeded(
   }
   const challenge = await login(core, user, password, o);
   if (challenge !== undefined) {
-    const url = `${core.client.baseUrl}/appmesh/login`;
+    const path = endpointPath("login");
+    const url = `${core.baseUrl}${path}`;
     throw new AppMeshAuthError({
       status: 428,
       method: "POST",
-      path: "/appmesh/login",
+      path,
       url,
       serverMessage: `user ${user} has two-factor authentication: pass totpCode`,
       code: "TOTP_REQUIRED",
@@ -161,8 +164,7 @@ export async function validateTotp(
   o: ExpireOptions & { setCookie?: boolean } = {},
 ): Promise<void> {
   const res = await core.request({
-    method: "POST",
-    path: "/appmesh/totp/validate",
+    endpoint: "validateTotp",
     anonymous: true,
     headers: {
       "x-set-cookie": cookieHeader(core, o.setCookie),
@@ -181,7 +183,7 @@ export async function validateTotp(
 
 /** `getTotpSecret`: the base32 secret from the server's `otpauth://` URI. */
 export async function getTotpSecret(core: Core, o: CallOptions = {}): Promise<string> {
-  const res = await core.request({ method: "POST", path: "/appmesh/totp/secret", call: o });
+  const res = await core.request({ endpoint: "getTotpSecret", call: o });
   const body = await readJson<{ mfa_uri?: unknown }>(res, res.url);
   let secret: string | null = null;
   try {
@@ -200,28 +202,21 @@ export async function getTotpSecret(core: Core, o: CallOptions = {}): Promise<st
 /** `enableTotp`: the server answers with a new token, which is adopted. */
 export async function enableTotp(core: Core, code: string, o: CallOptions = {}): Promise<void> {
   const res = await core.request({
-    method: "POST",
-    path: "/appmesh/totp/setup",
+    endpoint: "enableTotp",
     headers: { "x-totp-code": code },
     call: o,
   });
   await adopt(core, await readJson<TokenBody>(res, res.url), res.url);
 }
 
-/** `disableTotp`. */
-export async function disableTotp(core: Core, user: string, o: CallOptions = {}): Promise<void> {
-  await core.text({ method: "POST", path: path`/appmesh/totp/${user}/disable`, call: o });
-}
-
 /** `logout`: true when the server logged off; the session is cleared then. */
 export async function logout(core: Core, o: CallOptions = {}): Promise<boolean> {
-  await core.client.ready();
+  await core.ready();
   const s = core.session;
   if (!s.token && !s.refreshToken) return false;
   try {
     await core.text({
-      method: "POST",
-      path: "/appmesh/self/logoff",
+      endpoint: "logout",
       headers: { "x-refresh-token": s.refreshToken },
       call: o,
     });
@@ -244,8 +239,7 @@ export async function authenticate(
   let res: Response;
   try {
     res = await core.request({
-      method: "POST",
-      path: "/appmesh/auth",
+      endpoint: "authenticate",
       headers: {
         authorization: `Bearer ${token}`,
         "x-permission": o.permission,
@@ -265,7 +259,7 @@ export async function authenticate(
 
 /** `setToken`: adopt a token without asking the server. */
 export async function setToken(core: Core, token: string): Promise<void> {
-  await core.client.ready();
+  await core.ready();
   await core.session.setToken(token);
 }
 
@@ -275,15 +269,16 @@ export function renewToken(core: Core, o: ExpireOptions = {}): Promise<void> {
 }
 
 async function renewNow(core: Core, o: ExpireOptions): Promise<void> {
-  await core.client.ready();
+  await core.ready();
   const s = core.session;
-  const url = `${core.client.baseUrl}/appmesh/token/renew`;
+  const path = endpointPath("renewToken");
+  const url = `${core.baseUrl}${path}`;
   const held = s.token;
   if (!held && !s.refreshToken) {
     throw new AppMeshAuthError({
       status: 0,
       method: "POST",
-      path: "/appmesh/token/renew",
+      path,
       url,
       serverMessage: "No token to renew",
     });
@@ -303,8 +298,7 @@ async function renewNow(core: Core, o: ExpireOptions): Promise<void> {
     let res: Response;
     try {
       res = await core.request({
-        method: "POST",
-        path: "/appmesh/token/renew",
+        endpoint: "renewToken",
         headers: {
           "x-expire-seconds": expireHeader(core, o.expire),
           "x-refresh-token": s.refreshToken,

@@ -1,31 +1,20 @@
 /**
- * `AppMeshClient`: the class and its one request path. The API methods are short delegates to
- * the area modules (auth, apps, run, files, system, users), which all call `#request` below.
+ * `AppMeshClient`, the public class, and `AppRun`, the handle of a run it starts (which points
+ * back to it). The methods are short: a method that is one request is a `call` of the endpoint
+ * table (endpoints.ts); the others delegate to the area modules (auth, apps, run, files,
+ * system, users). The request path is `Transport` in request.ts, shared with `forNode` views.
  *
  * @module
  */
-import * as apps from "./apps.ts";
-import type { AppRun } from "./app_run.ts";
+import { addApp, checkAppHealth, deleteApp, getAppOutput } from "./apps.ts";
 import * as auth from "./auth.ts";
-import { browserMode, checkBrowserOptions, checkCrossOrigin } from "./browser.ts";
+import { call, type Core, nodeCore } from "./core.ts";
+import type { EndpointName, PathParams } from "./endpoints.ts";
 import * as files from "./files.ts";
-import { isSameNode, normalizeNode, requestTimeout } from "./forward.ts";
-import {
-  checkHeader,
-  Deadline,
-  type Exchange,
-  guardBody,
-  httpError,
-  mergeHeaders,
-  networkError,
-  parseJson,
-  readText,
-  redirectError,
-  type Shape,
-} from "./http.ts";
+import { jwtTimes } from "./jwt.ts";
+import { type RequestSpec, Transport } from "./request.ts";
 import * as run from "./run.ts";
-import { jwtTimes, Session } from "./session.ts";
-import * as system from "./system.ts";
+import { setLogLevel } from "./system.ts";
 import type {
   App,
   AppOutput,
@@ -36,7 +25,6 @@ import type {
   ClientOptions,
   DownloadResult,
   ExpireOptions,
-  Logger,
   LoginOptions,
   LoginOutcome,
   OutputOptions,
@@ -48,79 +36,12 @@ import type {
   UploadOptions,
   WaitOptions,
 } from "./types.ts";
-import * as users from "./users.ts";
-// Constants only: importing it touches no runtime API.
-import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection.ts";
+import { updatePassword } from "./users.ts";
 
-const USER_AGENT = "appmesh/typescript";
-const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-
-/** One request, as the area modules describe it. */
-export interface RequestSpec {
-  /** HTTP method. */
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** Path, already encoded (see `path` in http.ts). */
-  path: string;
-  /** Query parameters; undefined values are left out. */
-  query?: Record<string, string | number | boolean | undefined>;
-  /** Request headers of the endpoint; undefined values are left out. */
-  headers?: Record<string, string | undefined>;
-  /** A JSON body. */
-  json?: unknown;
-  /** A raw body (text stays text; a stream is sent as it is read). */
-  body?: string | Uint8Array | Blob | ReadableStream<Uint8Array>;
-  /** The caller's signal and headers. */
-  call?: CallOptions;
-  /** Milliseconds added to the timeout (long-polls, runs). */
-  wait?: number;
-  /** Non-2xx statuses to return instead of throwing (e.g. 428, 404, 208). */
-  expect?: number[];
-  /** Do not send the session's token (login). */
-  anonymous?: boolean;
-  /** What a JSON answer must be (default: an object); see `Shape` in http.ts. */
-  shape?: Shape;
-}
-
-/** What the area modules get: the view, its session, and the request path. */
-export interface Core {
-  /** The client (view) making the call. */
-  readonly client: AppMeshClient;
-  /** The shared session. */
-  readonly session: Session;
-  /** Whether to ask for refresh tokens. */
-  readonly refreshTokens: boolean;
-  /** The browser mode, undefined outside a browser. */
-  readonly browser: BrowserMode | undefined;
-  /** The logger (possibly empty). */
-  readonly logger: Logger;
-  /** Sends a request; the answer's body is still to be read. */
-  request(spec: RequestSpec): Promise<Response>;
-  /**
-   * Sends a request and hands over the runtime's own response, body unread, with its deadline
-   * still armed: the caller re-arms it on progress and disarms it when done (downloads).
-   */
-  stream(spec: RequestSpec): Promise<Exchange>;
-  /** Sends a request and parses its JSON answer. */
-  json<T>(spec: RequestSpec): Promise<T>;
-  /** Sends a request and reads its answer as text. */
-  text(spec: RequestSpec): Promise<string>;
-}
-
-/** State shared by a client and all its `forNode` views. */
-interface Shared {
-  baseUrl: string;
-  options: ClientOptions;
-  session: Session;
-  logger: Logger;
-  timeout: number;
-  browser: BrowserMode | undefined;
-  ready?: Promise<void>;
-  fetch?: typeof fetch;
-  closeTls?: () => void;
-}
-
-// Set by `forNode` around the constructor call: the view shares this state.
-let adopting: Shared | undefined;
+// The key under which `forNode` hands its transport to the view it constructs: the view's
+// state travels in the constructor's argument, never through module state.
+const SHARED = Symbol("transport");
+type ViewInit = ClientOptions & { [SHARED]?: Transport };
 
 /**
  * Client for the App Mesh REST API, on `fetch` alone: every operation of the official Python
@@ -142,12 +63,10 @@ let adopting: Shared | undefined;
 export class AppMeshClient {
   /** The server this client talks to. */
   readonly baseUrl: string;
-  readonly #shared: Shared;
+  readonly #transport: Transport;
   readonly #view: boolean;
-  #forwardTo: string | undefined;
-  // The `X-Target-Host` to send, worked out when the node is set, not on every request.
-  #targetHost: string | undefined;
-  readonly #core: Core;
+  // This node's handle on the transport (its `X-Target-Host` worked out once, when set).
+  #core: Core;
 
   /**
    * Creates a client; nothing is read or sent until the first call (or `ready()`).
@@ -155,62 +74,27 @@ export class AppMeshClient {
    * @param options see {@linkcode ClientOptions}
    */
   constructor(options: ClientOptions = {}) {
-    const shared = adopting;
-    adopting = undefined;
+    const shared = (options as ViewInit)[SHARED];
     this.#view = shared !== undefined;
-    if (shared) {
-      this.#shared = shared;
-    } else {
-      const baseUrl = (options.baseUrl ?? DEFAULT_URL).replace(/\/+$/, "");
-      new URL(baseUrl); // a bad URL fails here, not at the first call
-      const browser = browserMode(options, baseUrl);
-      checkBrowserOptions(browser, options);
-      const logger = options.logger ?? {};
-      const session = new Session({
-        baseUrl,
-        cookieFile: options.cookieFile,
-        token: options.token,
-        autoRefresh: options.autoRefreshToken,
-        logger,
-      });
-      const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
-      this.#shared = { baseUrl, options, session, logger, timeout, browser };
-      session.renewer = () => this.renewToken();
-    }
-    this.baseUrl = this.#shared.baseUrl;
-    this.forwardTo = shared ? undefined : options.forwardTo;
-    this.#core = {
-      client: this,
-      session: this.#shared.session,
-      refreshTokens: this.#shared.options.refreshToken ?? false,
-      browser: this.#shared.browser,
-      logger: this.#shared.logger,
-      request: async (spec) => guardBody(await this.#exchange(spec)),
-      stream: (spec) => this.#exchange(spec),
-      json: async <T>(spec: RequestSpec): Promise<T> => {
-        const x = await this.#exchange(spec);
-        return parseJson<T>(await readText(x), x.res, x.res.url, spec.shape);
-      },
-      text: async (spec) => await readText(await this.#exchange(spec)),
-    };
+    this.#transport = shared ?? new Transport(options);
+    if (!shared) this.#transport.session.renewer = () => this.renewToken();
+    this.baseUrl = this.#transport.baseUrl;
+    this.#core = nodeCore(this.#transport, shared ? undefined : options.forwardTo);
   }
 
   /** The browser mode (see `ClientOptions.browser`), undefined outside a browser. */
   get browser(): BrowserMode | undefined {
-    return this.#shared.browser;
+    return this.#transport.browser;
   }
 
   /** Node every request is forwarded to (`host:port`), or undefined for the base URL's node. */
   get forwardTo(): string | undefined {
-    return this.#forwardTo;
+    return this.#core.node;
   }
 
   /** Sets the node; `host` gets the base URL's port, IPv6 literals are bracketed. */
   set forwardTo(node: string | undefined) {
-    const t = normalizeNode(node, this.baseUrl);
-    this.#forwardTo = t;
-    // None for the base URL's own node (the daemon hangs forwarding to itself).
-    this.#targetHost = t && !isSameNode(t, this.baseUrl) ? t : undefined;
+    this.#core = nodeCore(this.#transport, node);
   }
 
   /**
@@ -218,185 +102,30 @@ export class AppMeshClient {
    * refresh). A node equal to the base URL's host:port is addressed without `X-Target-Host`.
    */
   forNode(node: string | undefined): AppMeshClient {
-    adopting = this.#shared;
-    const view = new AppMeshClient();
+    const init: ViewInit = { [SHARED]: this.#transport };
+    const view = new AppMeshClient(init);
     view.forwardTo = node;
     return view;
   }
 
   /** Loads the cookie file and prepares TLS (idempotent; every call does it first). */
   ready(): Promise<void> {
-    const s = this.#shared;
-    s.ready ??= (async () => {
-      await s.session.load();
-      s.fetch = await this.#makeFetch();
-    })().catch((e) => {
-      s.ready = undefined; // a fixed cookie file or CA works on the next call
-      throw e;
-    });
-    return s.ready;
+    return this.#transport.ready();
   }
 
-  async #makeFetch(): Promise<typeof fetch> {
-    const { options: o, logger } = this.#shared;
-    if (o.fetch) return o.fetch;
-    if (!o.ca && !o.cert && !o.key && o.verify !== false) {
-      return (input, init) => fetch(input, init);
-    }
-    if (o.verify === false) {
-      logger.warn?.(`TLS certificate verification is OFF for ${this.baseUrl}`);
-    }
-    const pem = async (v: string | undefined) => {
-      if (v === undefined || v.includes("-----BEGIN")) return v;
-      const { readText } = await import("../runtime/fs.ts");
-      return await readText(v);
-    };
-    const { createFetch } = await import("../runtime/tls.ts");
-    const made = await createFetch({
-      ca: await pem(o.ca),
-      cert: await pem(o.cert),
-      key: await pem(o.key),
-      verify: o.verify,
-    });
-    this.#shared.closeTls = () => made.close();
-    return made.fetch;
-  }
-
-  /**
-   * The request path: URL, headers, timeout and signal, fetch, cookies, one retry after a 401
-   * when the cookie file holds a newer token, error mapping. A 2xx (or expected) answer comes
-   * back as the runtime's own response with the deadline still armed: whoever reads the body
-   * disarms it (wrapping the body in a JS stream would cost the runtime's native body read).
-   */
-  async #exchange(spec: RequestSpec, retried = false): Promise<Exchange> {
-    const { session, timeout: baseTimeout, browser } = this.#shared;
-    await this.ready();
-
-    const url = new URL(this.baseUrl + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
-
-    // A browser owns User-Agent and Cookie (and a cross-origin preflight would refuse them).
-    const headers: Record<string, string> = browser ? {} : { "user-agent": USER_AGENT };
-    for (const [k, v] of Object.entries(spec.headers ?? {})) {
-      if (v === undefined) continue;
-      checkHeader(k, v);
-      headers[k.toLowerCase()] = v;
-    }
-    const explicit = mergeHeaders(headers, spec.call?.headers);
-    const sessionAuth = !spec.anonymous && !("authorization" in headers) &&
-      !("x-csrf-token" in headers);
-    const sentToken = session.token;
-    if (sessionAuth) {
-      // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
-      const csrf = session.csrfToken;
-      if (csrf) headers["x-csrf-token"] = csrf;
-      else if (sentToken) headers["authorization"] = `Bearer ${sentToken}`;
-    }
-    const cookie = session.jar.header(url);
-    if (cookie && !browser && !explicit.has("cookie")) headers["cookie"] = cookie;
-    const target = this.#targetHost;
-    if (target && !explicit.has("x-target-host")) headers["x-target-host"] = target;
-    let body = spec.body;
-    if (spec.json !== undefined) {
-      body = JSON.stringify(spec.json);
-      headers["content-type"] ??= "application/json";
-    }
-    for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
-    if (browser === "cross-origin") checkCrossOrigin(headers, spec.method, url);
-    const userSignal = spec.call?.signal;
-    userSignal?.throwIfAborted();
-
-    const timeout = requestTimeout({
-      timeout: baseTimeout,
-      forwardTimeout: this.#shared.options.forwardTimeout,
-      forwarded: "x-target-host" in headers,
-      wait: spec.wait,
-    });
-    const deadline = new Deadline(timeout, url.href);
-    const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
-    const mapError = (e: unknown) =>
-      networkError(url.href, e, { timedOut: deadline.fired, timeout, signal: userSignal });
-    let sending = true;
-    if (body instanceof ReadableStream) {
-      // A long upload is progress, not a hang: every chunk fetch takes re-arms the deadline.
-      body = body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctl) {
-            if (sending) deadline.arm();
-            ctl.enqueue(chunk);
-          },
-        }),
-      );
-    }
-
-    let res: Response;
-    deadline.arm();
-    try {
-      const init: RequestInit & { duplex?: string } = {
-        method: spec.method,
-        headers,
-        body: body as BodyInit | undefined,
-        signal,
-        // The API never redirects: a redirect is an error, and following one would send the
-        // token (or X-CSRF-Token) to wherever it points.
-        redirect: "manual",
-      };
-      if (body instanceof ReadableStream) init.duplex = "half";
-      res = await this.#shared.fetch!(url, init);
-    } catch (e) {
-      deadline.disarm();
-      throw mapError(e);
-    } finally {
-      sending = false;
-    }
-    // A redirect (a browser's opaque one has status 0; a `fetch` of the caller's that followed
-    // it anyway says `redirected`) is refused before its cookies are taken.
-    const redirect = redirectError(res, url.href);
-    if (redirect) {
-      deadline.disarm();
-      await res.body?.cancel().catch(() => {});
-      throw redirect;
-    }
-    // Kept armed: the body is read under the same deadline (the signal aborts body reads too).
-    if (res.url !== url.href) Object.defineProperty(res, "url", { value: url.href });
-
-    const setCookies = res.headers.getSetCookie?.();
-    if (setCookies?.length && session.absorb(url, setCookies) !== undefined) {
-      try {
-        await session.changed();
-      } catch (e) {
-        deadline.disarm();
-        await res.body?.cancel().catch(() => {});
-        throw e;
-      }
-    }
-
-    const limit = this.#shared.options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-    if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError, limit };
-    let error;
-    try {
-      error = await httpError(res, spec.method, url, headers["x-target-host"]);
-    } finally {
-      deadline.disarm();
-    }
-    const replayable = !(body instanceof ReadableStream);
-    if (
-      res.status === 401 && sessionAuth && !retried && replayable &&
-      // Renewed meanwhile (the old token is revoked by the renewal), in this process or, through
-      // the cookie file, in another one: retry once with the new token.
-      (session.token !== sentToken ||
-        (session.cookieFile && !session.locked && await session.reload()))
-    ) {
-      return await this.#exchange(spec, true);
-    }
-    throw error;
+  /** A method that is one request: the answer the endpoint table names (none: undefined). */
+  #call(
+    name: EndpointName,
+    params: PathParams,
+    options: CallOptions | undefined,
+    rest: Pick<RequestSpec, "json" | "query"> = {},
+  ): Promise<unknown> {
+    return call(this.#core, name, { params, call: options ?? {}, ...rest });
   }
 
   /** The current access token, if any. */
   get token(): string | undefined {
-    return this.#shared.session.token;
+    return this.#transport.session.token;
   }
 
   /** When the current token expires (from its `exp` claim). */
@@ -408,7 +137,7 @@ export class AppMeshClient {
   /** Re-reads the cookie file; true when it held another token. */
   async reloadSession(): Promise<boolean> {
     await this.ready();
-    return await this.#shared.session.reload();
+    return await this.#transport.session.reload();
   }
 
   // ---- authentication (auth.ts) ----
@@ -462,7 +191,7 @@ export class AppMeshClient {
   }
   /** Turns TOTP off for a user (default `"self"`). */
   disableTotp(user = "self", options?: CallOptions): Promise<void> {
-    return auth.disableTotp(this.#core, user, options);
+    return this.#call("disableTotp", { user }, options) as Promise<void>;
   }
   /** Logs off; true when the server revoked the token. */
   logout(options?: CallOptions): Promise<boolean> {
@@ -485,42 +214,42 @@ export class AppMeshClient {
 
   /** One application. */
   getApp(name: string, options?: CallOptions): Promise<App> {
-    return apps.getApp(this.#core, name, options);
+    return this.#call("getApp", { name }, options) as Promise<App>;
   }
   /** All applications. */
   listApps(options?: CallOptions): Promise<App[]> {
-    return apps.listApps(this.#core, options);
+    return this.#call("listApps", {}, options) as Promise<App[]>;
   }
   /** New output of an application since a position (long-poll with `timeout` seconds). */
   getAppOutput(name: string, options?: OutputOptions): Promise<AppOutput> {
-    return apps.getAppOutput(this.#core, name, options);
+    return getAppOutput(this.#core, name, options);
   }
   /** Whether the application is healthy. */
   checkAppHealth(name: string, options?: CallOptions): Promise<boolean> {
-    return apps.checkAppHealth(this.#core, name, options);
+    return checkAppHealth(this.#core, name, options);
   }
   /** Registers an application; resolves to it as the server holds it. */
   addApp(app: App, options?: CallOptions): Promise<App> {
-    return apps.addApp(this.#core, app, options);
+    return addApp(this.#core, app, options);
   }
   /** Removes an application; false when there was none. */
   deleteApp(name: string, options?: CallOptions): Promise<boolean> {
-    return apps.deleteApp(this.#core, name, options);
+    return deleteApp(this.#core, name, options);
   }
   /** Enables an application. */
   enableApp(name: string, options?: CallOptions): Promise<void> {
-    return apps.enableApp(this.#core, name, options);
+    return this.#call("enableApp", { name }, options) as Promise<void>;
   }
   /** Disables an application. */
   disableApp(name: string, options?: CallOptions): Promise<void> {
-    return apps.disableApp(this.#core, name, options);
+    return this.#call("disableApp", { name }, options) as Promise<void>;
   }
 
   // ---- runs and tasks (run.ts) ----
 
   /** Starts an app (or a shell command) without waiting; the `AppRun` remembers the node. */
-  runAppAsync(app: App | string, options?: RunOptions): Promise<AppRun> {
-    return run.runAppAsync(this.#core, app, options);
+  async runAppAsync(app: App | string, options?: RunOptions): Promise<AppRun> {
+    return new AppRun({ client: this, ...await run.runAppAsync(this.#core, app, options) });
   }
   /** Follows a run's output until it exits; its exit code, or undefined on timeout. */
   waitForAsyncRun(appRun: AppRun, options?: WaitOptions): Promise<number | undefined> {
@@ -569,57 +298,59 @@ export class AppMeshClient {
 
   /** CPU, memory, disk and network of the host. */
   getHostResources(options?: CallOptions): Promise<Record<string, unknown>> {
-    return system.getHostResources(this.#core, options);
+    return this.#call("getHostResources", {}, options) as Promise<Record<string, unknown>>;
   }
   /** The server configuration. */
   getConfig(options?: CallOptions): Promise<Record<string, unknown>> {
-    return system.getConfig(this.#core, options);
+    return this.#call("getConfig", {}, options) as Promise<Record<string, unknown>>;
   }
   /** Merges into the configuration; resolves to the whole new one. */
   setConfig(
     config: Record<string, unknown>,
     options?: CallOptions,
   ): Promise<Record<string, unknown>> {
-    return system.setConfig(this.#core, config, options);
+    return this.#call("setConfig", {}, options, { json: config }) as Promise<
+      Record<string, unknown>
+    >;
   }
   /** Sets the log level (default `"DEBUG"`); resolves to the level now set. */
   setLogLevel(level = "DEBUG", options?: CallOptions): Promise<string> {
-    return system.setLogLevel(this.#core, level, options);
+    return setLogLevel(this.#core, level, options);
   }
   /** Prometheus metrics (text). */
   getMetrics(options?: CallOptions): Promise<string> {
-    return system.getMetrics(this.#core, options);
+    return this.#call("getMetrics", {}, options) as Promise<string>;
   }
   /** Sets a label. */
   addLabel(name: string, value: string, options?: CallOptions): Promise<void> {
-    return system.addLabel(this.#core, name, value, options);
+    return this.#call("addLabel", { name }, options, { query: { value } }) as Promise<void>;
   }
   /** Removes a label. */
   deleteLabel(name: string, options?: CallOptions): Promise<void> {
-    return system.deleteLabel(this.#core, name, options);
+    return this.#call("deleteLabel", { name }, options) as Promise<void>;
   }
   /** All labels. */
   listLabels(options?: CallOptions): Promise<Record<string, string>> {
-    return system.listLabels(this.#core, options);
+    return this.#call("listLabels", {}, options) as Promise<Record<string, string>>;
   }
 
   // ---- users and roles (users.ts) ----
 
   /** Adds (or replaces) a user. */
   addUser(name: string, user: Record<string, unknown>, options?: CallOptions): Promise<void> {
-    return users.addUser(this.#core, name, user, options);
+    return this.#call("addUser", { name }, options, { json: user }) as Promise<void>;
   }
   /** Deletes a user. */
   deleteUser(name: string, options?: CallOptions): Promise<void> {
-    return users.deleteUser(this.#core, name, options);
+    return this.#call("deleteUser", { name }, options) as Promise<void>;
   }
   /** Locks a user. */
   lockUser(name: string, options?: CallOptions): Promise<void> {
-    return users.lockUser(this.#core, name, options);
+    return this.#call("lockUser", { name }, options) as Promise<void>;
   }
   /** Unlocks a user. */
   unlockUser(name: string, options?: CallOptions): Promise<void> {
-    return users.unlockUser(this.#core, name, options);
+    return this.#call("unlockUser", { name }, options) as Promise<void>;
   }
   /** Changes a password (default: the current user's). */
   updatePassword(
@@ -627,39 +358,39 @@ export class AppMeshClient {
     newPassword: string,
     options?: PasswordOptions,
   ): Promise<void> {
-    return users.updatePassword(this.#core, oldPassword, newPassword, options);
+    return updatePassword(this.#core, oldPassword, newPassword, options);
   }
   /** All users. */
   listUsers(options?: CallOptions): Promise<Record<string, unknown>> {
-    return users.listUsers(this.#core, options);
+    return this.#call("listUsers", {}, options) as Promise<Record<string, unknown>>;
   }
   /** The current user. */
   getCurrentUser(options?: CallOptions): Promise<Record<string, unknown>> {
-    return users.getCurrentUser(this.#core, options);
+    return this.#call("getCurrentUser", {}, options) as Promise<Record<string, unknown>>;
   }
   /** All user groups. */
   listGroups(options?: CallOptions): Promise<string[]> {
-    return users.listGroups(this.#core, options);
+    return this.#call("listGroups", {}, options) as Promise<string[]>;
   }
   /** Every permission the server knows. */
   listPermissions(options?: CallOptions): Promise<string[]> {
-    return users.listPermissions(this.#core, options);
+    return this.#call("listPermissions", {}, options) as Promise<string[]>;
   }
   /** The current user's permissions. */
   getUserPermissions(options?: CallOptions): Promise<string[]> {
-    return users.getUserPermissions(this.#core, options);
+    return this.#call("getUserPermissions", {}, options) as Promise<string[]>;
   }
   /** All roles with their permissions. */
   listRoles(options?: CallOptions): Promise<Record<string, string[]>> {
-    return users.listRoles(this.#core, options);
+    return this.#call("listRoles", {}, options) as Promise<Record<string, string[]>>;
   }
   /** Creates or replaces a role. */
   updateRole(name: string, permissions: string[], options?: CallOptions): Promise<void> {
-    return users.updateRole(this.#core, name, permissions, options);
+    return this.#call("updateRole", { name }, options, { json: permissions }) as Promise<void>;
   }
   /** Deletes a role. */
   deleteRole(name: string, options?: CallOptions): Promise<void> {
-    return users.deleteRole(this.#core, name, options);
+    return this.#call("deleteRole", { name }, options) as Promise<void>;
   }
 
   // ---- lifetime ----
@@ -669,16 +400,69 @@ export class AppMeshClient {
    * the session belongs to the client the view came from.
    */
   close(): Promise<void> {
-    if (!this.#view) {
-      this.#shared.session.close();
-      this.#shared.closeTls?.();
-      this.#shared.closeTls = undefined;
-    }
+    if (!this.#view) this.#transport.close();
     return Promise.resolve();
   }
 
   /** `await using client = new AppMeshClient()` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** What `AppRun` is made of. */
+export interface AppRunInit {
+  /** The client that started the run. */
+  client: AppMeshClient;
+  /** Name of the (generated) run app. */
+  appName: string;
+  /** The process instance. */
+  processUuid: string;
+  /** Node the run was started on (`host:port`), undefined for the base URL's node. */
+  node?: string;
+}
+
+/**
+ * A run started with `runAppAsync`. It remembers its node, so `wait()` follows the right
+ * node even when the client is later pointed elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { AppMeshClient } from "@appmesh/sdk";
+ * import { startDevServer } from "@appmesh/sdk/devserver";
+ *
+ * await using server = await startDevServer({ nodes: 2 });
+ * await using client = new AppMeshClient({ baseUrl: server.urls[0], ca: server.caFile });
+ * await client.login("admin", "admin123");
+ * const run = await client.forNode(server.nodes[1].name).runAppAsync("echo on node 2");
+ * const code = await run.wait({ onOutput: (chunk) => console.log(chunk) });
+ * console.log(run.node, code); // 127.0.0.1:PORT2 0
+ * ```
+ */
+export class AppRun {
+  /** The client that started the run. */
+  readonly client: AppMeshClient;
+  /** Name of the run app. */
+  readonly appName: string;
+  /** The process instance. */
+  readonly processUuid: string;
+  /** Node it runs on, undefined for the base URL's node. */
+  readonly node: string | undefined;
+
+  /**
+   * Creates the handle (`runAppAsync` does this).
+   *
+   * @param init see {@linkcode AppRunInit}
+   */
+  constructor(init: AppRunInit) {
+    this.client = init.client;
+    this.appName = init.appName;
+    this.processUuid = init.processUuid;
+    this.node = init.node;
+  }
+
+  /** Follows the output until the process exits: its exit code, or undefined on timeout. */
+  wait(options?: WaitOptions): Promise<number | undefined> {
+    return this.client.waitForAsyncRun(this, options);
   }
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import { noLocalFiles } from "./browser.ts";
-import type { Core, RequestSpec } from "./client.ts";
+import type { Core } from "./core.ts";
+import type { RequestSpec } from "./request.ts";
 import { AppMeshAuthError, AppMeshError, AppMeshHttpError } from "./errors.ts";
-import { encodeFilePath } from "./http.ts";
+import { encodeFilePath } from "./encode.ts";
 import type { CallOptions, DownloadResult, TransferOptions, UploadOptions } from "./types.ts";
 
 function baseName(p: string): string {
@@ -17,8 +18,7 @@ function baseName(p: string): string {
 
 function downloadSpec(remote: string, o: CallOptions): RequestSpec {
   return {
-    method: "GET",
-    path: "/appmesh/file/download",
+    endpoint: "download",
     headers: { "x-file-path": encodeFilePath(remote) },
     call: o,
   };
@@ -226,8 +226,7 @@ export async function upload(
   const payload = core.browser ? await new Response(form.body).blob() : form.body;
   try {
     await core.text({
-      method: "POST",
-      path: "/appmesh/file/upload",
+      endpoint: "upload",
       headers: {
         "content-type": form.contentType,
         "x-file-path": encodeFilePath(remote),

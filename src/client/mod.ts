@@ -16,8 +16,7 @@
  *
  * @module
  */
-export { AppMeshClient } from "./client.ts";
-export { AppRun, type AppRunInit } from "./app_run.ts";
+export { AppMeshClient, AppRun, type AppRunInit } from "./client.ts";
 export {
   AppMeshAuthError,
   AppMeshBrowserError,

@@ -5,10 +5,11 @@
  * @module
  */
 import { parseDuration } from "../runtime/duration.ts";
-import { AppRun } from "./app_run.ts";
-import type { AppMeshClient, Core } from "./client.ts";
+import { sleep } from "../runtime/timers.ts";
+import { deleteApp, getAppOutput } from "./apps.ts";
+import { call, type Core } from "./core.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { intHeader, path, readJson } from "./http.ts";
+import { intHeader, readJson } from "./answers.ts";
 import type {
   App,
   CallOptions,
@@ -28,6 +29,16 @@ const TWO_AND_A_HALF_DAYS = "P2DT12H";
 const LIVE_POLL_SECONDS = 1;
 const QUIET_POLL_SECONDS = 5;
 
+/** A run started by `runAppAsync`: what `waitForAsyncRun` follows (an `AppRun` is one). */
+export interface RunRef {
+  /** Name of the (generated) run app. */
+  readonly appName: string;
+  /** The process instance. */
+  readonly processUuid: string;
+  /** Node the run was started on (`host:port`), undefined for the base URL's node. */
+  readonly node?: string | undefined;
+}
+
 function toApp(app: App | string): App {
   return typeof app === "string" ? { command: app, shell: true } : app;
 }
@@ -39,15 +50,14 @@ function runQuery(o: RunOptions) {
   };
 }
 
-/** `runAppAsync`. */
+/** `runAppAsync`: the run, on the node of `core` (the client class makes it an `AppRun`). */
 export async function runAppAsync(
   core: Core,
   app: App | string,
   o: RunOptions = {},
-): Promise<AppRun> {
+): Promise<RunRef> {
   const res = await core.request({
-    method: "POST",
-    path: "/appmesh/app/run",
+    endpoint: "runAppAsync",
     query: runQuery(o),
     json: toApp(app),
     call: o,
@@ -56,31 +66,27 @@ export async function runAppAsync(
   if (typeof body.name !== "string" || typeof body.process_uuid !== "string") {
     throw new AppMeshResponseError(res.url, "name and process_uuid", "got neither");
   }
-  return new AppRun({
-    client: core.client,
-    appName: body.name,
-    processUuid: body.process_uuid,
-    node: core.client.forwardTo,
-  });
+  return { appName: body.name, processUuid: body.process_uuid, node: core.node };
 }
 
 /**
  * Cross-origin, `X-Exit-Code` is unreadable: the exit shows in the app's JSON instead (no
  * `pid`, a `return_code`). Undefined while the process runs.
  */
-async function exitedWith(node: AppMeshClient, run: AppRun, o: WaitOptions) {
-  const app = await node.getApp(run.appName, { signal: o.signal, headers: o.headers });
+async function exitedWith(node: Core, run: RunRef, o: WaitOptions) {
+  const options = { signal: o.signal, headers: o.headers };
+  const app = await call(node, "getApp", { params: { name: run.appName }, call: options }) as App;
   return app.pid === undefined && typeof app.return_code === "number" ? app.return_code : undefined;
 }
 
 /** `waitForAsyncRun`: long-polls the run's node until `X-Exit-Code`. */
 export async function waitForAsyncRun(
   core: Core,
-  run: AppRun,
+  run: RunRef,
   o: WaitOptions = {},
 ): Promise<number | undefined> {
   // A private view on the run's node: nobody else's forwardTo changes can move it.
-  const node = core.client.forNode(run.node);
+  const node = core.forNode(run.node);
   const deadline = o.timeout ? Date.now() + o.timeout : undefined;
   const most = Math.max(
     1,
@@ -92,7 +98,7 @@ export async function waitForAsyncRun(
     if (left !== undefined && left <= 0) return undefined;
     const poll = left === undefined ? most : Math.max(1, Math.min(most, Math.floor(left / 1000)));
     const asked = Date.now();
-    const out = await node.getAppOutput(run.appName, {
+    const out = await getAppOutput(node, run.appName, {
       stdoutPosition: position,
       processUuid: run.processUuid,
       timeout: poll,
@@ -107,7 +113,7 @@ export async function waitForAsyncRun(
       exitCode = await exitedWith(node, run, o);
       // What the process wrote between that read and its exit.
       while (exitCode !== undefined) {
-        const rest = await node.getAppOutput(run.appName, {
+        const rest = await getAppOutput(node, run.appName, {
           stdoutPosition: position,
           processUuid: run.processUuid,
           signal: o.signal,
@@ -121,7 +127,7 @@ export async function waitForAsyncRun(
     if (exitCode !== undefined) {
       if (o.deleteApp ?? true) {
         try {
-          await node.deleteApp(run.appName, { signal: o.signal });
+          await deleteApp(node, run.appName, { signal: o.signal });
         } catch (e) {
           // Best effort: the exit code is the result, whatever happens to the cleanup.
           core.logger.warn?.(
@@ -136,25 +142,6 @@ export async function waitForAsyncRun(
       await sleep(500, o.signal);
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal?.throwIfAborted();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", abort);
-    };
-    const abort = () => {
-      done();
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      done();
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", abort, { once: true });
-  });
 }
 
 /**
@@ -179,8 +166,7 @@ export async function runAppSync(
   }
   const query = runQuery(o);
   const res = await core.request({
-    method: "POST",
-    path: "/appmesh/app/syncrun",
+    endpoint: "runAppSync",
     query,
     json: toApp(app),
     wait: query.timeout * 1000,
@@ -199,8 +185,8 @@ export async function runTask(
 ): Promise<string> {
   const timeout = parseDuration(o.timeout ?? 300);
   return await core.text({
-    method: "POST",
-    path: path`/appmesh/app/${name}/task`,
+    endpoint: "runTask",
+    params: { name },
     query: { timeout },
     body: data,
     wait: timeout * 1000,
@@ -211,8 +197,8 @@ export async function runTask(
 /** `cancelTask`: false on 208 (nothing pending). */
 export async function cancelTask(core: Core, name: string, o: CallOptions = {}): Promise<boolean> {
   const res = await core.request({
-    method: "DELETE",
-    path: path`/appmesh/app/${name}/task`,
+    endpoint: "cancelTask",
+    params: { name },
     expect: [208],
     call: o,
   });

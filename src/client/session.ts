@@ -11,7 +11,9 @@
 import { type Cookie, CookieJar } from "../cookies/jar.ts";
 import type { SyncCookieWriter } from "../cookies/file.ts";
 import { AppMeshAuthError } from "./errors.ts";
+import { jwtClaims, jwtTimes } from "./jwt.ts";
 import type { Logger } from "./types.ts";
+import { unrefTimer } from "../runtime/timers.ts";
 
 /** Cookie holding the access token (the daemon's name). */
 export const TOKEN_COOKIE = "appmesh_auth_token";
@@ -19,40 +21,6 @@ export const TOKEN_COOKIE = "appmesh_auth_token";
 export const CSRF_COOKIE = "appmesh_csrf_token";
 /** Our cookie for the refresh token, so that it survives in the cookie file. */
 export const REFRESH_COOKIE = "appmesh_refresh_token";
-
-/** The claims of a JWT the session looks at. */
-export interface JwtTimes {
-  /** Issued at (unix seconds). */
-  iat?: number;
-  /** Expires at (unix seconds). */
-  exp?: number;
-}
-
-/** The payload of a JWT, decoded (UTF-8) without verifying it; undefined when it is not a JWT. */
-export function jwtClaims(token: string | undefined): Record<string, unknown> | undefined {
-  const part = token?.split(".")[1];
-  if (!part) return undefined;
-  try {
-    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
-    const bin = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
-    const claims = JSON.parse(
-      new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))),
-    );
-    return claims && typeof claims === "object" ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads `iat`/`exp` of a JWT without verifying it; `{}` when it is not a JWT. */
-export function jwtTimes(token: string | undefined): JwtTimes {
-  const claims = jwtClaims(token);
-  if (!claims) return {};
-  return {
-    iat: typeof claims.iat === "number" ? claims.iat : undefined,
-    exp: typeof claims.exp === "number" ? claims.exp : undefined,
-  };
-}
 
 /** A token with less than this left is never reused, whatever `expire` says. */
 const MIN_REUSE_SECONDS = 60;
@@ -94,16 +62,6 @@ export function reuseDecision(
   const wanted = want.expire ?? DEFAULT_EXPIRE_SECONDS;
   if (left >= Math.max(MIN_REUSE_SECONDS, wanted / 2)) return "reuse";
   return "renew";
-}
-
-/** Makes a timer not keep the process alive (Deno, Bun, Node); looked up at call time. */
-export function unrefTimer(id: ReturnType<typeof setTimeout>): void {
-  const g = globalThis as { Deno?: { unrefTimer?(id: number): void } };
-  if (typeof id === "object" && id !== null && "unref" in id) {
-    (id as { unref(): void }).unref();
-  } else if (typeof id === "number" && g.Deno?.unrefTimer) {
-    g.Deno.unrefTimer(id);
-  }
 }
 
 /** How the session renews its token (the root client's `renewToken`). */

@@ -1,69 +1,36 @@
 /**
- * Host resources, configuration, log level, metrics and labels.
+ * System: `setLogLevel`, the one method of the area that is more than a request (it reads the
+ * level back from the configuration); host resources, configuration, metrics and labels are
+ * `call`s of the client class.
  *
  * @module
  */
-import type { Core } from "./client.ts";
+import { call, type Core } from "./core.ts";
+import { endpointPath } from "./endpoints.ts";
 import { AppMeshResponseError } from "./errors.ts";
-import { path } from "./http.ts";
 import type { CallOptions } from "./types.ts";
 
 type Json = Record<string, unknown>;
 
-/** `getHostResources`. */
-export async function getHostResources(core: Core, o: CallOptions = {}): Promise<Json> {
-  return await core.json<Json>({ method: "GET", path: "/appmesh/resources", call: o });
-}
-
-/** `getConfig`. */
-export async function getConfig(core: Core, o: CallOptions = {}): Promise<Json> {
-  return await core.json<Json>({ method: "GET", path: "/appmesh/config", call: o });
-}
-
-/** `setConfig`: merged by the server, which answers the whole configuration. */
-export async function setConfig(core: Core, config: Json, o: CallOptions = {}): Promise<Json> {
-  return await core.json<Json>({ method: "POST", path: "/appmesh/config", json: config, call: o });
-}
-
-/** `setLogLevel`: the level the server now has. */
+/**
+ * `setLogLevel`: the level the server now has.
+ *
+ * @example
+ * ```ts
+ * import { setLogLevel } from "./system.ts";
+ * console.log(typeof setLogLevel); // "function" (the client's setLogLevel runs it)
+ * ```
+ */
 export async function setLogLevel(core: Core, level: string, o: CallOptions = {}): Promise<string> {
-  const config = await setConfig(core, { BaseConfig: { LogLevel: level } }, o);
+  const json = { BaseConfig: { LogLevel: level } };
+  const config = await call(core, "setConfig", { json, call: o }) as Json;
   const now = (config.BaseConfig as Json | undefined)?.LogLevel;
   if (typeof now !== "string") {
     throw new AppMeshResponseError(
-      `${core.client.baseUrl}/appmesh/config`,
+      `${core.baseUrl}${endpointPath("setConfig")}`,
       "BaseConfig.LogLevel",
       "got none",
     );
   }
   return now;
-}
-
-/** `getMetrics`: Prometheus text. */
-export async function getMetrics(core: Core, o: CallOptions = {}): Promise<string> {
-  return await core.text({ method: "GET", path: "/appmesh/metrics", call: o });
-}
-
-/** `addLabel`. */
-export async function addLabel(
-  core: Core,
-  name: string,
-  value: string,
-  o: CallOptions = {},
-): Promise<void> {
-  await core.text({ method: "PUT", path: path`/appmesh/label/${name}`, query: { value }, call: o });
-}
-
-/** `deleteLabel`. */
-export async function deleteLabel(core: Core, name: string, o: CallOptions = {}): Promise<void> {
-  await core.text({ method: "DELETE", path: path`/appmesh/label/${name}`, call: o });
-}
-
-/** `listLabels`. */
-export async function listLabels(core: Core, o: CallOptions = {}): Promise<Record<string, string>> {
-  return await core.json<Record<string, string>>({
-    method: "GET",
-    path: "/appmesh/labels",
-    call: o,
-  });
 }

@@ -19,6 +19,7 @@
 import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
+import { sleep, unrefTimer } from "./timers.ts";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -288,11 +289,7 @@ function heartbeat(handle: Handle): () => Promise<void> {
     const now = new Date();
     handle.utimes(now, now).catch(() => {}).finally(() => busy = false);
   }, BEAT);
-  const timer = id as unknown as { unref?(): void };
-  if (typeof timer?.unref === "function") timer.unref();
-  else {(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(
-      id as unknown as number,
-    );}
+  unrefTimer(id);
   return async () => {
     clearInterval(id);
     await handle.close().catch(() => {});
@@ -396,20 +393,6 @@ export async function tryLock(
 
 /** Per-process queue, so that callers in one process wait their turn instead of polling. */
 const queues = new Map<string, Promise<unknown>>();
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * Takes the lock of `path`, waiting up to `waitMs` (polling with a growing, jittered delay).

@@ -71,6 +71,7 @@ export type {
   InputSpec,
   NodeInfo,
   PlannedRequest,
+  RequestLine,
   RetryPolicy,
   SessionControl,
   SourcePos,

@@ -12,14 +12,9 @@ import {
   isSameNode,
   normalizeNode,
 } from "../../src/client/mod.ts";
-import {
-  checkHeader,
-  encodeFilePath,
-  path,
-  segment,
-  serverMessage,
-} from "../../src/client/http.ts";
-import { jwtTimes } from "../../src/client/session.ts";
+import { checkHeader, encodeFilePath, path, segment } from "../../src/client/encode.ts";
+import { serverMessage } from "../../src/client/answers.ts";
+import { jwtTimes } from "../../src/client/jwt.ts";
 
 const BASE = "https://127.0.0.1:6060";
 

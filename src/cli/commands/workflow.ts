@@ -21,6 +21,7 @@ import type { Renderer } from "../output/format.ts";
 import type { Workflow, WorkflowEvent } from "../../workflow/language/spec.ts";
 import type { RunOptions } from "../../workflow/run/engine.ts";
 import type { Connection } from "../../runtime/connection.ts";
+import { unrefTimer } from "../../runtime/timers.ts";
 
 /** Signals this soon after the first are the same interrupt. */
 const GRACE_SECONDS = 2;
@@ -508,7 +509,7 @@ function guardInterrupts(announce: (text: string) => void): RunInterrupts {
             "(what it leaves is listed)",
         );
       }, GRACE_SECONDS * 1000 + 50);
-      Deno.unrefTimer(grace);
+      unrefTimer(grace);
       return;
     }
     if (!abandon.signal.aborted) {
@@ -520,7 +521,7 @@ function guardInterrupts(announce: (text: string) => void): RunInterrupts {
         );
         Deno.exit(EXIT.abandoned);
       }, ABANDON_EXIT_MS);
-      Deno.unrefTimer(hard);
+      unrefTimer(hard);
       return;
     }
     console.error(`appmesh: ${sig} again: exiting now; temporary apps may be left on the nodes`);

@@ -8,6 +8,7 @@
 
 import type { WorkflowEvent } from "../../workflow/language/spec.ts";
 import { type Style, style as makeStyle } from "../context.ts";
+import { unrefTimer } from "../../runtime/timers.ts";
 import {
   eventBytes,
   formatBytes,
@@ -148,7 +149,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
     frame++;
     if ([...nodes.values()].some((n) => !n.final)) redraw();
   }, 200);
-  Deno.unrefTimer(timer);
+  unrefTimer(timer);
 
   const nodeOf = (e: WorkflowEvent): NodeLine | undefined => {
     if (!e.node) return undefined;

@@ -152,6 +152,22 @@ export interface SessionControl {
   logout(): Promise<boolean>;
 }
 
+/**
+ * One request a step makes, named by its row of the client's endpoint table (which gives the
+ * method and path pattern, so the plan cannot drift from what the client sends). A value that
+ * is a template or a `<placeholder>` is shown as written; any other is URL-encoded.
+ */
+export interface RequestLine {
+  /** The endpoint's name in the table (`ENDPOINTS` of the client), e.g. `getAppOutput`. */
+  endpoint: string;
+  /** Values of the path's `:param`s, by name. */
+  params?: Readonly<Record<string, unknown>>;
+  /** Query parameters (the endpoint's own), by name. */
+  query?: Readonly<Record<string, unknown>>;
+  /** When the request is conditional, why. */
+  note?: string;
+}
+
 /** One HTTP request a step will make, as the dry-run plan shows it. */
 export interface PlannedRequest {
   /** HTTP method. */
@@ -168,7 +184,11 @@ export interface StepSpec {
   type: string;
   /** One paragraph for the README's step reference and the schema. */
   description: string;
-  /** The client method it maps onto, e.g. `addApp`. */
+  /**
+   * The client method it maps onto, e.g. `addApp` (`none` for a step that sends nothing). When
+   * it names a row of the endpoint table and `requests` is absent, the plan shows that one
+   * request, its `:param`s taken from the step's fields of the same name.
+   */
   method: string;
   /** Its fields, in snake_case. */
   fields: Readonly<Record<string, FieldSpec>>;
@@ -195,8 +215,11 @@ export interface StepSpec {
    * server (connection refused, 502/503 answered before any work).
    */
   idempotent?: boolean;
-  /** The requests one run of the step makes (method and path), for the dry-run plan. */
-  requests?(args: Record<string, unknown>): readonly PlannedRequest[];
+  /**
+   * The requests one run of the step makes, for the dry-run plan; default: the endpoint named
+   * by `method`, if any (see there).
+   */
+  requests?(args: Record<string, unknown>): readonly RequestLine[];
   /** Do it. `args` are the resolved fields (expressions evaluated, defaults applied). */
   run(ctx: StepContext, args: Record<string, unknown>): Promise<Record<string, unknown>>;
 }

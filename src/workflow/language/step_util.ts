@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FieldSpec, PlannedRequest, StepContext } from "./spec.ts";
+import type { FieldSpec, StepContext } from "./spec.ts";
 import { parseDuration } from "../../runtime/duration.ts";
 import { DATE_TIME_TEXT, parseDateTime, parseTimeOfDay, TIME_OF_DAY_TEXT } from "./fields.ts";
 
@@ -236,16 +236,6 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   return typeof v === "object" ? "a mapping" : typeof v;
-}
-
-/** Encodes one path segment the way the client does, for plans. */
-export function seg(v: unknown): string {
-  return typeof v === "string" && v.includes("${{") ? v : encodeURIComponent(String(v ?? ""));
-}
-
-/** Shorthand for a planned request. */
-export function req(method: string, path: string, note?: string): PlannedRequest {
-  return note ? { method, path, note } : { method, path };
 }
 
 /** Largest `stdout` output kept by `capture` (the tail is kept). */

@@ -17,7 +17,14 @@ import {
   pickSetting,
 } from "../../runtime/connection.ts";
 import { Masker } from "../run/secrets.ts";
-import type { PlannedRequest, Workflow, WorkflowStep } from "../language/spec.ts";
+import type {
+  PlannedRequest,
+  RequestLine,
+  StepSpec,
+  Workflow,
+  WorkflowStep,
+} from "../language/spec.ts";
+import { type EndpointName, ENDPOINTS } from "../../client/endpoints.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { stepId } from "../run/node_runner.ts";
 
@@ -172,12 +179,7 @@ export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
       type: s.type,
       with: withResolved,
       // The run id is not known yet: show its placeholder as written, not URL-encoded.
-      requests: spec?.requests
-        ? spec.requests(withResolved).map((r) => ({
-          ...r,
-          path: r.path.replaceAll(encodeURIComponent(RUN_ID), RUN_ID),
-        }))
-        : [],
+      requests: spec ? requestLines(spec, withResolved).map(planned) : [],
     };
     if (s.name !== undefined) p.name = s.name;
     if (s.if !== undefined) p.if = s.if;
@@ -198,6 +200,32 @@ export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
   };
   if (wf.max_failures !== undefined) plan.max_failures = wf.max_failures;
   return masker.maskDeep(plan);
+}
+
+/** A step's request lines: its own, or the one endpoint its client method names. */
+function requestLines(spec: StepSpec, args: Record<string, unknown>): readonly RequestLine[] {
+  if (spec.requests) return spec.requests(args);
+  return Object.hasOwn(ENDPOINTS, spec.method) ? [{ endpoint: spec.method, params: args }] : [];
+}
+
+/** A value in a planned path: a template or `<placeholder>` as written, the rest encoded. */
+function shown(v: unknown): string {
+  if (typeof v === "string" && (v.includes("${{") || /^<[^<>]*>$/.test(v))) return v;
+  // The run id is not known yet: its placeholder stays as written, not URL-encoded.
+  return encodeURIComponent(String(v ?? "")).replaceAll(encodeURIComponent(RUN_ID), RUN_ID);
+}
+
+/** A request line as the plan shows it: the endpoint's method and its path filled in. */
+function planned(line: RequestLine): PlannedRequest {
+  if (!Object.hasOwn(ENDPOINTS, line.endpoint)) {
+    throw new TypeError(`no endpoint ${line.endpoint} in the client's table`);
+  }
+  const { method, path: pattern } = ENDPOINTS[line.endpoint as EndpointName];
+  const path = pattern.replace(/:([A-Za-z_]\w*)/g, (_, p: string) => shown(line.params?.[p]));
+  const query = Object.entries(line.query ?? {}).map(([k, v]) => `${k}=${shown(v)}`).join("&");
+  const out: PlannedRequest = { method, path: query ? `${path}?${query}` : path };
+  if (line.note) out.note = line.note;
+  return out;
 }
 
 function tryResolve(v: unknown, ctx: ExprContext): unknown {

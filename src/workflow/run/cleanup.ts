@@ -9,7 +9,8 @@
 import type { AppMeshClient } from "../../client/client.ts";
 import { errorText } from "../load/errors.ts";
 import type { Leftover } from "../report/report.ts";
-import { CLEANUP_RETRY, formatMs, retryTransient, sleep } from "./retry.ts";
+import { CLEANUP_RETRY, formatMs, retryTransient } from "./retry.ts";
+import { sleep } from "../../runtime/timers.ts";
 import type { Masker } from "./secrets.ts";
 import type { NodeInfo, WorkflowEvent } from "../language/spec.ts";
 

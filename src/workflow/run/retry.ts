@@ -11,6 +11,7 @@
  */
 
 import type { RetryPolicy } from "../language/spec.ts";
+import { sleep } from "../../runtime/timers.ts";
 
 /** Why the engine gave up on an attempt, when it is the engine's doing. */
 export class StepTimeoutError extends Error {
@@ -135,22 +136,6 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random = Math
     ? Math.min(policy.interval * 2 ** (attempt - 1), 300_000)
     : policy.interval;
   return Math.max(0, Math.round(base * (0.75 + random() * 0.5)));
-}
-
-/** Resolves after `ms`, or rejects with `signal`'s reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Attempts and backoff of a clean-up deletion (a run app, a `finally` `delete_app`). */

@@ -19,10 +19,10 @@ import {
   httpStatus,
   InterruptedError,
   isRetryable,
-  sleep,
   StepTimeoutError,
 } from "./retry.ts";
 import type { Masker } from "./secrets.ts";
+import { sleep } from "../../runtime/timers.ts";
 import type { RunSession } from "./session.ts";
 import { ExitCodeError, explainExit } from "../language/exit_codes.ts";
 import { conformArgs } from "../language/step_util.ts";

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { APP_FIELDS, req, seg, str } from "../step_util.ts";
+import { APP_FIELDS, str } from "../step_util.ts";
 
 const addApp: StepSpec = {
   type: "add_app",
@@ -26,8 +26,8 @@ const addApp: StepSpec = {
     changed: "false when an identical app was already registered.",
   },
   requests: (a) => [
-    req("GET", `/appmesh/app/${seg(a.name)}`, "compare with the registered app"),
-    req("PUT", `/appmesh/app/${seg(a.name)}`, "only when it differs"),
+    { endpoint: "getApp", params: { name: a.name }, note: "compare with the registered app" },
+    { endpoint: "addApp", params: { name: a.name }, note: "only when it differs" },
   ],
   async run(ctx, args) {
     const name = str(args, "name");

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const addLabel: StepSpec = {
   type: "add_label",
@@ -17,7 +17,7 @@ const addLabel: StepSpec = {
     value: { type: ["string", "number", "boolean"], description: "Its value.", required: true },
   },
   outputs: {},
-  requests: (a) => [req("PUT", `/appmesh/label/${seg(a.name)}?value=${seg(a.value)}`)],
+  requests: (a) => [{ endpoint: "addLabel", params: { name: a.name }, query: { value: a.value } }],
   async run(ctx, args) {
     await ctx.client.addLabel(str(args, "name"), String(args.value), { signal: ctx.signal });
     return {};

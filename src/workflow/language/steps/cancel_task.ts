@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const cancelTask: StepSpec = {
   type: "cancel_task",
@@ -15,7 +15,7 @@ const cancelTask: StepSpec = {
   idempotent: true,
   fields: { app: { type: "string", description: "The app serving the task.", required: true } },
   outputs: { cancelled: "false when no task was pending." },
-  requests: (a) => [req("DELETE", `/appmesh/app/${seg(a.app)}/task`)],
+  requests: (a) => [{ endpoint: "cancelTask", params: { name: a.app } }],
   async run(ctx, args) {
     return { cancelled: await ctx.client.cancelTask(str(args, "app"), { signal: ctx.signal }) };
   },

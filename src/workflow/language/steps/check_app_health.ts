@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const checkAppHealth: StepSpec = {
   type: "check_app_health",
@@ -23,7 +23,6 @@ const checkAppHealth: StepSpec = {
     },
   },
   outputs: { healthy: "true when healthy." },
-  requests: (a) => [req("GET", `/appmesh/app/${seg(a.name)}/health`)],
   async run(ctx, args) {
     const name = str(args, "name");
     const healthy = await ctx.client.checkAppHealth(name, { signal: ctx.signal });

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const deleteApp: StepSpec = {
   type: "delete_app",
@@ -15,7 +15,6 @@ const deleteApp: StepSpec = {
   idempotent: true,
   fields: { name: { type: "string", description: "App name.", required: true } },
   outputs: { deleted: "false when there was no such app." },
-  requests: (a) => [req("DELETE", `/appmesh/app/${seg(a.name)}`)],
   async run(ctx, args) {
     const name = str(args, "name");
     const deleted = await ctx.client.deleteApp(name, { signal: ctx.signal });

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const deleteLabel: StepSpec = {
   type: "delete_label",
@@ -14,7 +14,6 @@ const deleteLabel: StepSpec = {
   idempotent: true,
   fields: { name: { type: "string", description: "Label name.", required: true } },
   outputs: {},
-  requests: (a) => [req("DELETE", `/appmesh/label/${seg(a.name)}`)],
   async run(ctx, args) {
     await ctx.client.deleteLabel(str(args, "name"), { signal: ctx.signal });
     return {};

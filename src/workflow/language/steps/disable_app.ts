@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const disableApp: StepSpec = {
   type: "disable_app",
@@ -15,7 +15,6 @@ const disableApp: StepSpec = {
   idempotent: true,
   fields: { name: { type: "string", description: "App name.", required: true } },
   outputs: {},
-  requests: (a) => [req("POST", `/appmesh/app/${seg(a.name)}/disable`)],
   async run(ctx, args) {
     await ctx.client.disableApp(str(args, "name"), { signal: ctx.signal });
     return {};

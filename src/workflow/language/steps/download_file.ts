@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { localPath, progressEmitter, req, sha256File, str } from "../step_util.ts";
+import { localPath, progressEmitter, sha256File, str } from "../step_util.ts";
 
 const downloadFile: StepSpec = {
   type: "download_file",
@@ -28,7 +28,7 @@ const downloadFile: StepSpec = {
     bytes: "Its size.",
     sha256: "Its SHA-256, hex.",
   },
-  requests: () => [req("GET", "/appmesh/file/download", "X-File-Path: <remote>")],
+  requests: () => [{ endpoint: "download", note: "X-File-Path: <remote>" }],
   async run(ctx, args) {
     const local = await localPath(ctx.cwd, str(args, "local"), { mkdir: true });
     const result = await ctx.client.downloadFile(str(args, "remote"), local, {

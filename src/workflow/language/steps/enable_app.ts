@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const enableApp: StepSpec = {
   type: "enable_app",
@@ -14,7 +14,6 @@ const enableApp: StepSpec = {
   idempotent: true,
   fields: { name: { type: "string", description: "App name.", required: true } },
   outputs: {},
-  requests: (a) => [req("POST", `/appmesh/app/${seg(a.name)}/enable`)],
   async run(ctx, args) {
     await ctx.client.enableApp(str(args, "name"), { signal: ctx.signal });
     return {};

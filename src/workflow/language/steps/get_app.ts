@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req, seg, str } from "../step_util.ts";
+import { str } from "../step_util.ts";
 
 const getApp: StepSpec = {
   type: "get_app",
@@ -22,7 +22,6 @@ const getApp: StepSpec = {
     return_code: "Last exit code.",
     health: "0 healthy, 1 not.",
   },
-  requests: (a) => [req("GET", `/appmesh/app/${seg(a.name)}`)],
   async run(ctx, args) {
     return { ...await ctx.client.getApp(str(args, "name"), { signal: ctx.signal }) };
   },

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { optDuration, optStr, req, str, toSeconds } from "../step_util.ts";
+import { optDuration, optStr, str, toSeconds } from "../step_util.ts";
 
 const login: StepSpec = {
   type: "login",
@@ -51,7 +51,7 @@ const login: StepSpec = {
     user: "The user name.",
   },
   requests: () => [
-    req("POST", "/appmesh/login", "skipped when the cookie file holds a valid token"),
+    { endpoint: "login", note: "skipped when the cookie file holds a valid token" },
   ],
   async run(ctx, args) {
     const user = str(args, "user");

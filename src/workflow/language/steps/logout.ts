@@ -5,7 +5,6 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req } from "../step_util.ts";
 
 const logout: StepSpec = {
   type: "logout",
@@ -18,7 +17,6 @@ const logout: StepSpec = {
   idempotent: true,
   fields: {},
   outputs: { deferred: "true: the log-off happens at the end of the run." },
-  requests: () => [req("POST", "/appmesh/self/logoff")],
   async run(ctx) {
     // The engine never calls this (it defers the log-off, see above); other callers log off now.
     await ctx.session.logout();

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { APP_RUN, optDuration, req, RUN_FIELDS, trackedRunTarget } from "../step_util.ts";
+import { APP_RUN, optDuration, RUN_FIELDS, trackedRunTarget } from "../step_util.ts";
 
 const runAsync: StepSpec = {
   type: "run_async",
@@ -23,7 +23,9 @@ const runAsync: StepSpec = {
     app: "Name of the temporary run app.",
     process_uuid: "Process id, for `wait`.",
   },
-  requests: () => [req("POST", "/appmesh/app/run?timeout=<max_time>&lifecycle=<lifecycle>")],
+  requests: () => [
+    { endpoint: "runAppAsync", query: { timeout: "<max_time>", lifecycle: "<lifecycle>" } },
+  ],
   async run(ctx, args) {
     const { target } = trackedRunTarget(args, ctx.track);
     const run = await ctx.client.runAppAsync(target, {

@@ -8,7 +8,6 @@ import type { StepSpec } from "../spec.ts";
 import {
   optDuration,
   OUTPUT_CAP,
-  req,
   RUN_FIELDS,
   secondsSince,
   trackedRunTarget,
@@ -43,7 +42,9 @@ const runSync: StepSpec = {
     stdout_truncated: "true when `stdout` lost its beginning to the cap.",
     duration: "Seconds the run took.",
   },
-  requests: () => [req("POST", "/appmesh/app/syncrun?timeout=<max_time>&lifecycle=<lifecycle>")],
+  requests: () => [
+    { endpoint: "runAppSync", query: { timeout: "<max_time>", lifecycle: "<lifecycle>" } },
+  ],
   async run(ctx, args) {
     const accepted = acceptedCodes(args);
     const t0 = performance.now();

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { optDuration, req, seg, str } from "../step_util.ts";
+import { optDuration, str } from "../step_util.ts";
 
 const runTask: StepSpec = {
   type: "run_task",
@@ -28,7 +28,9 @@ const runTask: StepSpec = {
     },
   },
   outputs: { result: "The app's answer (text)." },
-  requests: (a) => [req("POST", `/appmesh/app/${seg(a.app)}/task?timeout=<timeout>`)],
+  requests: (a) => [
+    { endpoint: "runTask", params: { name: a.app }, query: { timeout: "<timeout>" } },
+  ],
   async run(ctx, args) {
     const data = typeof args.data === "string" ? args.data : JSON.stringify(args.data);
     const result = await ctx.client.runTask(str(args, "app"), data, {

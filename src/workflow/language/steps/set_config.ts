@@ -5,7 +5,6 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { req } from "../step_util.ts";
 
 const setConfig: StepSpec = {
   type: "set_config",
@@ -21,7 +20,6 @@ const setConfig: StepSpec = {
     },
   },
   outputs: { config: "The whole configuration after the merge." },
-  requests: () => [req("POST", "/appmesh/config")],
   async run(ctx, args) {
     const config = args.config;
     if (typeof config !== "object" || config === null || Array.isArray(config)) {

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import { localPath, progressEmitter, req, str } from "../step_util.ts";
+import { localPath, progressEmitter, str } from "../step_util.ts";
 
 const uploadFile: StepSpec = {
   type: "upload_file",
@@ -23,7 +23,7 @@ const uploadFile: StepSpec = {
     },
   },
   outputs: { path: "The remote path.", bytes: "Bytes sent." },
-  requests: () => [req("POST", "/appmesh/file/upload", "X-File-Path: <remote>")],
+  requests: () => [{ endpoint: "upload", note: "X-File-Path: <remote>" }],
   async run(ctx, args) {
     const local = await localPath(ctx.cwd, str(args, "local"));
     const remote = str(args, "remote");

@@ -5,16 +5,8 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import type { AppRun } from "../../../client/app_run.ts";
-import {
-  APP_RUN,
-  optDuration,
-  OutputBuffer,
-  req,
-  secondsSince,
-  str,
-  toSeconds,
-} from "../step_util.ts";
+import type { AppRun } from "../../../client/client.ts";
+import { APP_RUN, optDuration, OutputBuffer, secondsSince, str, toSeconds } from "../step_util.ts";
 import {
   acceptedCodes,
   CHECK_FIELDS,
@@ -66,12 +58,13 @@ const wait: StepSpec = {
     duration: "Seconds waited.",
   },
   requests: () => [
-    req(
-      "GET",
-      "/appmesh/app/<run app>/output?stdout_position=<n>&timeout=<s>",
-      "long poll, repeated",
-    ),
-    req("DELETE", "/appmesh/app/<run app>", "after the exit"),
+    {
+      endpoint: "getAppOutput",
+      params: { name: "<run app>" },
+      query: { stdout_position: "<n>", timeout: "<s>" },
+      note: "long poll, repeated",
+    },
+    { endpoint: "deleteApp", params: { name: "<run app>" }, note: "after the exit" },
   ],
   async run(ctx, args) {
     const id = str(args, "run");
