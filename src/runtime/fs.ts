@@ -6,7 +6,6 @@
  * @module
  */
 import { chmod, chown, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 
@@ -536,34 +535,4 @@ export async function remove(path: string): Promise<void> {
  */
 export async function mkdirp(path: string, mode?: number): Promise<void> {
   await mkdir(path, { recursive: true, ...(mode === undefined ? {} : { mode }) });
-}
-
-/**
- * The user's home folder.
- *
- * @example
- * ```ts
- * import { homeDir } from "./fs.ts";
- * console.assert(homeDir().startsWith("/"));
- * ```
- */
-export function homeDir(): string {
-  return env("HOME") || homedir();
-}
-
-/**
- * An environment variable, or undefined (also when the runtime denies access to it).
- *
- * @example
- * ```ts
- * import { env } from "./fs.ts";
- * console.assert(env("NO_SUCH_VARIABLE_HERE") === undefined);
- * ```
- */
-export function env(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    return undefined;
-  }
 }

@@ -18,6 +18,7 @@ import {
   stepLabel,
   tailLines,
 } from "./format.ts";
+import { terminalColumns, unrefTimer } from "../../runtime/process.ts";
 
 /** Options of {@linkcode ttyRenderer}. */
 export interface TtyOptions {
@@ -45,11 +46,7 @@ interface NodeLine {
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 function consoleColumns(): number {
-  try {
-    return Deno.consoleSize().columns || 100;
-  } catch {
-    return 100;
-  }
+  return terminalColumns() ?? 100;
 }
 
 /** Visible length of a string (ANSI escapes removed). */
@@ -148,7 +145,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
     frame++;
     if ([...nodes.values()].some((n) => !n.final)) redraw();
   }, 200);
-  Deno.unrefTimer(timer);
+  unrefTimer(timer);
 
   const nodeOf = (e: WorkflowEvent): NodeLine | undefined => {
     if (!e.node) return undefined;
