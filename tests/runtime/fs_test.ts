@@ -1,6 +1,7 @@
 // Files on Deno and Bun: atomic writes (no partial file, no temp left), streamed reads, POSIX
 // attributes.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
