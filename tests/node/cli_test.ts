@@ -151,6 +151,9 @@ test("cli: an unreachable server is exit 3 in one line", async () => {
   noStack(r);
 });
 
+// Skipped under `deno test`: a Deno child it spawns through node:child_process dies of the
+// signal before its listener runs (the same command spawned by Node or a shell stops cleanly;
+// tests/cli/workflow_interrupt_test.ts covers Deno's signals).
 test("cli: devserver starts on this runtime and stops on SIGINT/SIGTERM with exit 0", async () => {
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const dir = await mkdtemp(join(tmpdir(), "appmesh-node-devserver-"));
@@ -163,11 +166,11 @@ test("cli: devserver starts on this runtime and stops on SIGINT/SIGTERM with exi
       await Promise.race([started, child.then((r) => assert.fail(`exited: ${r.stderr}`))]);
       child.kill(sig);
       const r = await child;
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.code, 0, `${sig}: ${r.signal} ${r.stdout} ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`${sig}: stopping the local server[\\s\\S]*stopped`));
     } finally {
       child.kill("SIGKILL");
       await rm(dir, { recursive: true, force: true });
     }
   }
-});
+}, { skip: "deno" });
