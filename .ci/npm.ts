@@ -12,7 +12,8 @@
  * deno.json and whose dependencies come from the repository's package.json, plus the `bin`
  * entry `appmesh` (src/cli/bin.ts).
  *
- * Usage: `deno run -A .ci/npm.ts [--pack]` (`--pack` also writes the tarball into dist/).
+ * Usage: `deno run -A .ci/npm.ts [--pack] [--pack-destination=DIR]` (`--pack` also writes the
+ * tarball, into dist/ unless told). Node 22 runs it too (`node .ci/npm.ts`).
  */
 import { spawnSync } from "node:child_process";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -24,6 +25,8 @@ const TYPESCRIPT = "typescript@5.9.3";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "dist/npm");
 const pack = process.argv.includes("--pack");
+const packTo = process.argv.find((a) => a.startsWith("--pack-destination="))?.split("=")[1] ??
+  join(root, "dist");
 
 function sh(cmd: string, args: string[], cwd = root): string {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -131,7 +134,6 @@ console.log(
   `dist/npm: ${files.length} files (${declarations} declarations), npm pack --dry-run ok`,
 );
 if (pack) {
-  const name = sh("npm", ["pack", "--pack-destination", join(root, "dist")], out).trim().split("\n")
-    .pop();
-  console.log(`dist/${name}`);
+  const name = sh("npm", ["pack", "--pack-destination", packTo], out).trim().split("\n").pop();
+  console.log(join(packTo, name ?? ""));
 }
