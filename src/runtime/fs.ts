@@ -8,6 +8,7 @@
 import { chmod, chown, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { runtimeName } from "./detect.ts";
 
 /** Options of {@linkcode writeFileAtomic}. */
 export interface WriteOptions {
@@ -45,11 +46,12 @@ interface BunApi {
   write(path: string, data: Response): Promise<number>;
 }
 
-const bunApi = (globalThis as { Bun?: Partial<BunApi> }).Bun;
-const BUN: BunApi | undefined = typeof bunApi?.write === "function" ? bunApi as BunApi : undefined;
-const denoApi = (globalThis as { Deno?: Partial<DenoApi> }).Deno;
-const DENO: DenoApi | undefined = !BUN && typeof denoApi?.open === "function"
-  ? denoApi as DenoApi
+const RUNTIME = runtimeName();
+const BUN: BunApi | undefined = RUNTIME === "bun"
+  ? (globalThis as unknown as { Bun: BunApi }).Bun
+  : undefined;
+const DENO: DenoApi | undefined = RUNTIME === "deno"
+  ? (globalThis as unknown as { Deno: DenoApi }).Deno
   : undefined;
 
 /** POSIX attributes of a file. */
