@@ -12,7 +12,8 @@
  * deno.json and whose dependencies come from the repository's package.json, plus the `bin`
  * entry `appmesh` (src/cli/bin.ts).
  *
- * Usage: `deno run -A .ci/npm.ts [--pack] [--pack-destination=DIR]` (`--pack` also writes the
+ * Usage: `deno run -A .ci/npm.ts [--out=DIR] [--pack] [--pack-destination=DIR]` (`--out`: the
+ * package folder instead of dist/npm, so that a test builds its own; `--pack` also writes the
  * tarball, into dist/ unless told). Node 22 runs it too (`node .ci/npm.ts`).
  */
 import { spawnSync } from "node:child_process";
@@ -23,10 +24,11 @@ import { fileURLToPath } from "node:url";
 
 const TYPESCRIPT = "typescript@5.9.3";
 const root = fileURLToPath(new URL("..", import.meta.url));
-const out = join(root, "dist/npm");
+const option = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const out = option("out") ?? join(root, "dist/npm");
 const pack = process.argv.includes("--pack");
-const packTo = process.argv.find((a) => a.startsWith("--pack-destination="))?.split("=")[1] ??
-  join(root, "dist");
+const packTo = option("pack-destination") ?? join(root, "dist");
 
 function sh(cmd: string, args: string[], cwd = root): string {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });

@@ -47,6 +47,7 @@ test("npm package: install the tarball, use it from a .mjs script and npx appmes
   try {
     const built = await run(process.execPath, [
       join(ROOT, ".ci/npm.ts"),
+      `--out=${join(dir, "package")}`,
       "--pack",
       `--pack-destination=${dir}`,
     ], { cwd: ROOT, env });
