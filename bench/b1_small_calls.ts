@@ -137,6 +137,10 @@ export async function clientSide(job: B1Job): Promise<B1Out> {
   const ours = client && ourCalls(client, job.app);
   try {
     if (client) out.overhead = await clientOverhead(job, raw.fetch, token);
+    // After the overhead pass the pooled connection sat idle for seconds: Node's fetch (undici)
+    // may pick it just as the server closes it ("fetch failed"). One unmeasured call, retried
+    // once, before the warm-up.
+    await floor(0).catch(() => floor(0));
     await callsPerSecond(floor, job.warmup);
     if (ours) await callsPerSecond(ours, job.warmup);
     await interleavedRounds({
