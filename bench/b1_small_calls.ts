@@ -137,6 +137,10 @@ export async function clientSide(job: B1Job): Promise<B1Out> {
   const ours = client && ourCalls(client, job.app);
   try {
     if (client) out.overhead = await clientOverhead(job, raw.fetch, token);
+    // After the overhead pass the pooled connection sat idle for seconds: Node's fetch (undici)
+    // may pick it just as the server closes it ("fetch failed"). One unmeasured call, retried
+    // once, before the warm-up.
+    await floor(0).catch(() => floor(0));
     await callsPerSecond(floor, job.warmup);
     if (ours) await callsPerSecond(ours, job.warmup);
     await interleavedRounds({
@@ -192,7 +196,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     };
     const medians: Record<string, number> = {};
     const paired: Record<string, number | null> = {};
-    for (const rt of ["deno", "bun"] as Runtime[]) {
+    for (const rt of ["deno", "bun", "node"] as Runtime[]) {
       o.log(`B1: ${rt} (ours + floor, ${counts.rounds} rounds of ${counts.calls} calls)`);
       try {
         const out = await runClient<B1Out>(rt, id, job);
@@ -204,7 +208,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
           medians[`${rt}.ours`] = result.series[`${rt}.ours`].median;
           paired[rt] = pairedRatio(out.ours, out.floor);
           if (out.overhead) {
-            const px = rt === "deno" ? "" : "bun_";
+            const px = rt === "deno" ? "" : `${rt}_`;
             const extra = out.overhead.oursUs - out.overhead.floorUs;
             result.figures[`${px}client_overhead_us`] = round(extra, 1);
             // What that cost alone allows: the floor's time per call plus our extra.
@@ -236,6 +240,9 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     // Ours and the floor ran interleaved in one process: the median of per-round ratios.
     f.vs_floor = paired.deno ?? null;
     f.bun_vs_floor = paired.bun ?? null;
+    // Node: ours and raw fetch on Node, and ours on Node ÷ the official SDK, on Node as well.
+    f.node_vs_floor = paired.node ?? null;
+    f.node_vs_appmesh_node = ratio(medians["node.ours"], medians["appmesh_node"]);
     f.vs_appmesh_node = ratio(medians["deno.ours"], medians["appmesh_node"]);
     f.vs_python_requests = ratio(medians["deno.ours"], medians["python_requests"]);
     f.bun_vs_appmesh_node = ratio(medians["bun.ours"], medians["appmesh_node"]);

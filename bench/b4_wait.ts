@@ -130,7 +130,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     };
     const med: Record<string, number> = {};
     const max: Record<string, number> = {};
-    for (const rt of ["deno", "bun"] as Runtime[]) {
+    for (const rt of ["deno", "bun", "node"] as Runtime[]) {
       o.log(`B4: ${rt} (${job.rounds} runs each, ours + floor)`);
       try {
         const out = await runClient<B4Out>(rt, id, job);
@@ -168,6 +168,9 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     f.bun_median_ms = v(med["bun.ours"]);
     f.bun_max_ms = v(max["bun.ours"]);
     f.bun_floor_median_ms = v(med["bun.floor"]);
+    f.node_median_ms = v(med["node.ours"]);
+    f.node_max_ms = v(max["node.ours"]);
+    f.node_floor_median_ms = v(med["node.floor"]);
     f.appmesh_node_median_ms = v(med.appmesh_node);
     for (const fig of ["median_ms", "bun_median_ms"]) {
       result.goals.push({ figure: fig, goal: "< 50", pass: f[fig] === null ? null : f[fig]! < 50 });

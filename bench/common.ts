@@ -10,10 +10,13 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Summary } from "./stats.ts";
+import { runtimeName } from "../src/runtime/detect.ts";
 
 /** The repository root (with a trailing slash). */
 export const ROOT: string = fileURLToPath(new URL("../", import.meta.url));
@@ -68,16 +71,14 @@ export interface Benchmark {
   run(options: BenchOptions): Promise<BenchResult>;
 }
 
-/** The runtimes our client is measured on. */
-export type Runtime = "deno" | "bun";
+/** The runtimes our client is measured on (Node: B1 and B4, beside the official SDK). */
+export type Runtime = "deno" | "bun" | "node";
 
 /** The runtime running this file. */
-export const RUNTIME: "deno" | "bun" | "node" =
-  typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
-    ? "bun"
-    : typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
-    ? "deno"
-    : "node";
+export const RUNTIME: "deno" | "bun" | "node" = (() => {
+  const rt = runtimeName();
+  return rt === "other" ? "node" : rt;
+})();
 
 /** A finished child process. */
 export interface ChildResult {
@@ -202,6 +203,16 @@ export function bunCommand(): [string, string[]] {
 }
 
 let bunDeps: Promise<void> | undefined;
+let nodeDeps: Promise<void> | undefined;
+
+/** The package's npm dependencies for Node (`npm install`, as the suite's Node pass). */
+export function ensureNodeDeps(): Promise<void> {
+  return nodeDeps ??= (async () => {
+    const args = ["install", "--no-package-lock", "--no-audit", "--no-fund"];
+    const r = await runProcess(which("npm") ?? "npm", args, { cwd: ROOT, timeoutMs: 300_000 });
+    if (r.code !== 0) throw new Error(`npm install failed: ${r.stderr.trim().slice(-300)}`);
+  })();
+}
 
 /** The package's npm dependencies for Bun, installed once per bench run as the suite does. */
 export function ensureBunDeps(): Promise<void> {
@@ -218,6 +229,8 @@ export function ensureBunDeps(): Promise<void> {
 export function scriptCommand(rt: Runtime, script: string, args: string[]): [string, string[]] {
   const path = join(BENCH_DIR, script);
   if (rt === "deno") return [denoPath(), ["run", "-A", "--no-check", path, ...args]];
+  // Node 22 from npm, as the suite's Node pass: it runs the .ts files with its type stripping.
+  if (rt === "node") return [which("npx") ?? "npx", ["-y", "node@22", path, ...args]];
   const [bun, pre] = bunCommand();
   return [bun, [...pre, "run", path, ...args]];
 }
@@ -303,6 +316,17 @@ export async function runClient<T>(
   options: ProcessOptions = {},
 ): Promise<T> {
   if (rt === "bun") await ensureBunDeps();
+  if (rt === "node") {
+    await ensureNodeDeps();
+    // Node's own fetch takes no CA per request: the floor trusts the server's CA through
+    // NODE_EXTRA_CA_CERTS (our client passes it to node:https itself, as a user would).
+    const caPem = (job as { caPem?: string }).caPem;
+    if (caPem) {
+      const file = join(await mkdtemp(join(tmpdir(), "appmesh-bench-ca-")), "ca.pem");
+      await writeFile(file, caPem);
+      options = { ...options, env: { ...options.env, NODE_EXTRA_CA_CERTS: file } };
+    }
+  }
   const [cmd, args] = scriptCommand(rt, "runner.ts", [bench, JSON.stringify(job)]);
   return await runJson<T>(cmd, args, options);
 }
@@ -332,6 +356,8 @@ export function tlsFetch(caPem: string): TlsFetch {
       close: () => client.close(),
     };
   }
+  // Node: its own fetch, trusting the CA through NODE_EXTRA_CA_CERTS (see runClient).
+  if (RUNTIME === "node") return { fetch: (input, init) => fetch(input, init), close: () => {} };
   const tls = { ca: caPem };
   return {
     fetch: (input, init) => fetch(input, { ...init, tls } as unknown as RequestInit),

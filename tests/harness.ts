@@ -1,15 +1,17 @@
 /**
- * One `test()` for both runtimes: `Deno.test` under Deno, `bun:test` under Bun.
+ * One `test()` for three runtimes: `Deno.test` under Deno, `bun:test` under Bun, `node:test`
+ * under Node.
  *
  * A test file that should also run under Bun imports `test` from here (never `Deno.test`
  * directly) and carries the marker comment `// @bun` on a line of its own, never the first
  * line (Bun reads a leading `// @bun` as "already compiled by Bun"); `tests/run.ts` collects
- * those files for the Bun pass.
+ * those files for the Bun pass. The marker `// @node` likewise puts a file in the Node pass
+ * (`node --test`, Node 22.18+ running the `.ts` files with its type stripping).
  */
 
 /** Options of one test. */
 export interface TestOptions {
-  /** Time limit in milliseconds under Bun (Deno has none); default 120 000. */
+  /** Time limit in milliseconds under Bun and Node (Deno has none); default 120 000. */
   timeout?: number;
   /** Deno's op sanitizer; off by default because the local server keeps timers. */
   sanitizeOps?: boolean;
@@ -20,27 +22,37 @@ export interface TestOptions {
    * and counted as skipped by both runners and by `tests/run.ts`, never as passed: a test
    * that cannot run somewhere says so instead of returning early.
    */
-  skip?: boolean | "deno" | "bun";
+  skip?: boolean | Runtime | Runtime[];
 }
 
 type Fn = () => void | Promise<void>;
+/** A runtime that runs the suite. */
+export type Runtime = "deno" | "bun" | "node";
 
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" &&
-  typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
+import { runtimeName } from "../src/runtime/detect.ts";
+
+const isDeno = runtimeName() === "deno";
+const isNode = runtimeName() === "node";
 
 type BunTest = ((name: string, fn: Fn, timeout?: number) => void) & {
   skip(name: string, fn: Fn, timeout?: number): void;
 };
-const bunTest: BunTest | undefined = isDeno
+const bunTest: BunTest | undefined = isDeno || isNode
   ? undefined
   : ((await import("bun:test" as string)) as { test: BunTest }).test;
 
+type NodeTest = (name: string, options: { skip: boolean; timeout: number }, fn: Fn) => void;
+const nodeTest: NodeTest | undefined = isNode
+  ? ((await import("node:test")) as unknown as { test: NodeTest }).test
+  : undefined;
+
 /** The runtime running the tests. */
-export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";
+export const runtime: Runtime = isDeno ? "deno" : isNode ? "node" : "bun";
 
 /** Registers a test with whichever runtime runs the file. */
 export function test(name: string, fn: Fn, options: TestOptions = {}): void {
-  const skip = options.skip === true || options.skip === runtime;
+  const skip = options.skip === true || options.skip === runtime ||
+    (Array.isArray(options.skip) && options.skip.includes(runtime));
   if (isDeno) {
     Deno.test({
       name,
@@ -49,6 +61,8 @@ export function test(name: string, fn: Fn, options: TestOptions = {}): void {
       sanitizeOps: options.sanitizeOps ?? false,
       sanitizeResources: options.sanitizeResources ?? false,
     });
+  } else if (nodeTest) {
+    nodeTest(name, { skip, timeout: options.timeout ?? 120_000 }, fn);
   } else if (skip) {
     bunTest!.skip(name, fn, options.timeout ?? 120_000);
   } else {

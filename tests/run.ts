@@ -4,7 +4,9 @@
  * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
  *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
- * 3. one closing line `N passed, N failed, N skipped` over both passes (CI reads its `N passed,
+ * 3. the files marked `// @node` under Node 22 (`node --test`, its type stripping running the
+ *    `.ts` files), after `npm install` of package.json's dependencies (`--no-node` skips it);
+ * 4. one closing line `N passed, N failed, N skipped` over all passes (CI reads its `N passed,
  *    N failed` prefix), and a non-zero exit on any failure. A skipped test (`skip` in
  *    tests/harness.ts: Deno's "ignored", Bun's "skip") is counted as skipped, never as passed.
  *
@@ -114,6 +116,52 @@ if (!skipBun) {
       broken = true;
     }
     if (bun.code !== 0 && !(f && Number(f[1]) > 0)) broken = true;
+  }
+}
+
+// Node pass over the files marked `// @node` (Node 22 from npm, like Bun).
+const skipNode = args.includes("--no-node") || Deno.env.get("APPMESH_TEST_NO_NODE") === "1";
+if (!skipNode) {
+  const all = await testFiles(`${root}tests`);
+  const marked: string[] = [];
+  for (const file of all) {
+    const rel = file.slice(root.length);
+    if (only.length && !only.some((o) => rel.startsWith(o.replace(/^\.\//, "")))) continue;
+    if (/^\/\/ @node$/m.test(await Deno.readTextFile(file))) marked.push(`./${rel}`);
+  }
+  if (marked.length) {
+    console.log(`\nNode pass: ${marked.length} file(s)`);
+    const install = await run("npm", [
+      "install",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+    ]);
+    if (install.code !== 0) broken = true;
+    // One file at a time (`--test-concurrency=1`): the files start servers and child processes,
+    // and the machine is shared.
+    const node = await run("npx", [
+      "-y",
+      "node@22",
+      "--test",
+      "--test-concurrency=1",
+      "--test-reporter=tap",
+      ...marked,
+    ]);
+    const text = stripAnsi(node.out);
+    const p = text.match(/^# pass (\d+)$/m);
+    const f = text.match(/^# fail (\d+)$/m);
+    const s = text.match(/^# skipped (\d+)$/m);
+    if (p || f) {
+      passed += Number(p?.[1] ?? 0);
+      failed += Number(f?.[1] ?? 0);
+      skipped += Number(s?.[1] ?? 0);
+    } else {
+      console.error("node --test printed no summary; counting the pass as failed");
+      broken = true;
+    }
+    if (node.code !== 0 && !(f && Number(f[1]) > 0)) broken = true;
   }
 }
 

@@ -18,6 +18,15 @@ import {
 } from "../runtime/connection.ts";
 import type { FlagValues } from "./args.ts";
 import { CliError, EXIT, noteConnection } from "./errors.ts";
+import { envVar, envVars } from "../runtime/env.ts";
+import {
+  exitProcess,
+  isTerminal,
+  onSignal,
+  type StdStream,
+  writeStderr,
+  writeStdout,
+} from "../runtime/process.ts";
 
 /** Connection settings from `--url`, `--ca`, `--cookie-file`, `--timeout`, `--insecure`. */
 export interface GlobalOptions {
@@ -62,7 +71,7 @@ export function flagValues(g: GlobalOptions): ConnectionValues {
  * (exit 2) naming the flag or variable it came from.
  */
 export async function cliConnection(g: GlobalOptions): Promise<Connection> {
-  const env = Deno.env.toObject();
+  const env = envVars();
   try {
     const conn = await resolveConnection([flagSource(flagValues(g)), envSource(env)], { env });
     noteConnection(conn);
@@ -84,9 +93,9 @@ export function warnInsecure(g: GlobalOptions): void {
 }
 
 /** Colours on this stream: a terminal and no `NO_COLOR`. */
-export function useColor(stream: { isTerminal(): boolean } = Deno.stdout): boolean {
-  const noColor = Deno.env.get("NO_COLOR");
-  return stream.isTerminal() && (noColor === undefined || noColor === "");
+export function useColor(stream: StdStream = "stdout"): boolean {
+  const noColor = envVar("NO_COLOR");
+  return isTerminal(stream) && (noColor === undefined || noColor === "");
 }
 
 /** ANSI styles that become no-ops without colour. */
@@ -164,17 +173,12 @@ export async function requireSession(client: AppMeshClient, conn: Connection): P
 
 /** Writes text to stdout without a newline (bytes, for the live display). */
 export function writeOut(text: string): void {
-  writeAll(Deno.stdout, text);
+  writeStdout(text);
 }
 
 /** Writes text to stderr without a newline. */
 export function writeErr(text: string): void {
-  writeAll(Deno.stderr, text);
-}
-
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  let bytes = new TextEncoder().encode(text);
-  while (bytes.length) bytes = bytes.subarray(stream.writeSync(bytes));
+  writeStderr(text);
 }
 
 /** Installs SIGINT/SIGTERM listeners that abort the returned controller. */
@@ -196,20 +200,19 @@ export interface Interrupts {
 export function catchInterrupts(options: { onFirst?: (sig: string) => void } = {}): Interrupts {
   const controller = new AbortController();
   let got: "SIGINT" | "SIGTERM" | undefined;
-  const handlers: [Deno.Signal, () => void][] = [];
+  const removers: (() => void)[] = [];
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const h = () => {
       if (got) {
         console.error(`\nappmesh: ${sig} again, exiting without cleanup`);
-        Deno.exit(sig === "SIGINT" ? 130 : 143);
+        exitProcess(sig === "SIGINT" ? 130 : 143);
       }
       got = sig;
       options.onFirst?.(sig);
       controller.abort(new DOMException(`interrupted by ${sig}`, "AbortError"));
     };
     try {
-      Deno.addSignalListener(sig, h);
-      handlers.push([sig, h]);
+      removers.push(onSignal(sig, h));
     } catch {
       // Signals are not supported on this platform (Windows: SIGTERM); Ctrl-C still kills.
     }
@@ -219,7 +222,7 @@ export function catchInterrupts(options: { onFirst?: (sig: string) => void } = {
     received: () => got,
     exitCode: () => got === "SIGINT" ? 130 : got === "SIGTERM" ? 143 : undefined,
     dispose: () => {
-      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+      for (const remove of removers) remove();
     },
   };
 }

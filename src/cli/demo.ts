@@ -19,8 +19,14 @@ import { fileURLToPath } from "node:url";
 import { main } from "./main.ts";
 import { style, useColor } from "./context.ts";
 import { formatBytes } from "./output/format.ts";
+import { mkdtemp, readdir, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { envVar, setEnvVar } from "../runtime/env.ts";
+import { readText, remove } from "../runtime/fs.ts";
+import { exitProcess } from "../runtime/process.ts";
 
-const st = style(useColor(Deno.stdout));
+const st = style(useColor("stdout"));
 const workflow = fileURLToPath(new URL("../../workflows/demo.yaml", import.meta.url));
 
 function say(text: string): void {
@@ -50,7 +56,9 @@ async function localServer(stateDir: string): Promise<Target> {
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) if (e.isFile) out.push(`${dir}/${e.name}`);
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isFile()) out.push(`${dir}/${e.name}`);
+    }
   } catch {
     // Nothing downloaded.
   }
@@ -59,28 +67,28 @@ async function files(dir: string): Promise<string[]> {
 
 async function readReport(path: string): Promise<{ session?: { login?: string } }> {
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    return JSON.parse(await readText(path));
   } catch {
     return {};
   }
 }
 
 async function demo(): Promise<number> {
-  const external = Deno.env.get("APPMESH_URL");
-  const given = Deno.env.get("APPMESH_DEMO_DIR");
-  const dir = given ?? await Deno.makeTempDir({ prefix: "appmesh-demo-" });
+  const external = envVar("APPMESH_URL");
+  const given = envVar("APPMESH_DEMO_DIR");
+  const dir = given ?? await mkdtemp(join(tmpdir(), "appmesh-demo-"));
   const out = `${dir}/downloads`;
   const cookieFile = `${dir}/cookies.txt`;
-  const stateDir = await Deno.makeTempDir({ prefix: "appmesh-demo-state-" });
+  const stateDir = await mkdtemp(join(tmpdir(), "appmesh-demo-state-"));
 
   say(external ? `Using ${external}` : "Starting a 3-node local App Mesh server");
   let target: Target;
   if (external) {
-    const nodes = (Deno.env.get("APPMESH_NODES") ?? "").split(",").map((s) => s.trim())
+    const nodes = (envVar("APPMESH_NODES") ?? "").split(",").map((s) => s.trim())
       .filter(Boolean);
     target = {
       url: external,
-      ca: Deno.env.get("APPMESH_CA"),
+      ca: envVar("APPMESH_CA"),
       nodes,
       close: () => Promise.resolve(),
     };
@@ -88,8 +96,8 @@ async function demo(): Promise<number> {
     target = await localServer(stateDir);
     // The demo logs in with the local server's default admin; the workflow reads the password
     // as a secret from the environment (secrets.APPMESH_PASSWORD), never from the file.
-    Deno.env.set("APPMESH_USER", "admin");
-    Deno.env.set("APPMESH_PASSWORD", "admin123");
+    setEnvVar("APPMESH_USER", "admin");
+    setEnvVar("APPMESH_PASSWORD", "admin123");
   }
   try {
     const args = (report: string) => [
@@ -118,10 +126,10 @@ async function demo(): Promise<number> {
 
     say("Downloaded files");
     const got = await files(out);
-    for (const f of got) console.log(`  ${f}  (${formatBytes((await Deno.stat(f)).size)})`);
+    for (const f of got) console.log(`  ${f}  (${formatBytes((await stat(f)).size)})`);
     if (got[0]) {
       console.log(st.dim(`\n  ${got[0]}:`));
-      const text = await Deno.readTextFile(got[0]);
+      const text = await readText(got[0]);
       for (const l of text.trimEnd().split("\n")) console.log(st.dim(`  | ${l}`));
     }
 
@@ -154,12 +162,10 @@ async function demo(): Promise<number> {
   } finally {
     if (!external) say("Stopping the local server");
     await target.close();
-    await Deno.remove(stateDir, { recursive: true }).catch(() => {});
-    if (!given) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await remove(stateDir).catch(() => {});
+    if (!given) await remove(dir).catch(() => {});
     if (!external) console.log("stopped");
   }
 }
 
-if (import.meta.main) {
-  Deno.exit(await demo());
-}
+if (import.meta.main) exitProcess(await demo());

@@ -8,6 +8,7 @@
  */
 
 import { type Connection, describeSetting } from "../runtime/connection.ts";
+import { envVar } from "../runtime/env.ts";
 
 // The connection of the running command (one per process), so that an error can say which
 // server, CA, cookie file or timeout was used and where that setting came from.
@@ -133,9 +134,10 @@ export function describeError(e: unknown): ErrorReport {
   const code = (e as { code?: unknown }).code;
   if (
     (typeof code === "string" && /^E[A-Z]+$/.test(code)) ||
-    (globalThis.Deno && (e instanceof Deno.errors.NotFound ||
-      e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.AlreadyExists ||
-      e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.NotADirectory))
+    // Deno's own file errors (`Deno.errors.*`), told by name so no runtime is assumed.
+    ["NotFound", "PermissionDenied", "AlreadyExists", "IsADirectory", "NotADirectory"].includes(
+      e.name,
+    )
   ) {
     return { message: oneLine(e.message), exitCode: EXIT.failed, expected: true };
   }
@@ -149,7 +151,7 @@ export function reportError(e: unknown, prefix = "appmesh"): number {
   const lines = r.message.includes("\n") ? r.message : `${prefix}: ${r.message}`;
   console.error(lines);
   if (!r.expected) {
-    if (Deno.env.get("APPMESH_DEBUG") === "1" && e instanceof Error && e.stack) {
+    if (envVar("APPMESH_DEBUG") === "1" && e instanceof Error && e.stack) {
       console.error(e.stack);
     } else {
       console.error("(an unexpected error; set APPMESH_DEBUG=1 for details)");

@@ -35,6 +35,8 @@ import { login } from "./commands/login.ts";
 import { logout } from "./commands/logout.ts";
 import { run } from "./commands/run.ts";
 import { workflowRun, workflowSchema, workflowValidate } from "./commands/workflow.ts";
+import { envVar } from "../runtime/env.ts";
+import { exitProcess, onStrayError, processArgs } from "../runtime/process.ts";
 
 /**
  * The package version, printed by `appmesh --version`.
@@ -176,13 +178,13 @@ function usageFailure(message: string, usage: string): number {
 
 /**
  * Runs the `appmesh` command line with the given arguments and resolves to the exit code
- * (it never calls `Deno.exit` itself, so it can run in-process, e.g. in the demo).
+ * (it never exits the process itself, so it can run in-process, e.g. in the demo).
  *
  * @example
  * ```ts ignore
  * import { main } from "jsr:@appmesh/sdk/cli";
  * const code = await main(["workflow", "validate", "workflows/demo.yaml"]);
- * Deno.exit(code);
+ * console.log(code);
  * ```
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -260,23 +262,28 @@ async function runCommand(spec: CommandSpec, command: Command, rest: string[]): 
  * one line (the stack with APPMESH_DEBUG=1) and let the run finish.
  */
 function keepRunningOnStrayErrors(): void {
-  const debug = Deno.env.get("APPMESH_DEBUG") === "1";
+  const debug = envVar("APPMESH_DEBUG") === "1";
   const report = (kind: string, e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     console.error(`appmesh: internal ${kind} ignored: ${msg.split("\n")[0]}`);
     if (debug && e instanceof Error && e.stack) console.error(e.stack);
   };
-  globalThis.addEventListener("error", (ev) => {
-    ev.preventDefault();
-    report("error", ev.error);
-  });
-  globalThis.addEventListener("unhandledrejection", (ev) => {
-    ev.preventDefault();
-    report("rejection", ev.reason);
-  });
+  onStrayError(report);
 }
 
-if (import.meta.main) {
+/**
+ * Runs the `appmesh` command as a program: the process's arguments, stray errors reported in
+ * one line, and the exit code as the process's. The `bin` entry of the npm package calls it.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "jsr:@appmesh/sdk/cli";
+ * await runCli();
+ * ```
+ */
+export async function runCli(): Promise<never> {
   keepRunningOnStrayErrors();
-  Deno.exit(await main(Deno.args));
+  exitProcess(await main(processArgs()));
 }
+
+if (import.meta.main) await runCli();

@@ -7,10 +7,17 @@
  */
 
 import { CliError, EXIT } from "./errors.ts";
+import {
+  isTerminal,
+  readStdinAll,
+  readStdinChunk,
+  setRawInput,
+  writeStderr,
+} from "../runtime/process.ts";
 
 /** Whether prompting is possible (stdin and stderr are terminals). */
 export function canPrompt(): boolean {
-  return Deno.stdin.isTerminal() && Deno.stderr.isTerminal();
+  return isTerminal("stdin") && isTerminal("stderr");
 }
 
 function ensureTerminal(what: string, instead: string): void {
@@ -19,26 +26,20 @@ function ensureTerminal(what: string, instead: string): void {
   }
 }
 
-function writeErr(text: string): void {
-  let bytes = new TextEncoder().encode(text);
-  while (bytes.length) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
-}
-
 async function readLine(question: string, hidden: boolean): Promise<string> {
-  const buf = new Uint8Array(64);
   const decoder = new TextDecoder();
   let text = "";
   // Raw mode before the question shows, so nothing typed after it is ever echoed.
-  if (hidden) Deno.stdin.setRaw(true);
-  writeErr(question);
+  if (hidden) setRawInput(true);
+  writeStderr(question);
   try {
     for (;;) {
-      const n = await Deno.stdin.read(buf);
-      if (n === null) {
+      const chunk = await readStdinChunk();
+      if (chunk === null) {
         if (!text) throw new CliError("no input", EXIT.usage);
         return text;
       }
-      for (const ch of decoder.decode(buf.subarray(0, n), { stream: true })) {
+      for (const ch of decoder.decode(chunk, { stream: true })) {
         if (ch === "\r" || ch === "\n") return text;
         if (hidden && ch === "\u0003") throw new CliError("interrupted", EXIT.sigint);
         if (hidden && ch === "\u0004" && !text) throw new CliError("no input", EXIT.usage);
@@ -55,8 +56,8 @@ async function readLine(question: string, hidden: boolean): Promise<string> {
     }
   } finally {
     if (hidden) {
-      Deno.stdin.setRaw(false);
-      writeErr("\n");
+      setRawInput(false);
+      writeStderr("\n");
     }
   }
 }
@@ -85,13 +86,5 @@ export async function prompt(question: string, options: PromptOptions): Promise<
 
 /** Reads all of stdin (for `--password-stdin`), without the trailing newline. */
 export async function readStdinSecret(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of Deno.stdin.readable) chunks.push(c);
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all).replace(/\r?\n$/, "");
+  return new TextDecoder().decode(await readStdinAll()).replace(/\r?\n$/, "");
 }

@@ -109,7 +109,14 @@ export class Deadline {
    * @param ms the timeout
    * @param url the request URL (for the error)
    */
-  constructor(readonly ms: number, readonly url: string) {}
+  constructor(ms: number, url: string) {
+    this.ms = ms;
+    this.url = url;
+  }
+  /** The timeout in milliseconds. */
+  readonly ms: number;
+  /** The request URL (for the error). */
+  readonly url: string;
   get signal(): AbortSignal {
     return this.#ctl.signal;
   }

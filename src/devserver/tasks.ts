@@ -17,7 +17,9 @@ class Pending {
   #resolve!: (r: Response) => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly response: Promise<Response>;
-  constructor(readonly body: Uint8Array = new Uint8Array()) {
+  readonly body: Uint8Array;
+  constructor(body: Uint8Array = new Uint8Array()) {
+    this.body = body;
     this.response = new Promise((resolve) => (this.#resolve = resolve));
   }
   /** Answers 408 after `seconds` unless answered before. */

@@ -19,6 +19,7 @@
  */
 
 import type { ClientOptions } from "../client/types.ts";
+import { expandHome, homeFrom } from "./env.ts";
 
 /** The settings resolved. */
 export type ConnectionKey = "url" | "ca" | "cert" | "key" | "cookieFile" | "timeout" | "verify";
@@ -270,11 +271,6 @@ export function checkUrl(value: string, from: string): string {
   return value.replace(/\/+$/, "");
 }
 
-function expandHome(path: string, env: Record<string, string | undefined>): string {
-  const home = env.HOME || env.USERPROFILE;
-  return home && (path === "~" || path.startsWith("~/")) ? home + path.slice(1) : path;
-}
-
 function parseTimeout(value: string | number, from: string): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value <= 0) {
@@ -510,8 +506,8 @@ export async function resolveConnection(
   let cookieFile: string | undefined;
   if (rawCookie !== undefined) cookieFile = expandHome(String(rawCookie), env);
   else {
-    const home = env.HOME || env.USERPROFILE;
-    cookieFile = home ? `${home.replace(/\/+$/, "")}/.appmesh/cookies.txt` : undefined;
+    const home = homeFrom(env);
+    cookieFile = home ? `${home}/.appmesh/cookies.txt` : undefined;
   }
 
   const c: Connection = { url, timeout, verify, from };

@@ -6,9 +6,9 @@
  * @module
  */
 import { chmod, chown, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
+import { runtimeName } from "./detect.ts";
 
 /** Options of {@linkcode writeFileAtomic}. */
 export interface WriteOptions {
@@ -46,11 +46,12 @@ interface BunApi {
   write(path: string, data: Response): Promise<number>;
 }
 
-const bunApi = (globalThis as { Bun?: Partial<BunApi> }).Bun;
-const BUN: BunApi | undefined = typeof bunApi?.write === "function" ? bunApi as BunApi : undefined;
-const denoApi = (globalThis as { Deno?: Partial<DenoApi> }).Deno;
-const DENO: DenoApi | undefined = !BUN && typeof denoApi?.open === "function"
-  ? denoApi as DenoApi
+const RUNTIME = runtimeName();
+const BUN: BunApi | undefined = RUNTIME === "bun"
+  ? (globalThis as unknown as { Bun: BunApi }).Bun
+  : undefined;
+const DENO: DenoApi | undefined = RUNTIME === "deno"
+  ? (globalThis as unknown as { Deno: DenoApi }).Deno
   : undefined;
 
 /** POSIX attributes of a file. */
@@ -536,34 +537,4 @@ export async function remove(path: string): Promise<void> {
  */
 export async function mkdirp(path: string, mode?: number): Promise<void> {
   await mkdir(path, { recursive: true, ...(mode === undefined ? {} : { mode }) });
-}
-
-/**
- * The user's home folder.
- *
- * @example
- * ```ts
- * import { homeDir } from "./fs.ts";
- * console.assert(homeDir().startsWith("/"));
- * ```
- */
-export function homeDir(): string {
-  return env("HOME") || homedir();
-}
-
-/**
- * An environment variable, or undefined (also when the runtime denies access to it).
- *
- * @example
- * ```ts
- * import { env } from "./fs.ts";
- * console.assert(env("NO_SUCH_VARIABLE_HERE") === undefined);
- * ```
- */
-export function env(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 // Pure pieces of the command line: argument parsing, the renderers, the progress bar.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { parseCommandArgs, parsePairs, UsageError } from "../../src/cli/args.ts";

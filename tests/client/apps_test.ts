@@ -1,5 +1,6 @@
 // Applications, runs and tasks end to end.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshAuthError, AppMeshError, AppMeshHttpError, AppRun } from "../../src/client/mod.ts";
@@ -204,8 +205,9 @@ test("runAppSync and getAppOutput raise on 401 and 5xx instead of returning an e
       (e: unknown) => e instanceof AppMeshAuthError && e.status === 401,
     );
     f.server.setFaults({ errorRate: 1, paths: ["/appmesh/app/syncrun", "/appmesh/app/x/output"] });
-    for (const p of [f.client.runAppSync("echo x"), f.client.getAppOutput("x")]) {
-      await assert.rejects(p, (e: unknown) => {
+    // One call at a time: a second rejected promise nobody awaits yet is an unhandled rejection.
+    for (const call of [() => f.client.runAppSync("echo x"), () => f.client.getAppOutput("x")]) {
+      await assert.rejects(call(), (e: unknown) => {
         assert.ok(e instanceof AppMeshHttpError && !(e instanceof AppMeshAuthError));
         assert.equal(e.status, 503);
         assert.equal(e.serverMessage, "Injected fault");

@@ -1,5 +1,6 @@
 // Authentication end to end: login, TOTP, logout, authenticate, setToken, renew, refresh tokens, the 401/403/400 distinctions and the CSRF scheme of older daemons.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { TOTP } from "otpauth";
 import { test } from "../harness.ts";

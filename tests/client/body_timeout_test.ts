@@ -2,6 +2,7 @@
 // downloads) is a timeout, a slow but steady download is not, and a download stopped by the
 // caller's signal leaves no file. Bodies are read natively (no stream around them).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";

@@ -1,6 +1,7 @@
 // Browser mode set by hand outside a browser: what each mode sends to the local server, and what
 // it refuses before sending. (tests/browser runs the same client in Chromium.)
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import {

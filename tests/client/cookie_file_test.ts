@@ -1,6 +1,7 @@
 // The session in a Mozilla cookie file: persisted, shared with Python and curl, re-read on 401,
 // renewed under the lock by two processes at once.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,6 +1,7 @@
 // The "Done when": a script that imports mod.ts, logs in against a 2-node local server
 // with a cookie file, and exercises every method, forNode included.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
 // Failures get distinct typed errors naming the URL and the cause; bad input sends nothing.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import {

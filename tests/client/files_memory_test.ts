@@ -1,6 +1,7 @@
 // Streaming transfers: the client's memory does not grow with the file size (upload and
 // download of a 128 MB file, measured in a child process so the server's memory is not counted).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { open, stat } from "node:fs/promises";
 import { join } from "node:path";

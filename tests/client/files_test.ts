@@ -1,5 +1,6 @@
 // File transfer end to end: streamed multipart uploads, atomic downloads, modes, encoding.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";

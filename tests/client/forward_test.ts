@@ -1,5 +1,6 @@
 // Two nodes: forNode / forwardTo, AppRun remembering its node, no X-Target-Host to itself.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import type { IncomingHttpHeaders } from "node:http";
 import { test } from "../harness.ts";

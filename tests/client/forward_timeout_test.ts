@@ -1,6 +1,7 @@
 // Forwarded requests (X-Target-Host) have a finite timeout of their own: a node that never
 // answers fails the call, and a workflow step on it, instead of hanging them.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { test } from "../harness.ts";

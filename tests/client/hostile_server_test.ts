@@ -2,6 +2,7 @@
 // API promises are typed errors, answers are capped, a server's message is cut, bad names are
 // refused before sending. Each mode is a small real HTTP server made in the test.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { test } from "../harness.ts";

@@ -1,6 +1,7 @@
 // Token auto-refresh: renews before expiry (server's early-expiry fault), stops on a 401, and
 // its timer never keeps a process alive.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { test } from "../harness.ts";

@@ -1,5 +1,6 @@
 // System, labels, metrics, users and roles end to end.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { AppMeshAuthError } from "../../src/client/mod.ts";

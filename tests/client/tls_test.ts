@@ -1,5 +1,6 @@
 // TLS options: CA as path or PEM, client certificate (mTLS), verification off with a warning.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";

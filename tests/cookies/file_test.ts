@@ -1,6 +1,7 @@
 // The cookie file on disk: atomic 0600 writes, warnings, file:line errors, the lock between
 // real processes (no corruption, no lost update), stale lock takeover.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
@@ -228,7 +229,7 @@ test("cookie file: two processes hammering one file: always valid, no update los
   });
 }, { timeout: 300_000 });
 
-// A Deno permission matter: skipped under Bun, and counted as skipped.
+// A Deno permission matter: skipped under Bun and Node, and counted as skipped.
 test("cookie file: works in Deno without --allow-sys/--allow-run/--allow-env", async () => {
   await withTempDir(async (dir) => {
     const file = `${dir}/cookies.txt`;
@@ -256,7 +257,7 @@ test("cookie file: works in Deno without --allow-sys/--allow-run/--allow-env", a
     const owner = JSON.parse(await readFile(`${file}.lock`, "utf8").catch(() => "{}"));
     assert.deepEqual(owner, {}); // released
   });
-}, { skip: "bun" });
+}, { skip: ["bun", "node"] });
 
 test("cookie file: temporary files a killed writer left are removed by the next locked write", async () => {
   await withTempDir(async (dir) => {

@@ -1,6 +1,7 @@
 // Interop with the real tools: Python's http.cookiejar.MozillaCookieJar and curl read the cookie
 // file we write, and we read what they write (#HttpOnly_, set_token's empty-domain cookie).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";

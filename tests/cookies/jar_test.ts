@@ -1,5 +1,6 @@
 // The cookie jar: RFC 6265 storage and matching as an App Mesh client needs it (pure logic).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { type Cookie, CookieJar, parseSetCookie } from "../../src/cookies/jar.ts";

@@ -1,5 +1,6 @@
 // The Mozilla cookies.txt format: our writer, our reader, both dialects (pure logic).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import type { Cookie } from "../../src/cookies/jar.ts";

@@ -1,6 +1,7 @@
 // The one resolution of the connection settings: precedence, defaults, and errors naming the
 // setting's origin.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

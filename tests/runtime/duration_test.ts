@@ -1,5 +1,6 @@
 // parseDuration: ISO 8601 and integer seconds, with and without Temporal.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { parseDuration } from "../../src/runtime/duration.ts";

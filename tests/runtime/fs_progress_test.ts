@@ -1,6 +1,7 @@
 // writeStreamAtomic on each runtime's native writer: progress from the file's growth, a
 // failing progress callback fails the write, and nothing is left behind.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";

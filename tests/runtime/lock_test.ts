@@ -1,12 +1,13 @@
 // The lock file: O_EXCL creation, owner data, release, waiting, stale takeover, no deadlock.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { test } from "../harness.ts";
+import { runtime, test } from "../harness.ts";
 import { acquireLock, LockTimeoutError, tryLock, withFileLock } from "../../src/runtime/lock.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -153,10 +154,10 @@ test("lock: a nested withFileLock on the same path times out instead of deadlock
   });
 });
 
-/** Runs the lock child with the README's permissions (Deno) or as is (Bun). */
+/** Runs the lock child with the README's permissions (Deno) or as is (Bun, Node). */
 function lockChild(args: string[]) {
   const child = new URL("./_lock_child.ts", import.meta.url).pathname;
-  const cmd = process.versions.bun
+  const cmd = runtime !== "deno"
     ? [child, ...args]
     : ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", child, ...args];
   return spawn(process.execPath, cmd, { stdio: ["ignore", "pipe", "pipe"] });

@@ -1,6 +1,7 @@
 // The fetch over node:https/node:http (Deno's verify:false path, Node's TLS path) against a
 // real local HTTP server: bodies both ways, every Set-Cookie, abort, a cut connection.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "../harness.ts";

@@ -1,6 +1,7 @@
 // createFetch against a real HTTPS server with an openssl-made CA: trust by CA, verification
 // failure without it, mTLS with a client certificate, verification off.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { runtime, test } from "../harness.ts";
 import { createFetch, type TlsOptions } from "../../src/runtime/tls.ts";
@@ -60,7 +61,7 @@ test("tls: trusting the CA, fetch reaches the server; which mechanism is used", 
   const server = await tlsServer(p);
   try {
     const made = await createFetch({ ca: p.ca });
-    assert.equal(made.via, runtime === "deno" ? "deno-client" : "bun-tls");
+    assert.equal(made.via, { deno: "deno-client", bun: "bun-tls", node: "node-https" }[runtime]);
     made.close();
     const echo = await get({ ca: p.ca }, `${server.url}/x?y=1`);
     assert.equal(echo.path, "/x?y=1");
@@ -102,7 +103,7 @@ test("tls: verify false accepts an unknown CA (with and without a client certifi
   const mtls = await tlsServer(p, { mtls: true });
   try {
     const made = await createFetch({ verify: false });
-    assert.equal(made.via, runtime === "deno" ? "node-https" : "bun-tls");
+    assert.equal(made.via, { deno: "node-https", bun: "bun-tls", node: "node-https" }[runtime]);
     made.close();
     assert.equal((await get({ verify: false }, `${server.url}/v`)).path, "/v");
     const withCert = await get(

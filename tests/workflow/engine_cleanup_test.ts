@@ -6,6 +6,7 @@
  * (exit 1), it does not make it "unreachable" (exit 3).
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import type { WorkflowEvent } from "../../src/workflow/language/spec.ts";

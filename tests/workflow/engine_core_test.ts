@@ -4,6 +4,7 @@
  * classified retries, session steps once per run, 401 recovery, interrupts, masking.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { parseWorkflow } from "../../src/workflow/load/load.ts";

@@ -4,6 +4,7 @@
  * timeout, a node that never answers, unreachable nodes.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { toJUnit } from "../../src/workflow/report/report.ts";

@@ -4,6 +4,7 @@
  * are deleted everywhere, status `interrupted`, exit code 130 (143 for SIGTERM).
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { LOGIN, nodesLine, world } from "./engine_helpers.ts";

@@ -2,6 +2,7 @@
  * The engine's pure parts: dry-run plan, WorkflowLock, secrets files and masking, JUnit.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";

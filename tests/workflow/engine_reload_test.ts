@@ -5,6 +5,7 @@
  * logging in again.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

@@ -4,6 +4,7 @@
  * buffer's limit without a newline, and a secret in its URL-encoded and JSON-escaped forms.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { parseWorkflow } from "../../src/workflow/load/load.ts";

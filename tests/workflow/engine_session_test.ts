@@ -4,6 +4,7 @@
  * of a run, secrets masked everywhere, and overlapping runs under WorkflowLock.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";

@@ -1,5 +1,6 @@
 // The broken-workflow corpus (pure).
 // @bun
+// @node
 /**
  * The broken-workflow corpus: each `corpus/NN_name.yaml` must fail validation with exactly
  * the text of `corpus/NN_name.expected.txt` (every issue, with positions, source lines and

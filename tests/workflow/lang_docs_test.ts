@@ -1,5 +1,6 @@
 // The documented examples validate (pure).
 // @bun
+// @node
 /** The examples of the workflow documentation validate with the real step registry. */
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";

@@ -2,7 +2,8 @@
 // located error (issue 9). The files run in a child process with a time bound and their peak
 // memory measured, the way `appmesh workflow validate` met them.
 // @bun
-import { test } from "../harness.ts";
+// @node
+import { runtime, test } from "../harness.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -38,7 +39,7 @@ interface ChildResult {
 
 /** Validates `file` in a child process; killed (and the test failed) past TIME_LIMIT_MS. */
 function validateInChild(file: string): Promise<ChildResult> {
-  const args = process.versions.bun ? [CHILD, file] : ["run", "-A", CHILD, file];
+  const args = runtime !== "deno" ? [CHILD, file] : ["run", "-A", CHILD, file];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

@@ -1,5 +1,6 @@
 // The generated JSON Schema (pure).
 // @bun
+// @node
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";

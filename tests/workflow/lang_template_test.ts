@@ -1,5 +1,6 @@
 // Unit tests of template resolution (pure).
 // @bun
+// @node
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import {

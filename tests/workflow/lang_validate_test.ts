@@ -1,5 +1,6 @@
 // Unit tests of workflow validation with a small in-test step registry (pure).
 // @bun
+// @node
 import { test } from "../harness.ts";
 import assert from "node:assert/strict";
 import type { StepSpec } from "../../src/workflow/language/spec.ts";

@@ -3,6 +3,7 @@
  * directly, the second through forwarding.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";

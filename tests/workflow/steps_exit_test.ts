@@ -4,6 +4,7 @@
  * the report, the events and JUnit, whatever the `output` mode.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { LOGIN, world } from "./engine_helpers.ts";

@@ -3,6 +3,7 @@
  * inline App of run steps.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { sameDefinition } from "../../src/workflow/language/steps/add_app.ts";

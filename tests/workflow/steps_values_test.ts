@@ -4,6 +4,7 @@
  * epoch seconds and seconds of the day; an unquoted `${{ }}` in a flow mapping is one error.
  */
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { LOGIN, world } from "./engine_helpers.ts";

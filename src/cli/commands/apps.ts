@@ -45,7 +45,7 @@ export const apps: Command = {
         console.log("no applications");
         return EXIT.ok;
       }
-      const st = style(useColor(Deno.stdout));
+      const st = style(useColor("stdout"));
       const rows = list.map((a) => [
         str(a.name),
         a.status === 1 ? "enabled" : a.status === 0 ? "disabled" : str(a.status),

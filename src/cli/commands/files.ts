@@ -10,17 +10,15 @@ import { catchInterrupts, connect, type Connected, writeErr } from "../context.t
 import { CliError, describeError, EXIT } from "../errors.ts";
 import { formatBytes } from "../output/format.ts";
 import { type ProgressBar, progressBar } from "../output/progress.ts";
+import { stat } from "node:fs/promises";
+import { isTerminal, terminalColumns } from "../../runtime/process.ts";
 
 function columns(): number {
-  try {
-    return Deno.consoleSize().columns || 80;
-  } catch {
-    return 80;
-  }
+  return terminalColumns() ?? 80;
 }
 
 function bar(path: string): ProgressBar | undefined {
-  if (!Deno.stderr.isTerminal()) return undefined;
+  if (!isTerminal("stderr")) return undefined;
   const base = path.split("/").filter(Boolean).pop() ?? path;
   const label = base.length > 24 ? `${base.slice(0, 23)}…` : base;
   return progressBar({ label, write: writeErr, columns: columns() });
@@ -111,9 +109,11 @@ export const put: Command = {
     const preservePermissions = args.flags["no-permissions"] !== true;
     let size: number;
     try {
-      size = (await Deno.stat(local)).size;
+      size = (await stat(local)).size;
     } catch (e) {
-      const why = e instanceof Deno.errors.NotFound ? "no such file" : describeError(e).message;
+      const why = (e as { code?: string }).code === "ENOENT"
+        ? "no such file"
+        : describeError(e).message;
       throw new CliError(`cannot upload ${local}: ${why}`, EXIT.failed);
     }
     const r = await transfer(globals, args.flags.node as string | undefined, local, async (

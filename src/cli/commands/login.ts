@@ -10,6 +10,7 @@ import type { Command } from "../command.ts";
 import { connect, type Connected } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import { canPrompt, prompt, readStdinSecret } from "../prompt.ts";
+import { envVar } from "../../runtime/env.ts";
 
 /** `appmesh login`. */
 export const login: Command = {
@@ -66,7 +67,7 @@ async function loginWith(
   conn: Connected["conn"],
   f: Parameters<Command["run"]>[0]["flags"],
 ): Promise<number> {
-  let user = (f.user as string | undefined) ?? Deno.env.get("APPMESH_USER") ?? undefined;
+  let user = (f.user as string | undefined) ?? envVar("APPMESH_USER") ?? undefined;
   const fromStdin = f["password-stdin"] === true;
   if (!user) {
     user = await prompt("User: ", { instead: "pass --user" });

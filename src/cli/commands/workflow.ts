@@ -21,6 +21,10 @@ import type { Renderer } from "../output/format.ts";
 import type { Workflow, WorkflowEvent } from "../../workflow/language/spec.ts";
 import type { RunOptions } from "../../workflow/run/engine.ts";
 import type { Connection } from "../../runtime/connection.ts";
+import { writeFile } from "node:fs/promises";
+import { envVar, envVars } from "../../runtime/env.ts";
+import { readText } from "../../runtime/fs.ts";
+import { exitProcess, isTerminal, onSignal } from "../../runtime/process.ts";
 import { unrefTimer } from "../../runtime/timers.ts";
 
 /** Signals this soon after the first are the same interrupt. */
@@ -110,7 +114,7 @@ export const workflowValidate: Command = {
   },
   async run(args) {
     const { loadWorkflow } = await import("../../workflow/load/load.ts");
-    const color = useColor(Deno.stderr);
+    const color = useColor("stderr");
     let bad = 0;
     for (const file of args.positionals) {
       try {
@@ -175,7 +179,7 @@ async function chooseRenderer(
   if (mode === "tty") {
     const { ttyRenderer } = await import("../output/tty.ts");
     return ttyRenderer({
-      color: useColor(Deno.stdout),
+      color: useColor("stdout"),
       write: (t) => writeOut(mask(t)),
       writeNote: (t) => writeErr(mask(t)),
     });
@@ -209,7 +213,7 @@ async function usageOnBadSetting<T>(fn: () => Promise<T>): Promise<T> {
 /** The flags alone, checked (URL, CA file, timeout) so that an error names the flag. */
 async function flagConnection(given: ReturnType<typeof flagValues>) {
   const { flagSource, resolveConnection } = await import("../../runtime/connection.ts");
-  const env = Deno.env.toObject();
+  const env = envVars();
   return await usageOnBadSetting(() =>
     resolveConnection([flagSource(given)], { env, sslDir: null })
   );
@@ -227,7 +231,7 @@ async function runConnection(wf: Workflow, globals: GlobalOptions) {
   const { envSource, flagSource, namedSource, resolveConnection } = await import(
     "../../runtime/connection.ts"
   );
-  const env = Deno.env.toObject();
+  const env = envVars();
   const conn = await usageOnBadSetting(() =>
     resolveConnection([
       flagSource(flagValues(globals)),
@@ -304,7 +308,7 @@ async function runWorkflowCommand(
     const r = describeError(e);
     if (e instanceof Error && e.name === "WorkflowError") {
       const format = (e as { format?: (o: { color: boolean }) => string }).format;
-      console.error(mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : r.message));
+      console.error(mask(format ? format.call(e, { color: useColor("stderr") }) : r.message));
       const issues = (e as { issues?: { line: number }[] }).issues ?? [];
       // A located error gets a closing line; "cannot read the file" is one line on its own.
       if (issues.some((i) => i.line > 0)) {
@@ -343,7 +347,7 @@ async function runWorkflowCommand(
   // inputs, unset secrets and variables, located in the file (exit 2, nothing sent).
   let source: string | undefined;
   try {
-    source = await Deno.readTextFile(file);
+    source = await readText(file);
   } catch {
     source = undefined;
   }
@@ -359,7 +363,7 @@ async function runWorkflowCommand(
     if (e instanceof Error && e.name === "WorkflowError") {
       const format = (e as { format?: (o: { color: boolean }) => string }).format;
       console.error(
-        mask(format ? format.call(e, { color: useColor(Deno.stderr) }) : e.message),
+        mask(format ? format.call(e, { color: useColor("stderr") }) : e.message),
       );
       const count = (e as { issues?: unknown[] }).issues?.length ?? 1;
       console.error(`${file}: ${count} problem(s) found before the run, nothing was sent`);
@@ -390,7 +394,7 @@ async function runWorkflowCommand(
     ? "json"
     : quiet
     ? "quiet"
-    : Deno.stdout.isTerminal() && Deno.env.get("TERM") !== "dumb"
+    : isTerminal("stdout") && envVar("TERM") !== "dumb"
     ? "tty"
     : "plain";
   const renderer = await chooseRenderer(mode, mask);
@@ -415,10 +419,10 @@ async function runWorkflowCommand(
     }
     const writes: Promise<void>[] = [];
     if (typeof f.report === "string") {
-      writes.push(Deno.writeTextFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
+      writes.push(writeFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
     }
     if (typeof f.junit === "string") {
-      writes.push(Deno.writeTextFile(f.junit, mask(engine.toJUnit(report))));
+      writes.push(writeFile(f.junit, mask(engine.toJUnit(report))));
     }
     try {
       await Promise.all(writes);
@@ -437,7 +441,7 @@ async function runWorkflowCommand(
     // With --json stdout holds only events; the summary goes to stderr.
     if (json) console.error(summary);
     else if (mode === "tty") {
-      const st = style(useColor(Deno.stdout));
+      const st = style(useColor("stdout"));
       console.log(report.status === "success" ? st.ok(summary) : st.bad(summary));
     } else console.log(summary);
     if (report.exit_code === EXIT.unreachable && conn && !interrupts.received()) {
@@ -491,8 +495,8 @@ function guardInterrupts(announce: (text: string) => void): RunInterrupts {
   let acted = 0;
   let grace: ReturnType<typeof setTimeout> | undefined;
   let hard: ReturnType<typeof setTimeout> | undefined;
-  const handlers: [Deno.Signal, () => void][] = [];
-  const onSignal = (sig: "SIGINT" | "SIGTERM") => {
+  const removers: (() => void)[] = [];
+  const handle = (sig: "SIGINT" | "SIGTERM") => {
     const now = performance.now();
     if (got && now - acted < GRACE_SECONDS * 1000) return;
     acted = now;
@@ -519,19 +523,17 @@ function guardInterrupts(announce: (text: string) => void): RunInterrupts {
         console.error(
           "appmesh: the run did not stop in time; exiting: temporary apps may be left on the nodes",
         );
-        Deno.exit(EXIT.abandoned);
+        exitProcess(EXIT.abandoned);
       }, ABANDON_EXIT_MS);
       unrefTimer(hard);
       return;
     }
     console.error(`appmesh: ${sig} again: exiting now; temporary apps may be left on the nodes`);
-    Deno.exit(EXIT.abandoned);
+    exitProcess(EXIT.abandoned);
   };
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    const h = () => onSignal(sig);
     try {
-      Deno.addSignalListener(sig, h);
-      handlers.push([sig, h]);
+      removers.push(onSignal(sig, () => handle(sig)));
     } catch {
       // Signals are not supported on this platform (Windows: SIGTERM); Ctrl-C still kills.
     }
@@ -551,7 +553,7 @@ function guardInterrupts(announce: (text: string) => void): RunInterrupts {
     dispose: () => {
       clearTimeout(grace);
       clearTimeout(hard);
-      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+      for (const remove of removers) remove();
     },
   };
 }

@@ -19,6 +19,7 @@ import {
   stepLabel,
   tailLines,
 } from "./format.ts";
+import { terminalColumns } from "../../runtime/process.ts";
 
 /** Options of {@linkcode ttyRenderer}. */
 export interface TtyOptions {
@@ -46,11 +47,7 @@ interface NodeLine {
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 function consoleColumns(): number {
-  try {
-    return Deno.consoleSize().columns || 100;
-  } catch {
-    return 100;
-  }
+  return terminalColumns() ?? 100;
 }
 
 /** Visible length of a string (ANSI escapes removed). */

@@ -301,8 +301,8 @@ export async function localPath(
   const path = await import("node:path");
   let full = local;
   if (local === "~" || local.startsWith("~/")) {
-    const os = await import("node:os");
-    full = path.join(os.homedir(), local.slice(1));
+    const { homeDir } = await import("../../runtime/env.ts");
+    full = path.join(homeDir(), local.slice(1));
   } else full = path.resolve(cwd, local);
   if (options.mkdir) {
     const fs = await import("node:fs/promises");

@@ -130,6 +130,7 @@ export function lockName(name: string): string {
 async function defaultDir(): Promise<string> {
   const os = await import("node:os");
   const path = await import("node:path");
-  const home = os.homedir();
+  const { homeDir } = await import("../../runtime/env.ts");
+  const home = homeDir();
   return home ? path.join(home, ".appmesh", "locks") : path.join(os.tmpdir(), "appmesh-locks");
 }

@@ -16,6 +16,7 @@ import {
   splitTemplate,
 } from "../expr/mod.ts";
 import type { Masker } from "./secrets.ts";
+import { envVars } from "../../runtime/env.ts";
 import type { NodeInfo, Workflow } from "../language/spec.ts";
 import type { RunOptions } from "./engine.ts";
 import {
@@ -351,16 +352,5 @@ export function folderOf(file: string | undefined): string {
 
 /** The process environment (empty when it cannot be read). */
 export function processEnv(): Record<string, string> {
-  const g = globalThis as {
-    Deno?: { env: { toObject(): Record<string, string> } };
-    process?: { env: Record<string, string | undefined> };
-  };
-  try {
-    if (g.Deno) return g.Deno.env.toObject();
-  } catch {
-    return {};
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(g.process?.env ?? {})) if (v !== undefined) out[k] = v;
-  return out;
+  return envVars();
 }
