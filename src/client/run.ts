@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseDuration } from "../runtime/duration.ts";
+import { durationSeconds } from "../runtime/duration.ts";
 import { AppRun } from "./app_run.ts";
 import type { AppMeshClient, Core } from "./client.ts";
 import { AppMeshResponseError } from "./errors.ts";
@@ -34,8 +34,8 @@ function toApp(app: App | string): App {
 
 function runQuery(o: RunOptions) {
   return {
-    timeout: parseDuration(o.maxTime ?? TWO_DAYS),
-    lifecycle: parseDuration(o.lifecycle ?? TWO_AND_A_HALF_DAYS),
+    timeout: durationSeconds(o.maxTime ?? TWO_DAYS),
+    lifecycle: durationSeconds(o.lifecycle ?? TWO_AND_A_HALF_DAYS),
   };
 }
 
@@ -197,7 +197,7 @@ export async function runTask(
   data: string,
   o: TaskOptions = {},
 ): Promise<string> {
-  const timeout = parseDuration(o.timeout ?? 300);
+  const timeout = durationSeconds(o.timeout ?? 300);
   return await core.text({
     method: "POST",
     path: path`/appmesh/app/${name}/task`,

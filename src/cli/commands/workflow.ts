@@ -154,9 +154,9 @@ export const workflowSchema: Command = {
 /** Parses `--lock-wait` into milliseconds. */
 async function lockWaitMs(value: string | undefined, usage: string): Promise<number | undefined> {
   if (value === undefined) return undefined;
-  const { parseDuration } = await import("../../runtime/duration.ts");
+  const { durationSeconds } = await import("../../runtime/duration.ts");
   try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value) * 1000;
+    return durationSeconds(/^\d+$/.test(value) ? Number(value) : value) * 1000;
   } catch {
     throw new UsageError(`flag --lock-wait: bad duration '${value}' (use PT10M or seconds)`, usage);
   }

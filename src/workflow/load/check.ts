@@ -14,9 +14,9 @@ import { didYouMean, suggest } from "./suggest.ts";
 import {
   DATE_TIME_TEXT,
   DURATION_TEXT,
+  durationMs,
   type LangFieldSpec,
   parseDateTime,
-  parseDuration,
   parseTimeOfDay,
   TIME_OF_DAY_TEXT,
 } from "../language/fields.ts";
@@ -231,7 +231,7 @@ export class ValueChecker {
         case "boolean":
           return typeof v === "boolean";
         case "duration":
-          return parseDuration(v) !== undefined;
+          return durationMs(v) !== undefined;
         case "date_time":
           return parseDateTime(v) !== undefined;
         case "time_of_day":

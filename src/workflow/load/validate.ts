@@ -15,11 +15,11 @@ import { didYouMean, suggest } from "./suggest.ts";
 import { CONTEXTS, wholeExpression } from "../expr/mod.ts";
 import {
   COMMON_STEP_FIELDS,
+  durationMs,
   ENV_NAME,
   ID_PATTERN as ID,
   INPUT_FIELDS,
   type LangFieldSpec,
-  parseDuration,
   WORKFLOW_FIELDS,
 } from "../language/fields.ts";
 import { describe, type Scope, type StepInfo, stringOf, TYPE_TEXT, ValueChecker } from "./check.ts";
@@ -376,13 +376,13 @@ class Checker extends ValueChecker {
     if (!this.value(node, spec, label, scope, e.key)) return;
     if (e.key === "name") step.name = node.value as string;
     if (e.key === "continue_on_error") step.continue_on_error = node.value as boolean;
-    if (e.key === "timeout") step.timeout = parseDuration(node.value);
+    if (e.key === "timeout") step.timeout = durationMs(node.value);
     if (e.key === "retry") {
       const r = node.value as Record<string, unknown>;
       const policy: RetryPolicy = {
         attempts: r.attempts as number,
         backoff: (r.backoff as RetryPolicy["backoff"]) ?? "exponential",
-        interval: parseDuration(r.interval ?? "PT1S") ?? 1000,
+        interval: durationMs(r.interval ?? "PT1S") ?? 1000,
       };
       step.retry = policy;
     }
