@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LEntry, LNode } from "./yaml.ts";
+import type { LEntry, LNode } from "./tree.ts";
 import { didYouMean, suggest } from "./suggest.ts";
 import { type Checker, describe, orList, type Scope, TYPE_TEXT } from "./checker.ts";
 import { checkExpressions } from "./check_expr.ts";

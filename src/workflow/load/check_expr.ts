@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LNode } from "./yaml.ts";
+import type { LNode } from "./tree.ts";
 import { didYouMean } from "./suggest.ts";
 import type { Checker, Scope } from "./checker.ts";
 import {

@@ -10,7 +10,8 @@
 
 import type { StepSpec } from "../language/spec.ts";
 import type { WorkflowIssue } from "./errors.ts";
-import type { LEntry, LNode, Locator } from "./yaml.ts";
+import type { LEntry, LNode } from "./tree.ts";
+import type { Locator } from "./locator.ts";
 
 /** A step with an id, as references see it. */
 export interface StepInfo {

@@ -8,7 +8,9 @@
 import { open } from "node:fs/promises";
 import type { StepSpec, Workflow } from "../language/spec.ts";
 import { WorkflowError } from "./errors.ts";
-import { fromPlain, Locator, parseYaml } from "./yaml.ts";
+import { parseYaml } from "./yaml.ts";
+import { fromPlain } from "./tree.ts";
+import { Locator } from "./locator.ts";
 import { validateTree } from "./validate.ts";
 
 /** Options of {@linkcode parseWorkflow} and {@linkcode validateWorkflowObject}. */

@@ -7,7 +7,7 @@
  */
 
 import type { RetryPolicy, StepSpec, WorkflowStep } from "../language/spec.ts";
-import type { LEntry, LNode } from "./yaml.ts";
+import type { LEntry, LNode } from "./tree.ts";
 import { suggest } from "./suggest.ts";
 import { CONTEXTS, wholeExpression } from "../expr/mod.ts";
 import { COMMON_STEP_FIELDS, durationMs, ID_PATTERN as ID } from "../language/fields.ts";

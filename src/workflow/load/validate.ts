@@ -10,7 +10,8 @@
 import type { InputSpec, StepSpec, Workflow } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import type { WorkflowIssue } from "./errors.ts";
-import type { LNode, Locator } from "./yaml.ts";
+import type { LNode } from "./tree.ts";
+import type { Locator } from "./locator.ts";
 import { didYouMean, suggest } from "./suggest.ts";
 import { wholeExpression } from "../expr/mod.ts";
 import {
