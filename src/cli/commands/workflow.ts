@@ -18,8 +18,7 @@ import {
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { Workflow, WorkflowEvent } from "../../workflow/language/spec.ts";
-import type { RunOptions } from "../../workflow/run/engine.ts";
+import type { RunOptions, Workflow, WorkflowEvent } from "../../workflow/mod.ts";
 import type { Connection } from "../../runtime/connection.ts";
 
 /** Signals this soon after the first are the same interrupt. */

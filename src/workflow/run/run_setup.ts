@@ -17,7 +17,7 @@ import {
 } from "../expr/mod.ts";
 import type { Masker } from "./secrets.ts";
 import type { NodeInfo, Workflow } from "../language/spec.ts";
-import type { RunOptions } from "./engine.ts";
+import type { RunOptions } from "./options.ts";
 import {
   type Connection,
   ConnectionSettingError,
