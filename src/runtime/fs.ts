@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { chmod, chown, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
+import { chmod, chown, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 
@@ -508,19 +507,6 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Removes a file or a folder tree; a missing path is not an error.
- *
- * @example
- * ```ts
- * import { remove } from "./fs.ts";
- * await remove("/tmp/no-such-file-here");
- * ```
- */
-export async function remove(path: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
-}
-
-/**
  * Creates a folder and its parents; an existing folder is fine.
  *
  * @param path the folder
@@ -536,34 +522,4 @@ export async function remove(path: string): Promise<void> {
  */
 export async function mkdirp(path: string, mode?: number): Promise<void> {
   await mkdir(path, { recursive: true, ...(mode === undefined ? {} : { mode }) });
-}
-
-/**
- * The user's home folder.
- *
- * @example
- * ```ts
- * import { homeDir } from "./fs.ts";
- * console.assert(homeDir().startsWith("/"));
- * ```
- */
-export function homeDir(): string {
-  return env("HOME") || homedir();
-}
-
-/**
- * An environment variable, or undefined (also when the runtime denies access to it).
- *
- * @example
- * ```ts
- * import { env } from "./fs.ts";
- * console.assert(env("NO_SUCH_VARIABLE_HERE") === undefined);
- * ```
- */
-export function env(name: string): string | undefined {
-  try {
-    return process.env[name];
-  } catch {
-    return undefined;
-  }
 }

@@ -8,14 +8,11 @@ import { join } from "node:path";
 import { test } from "../harness.ts";
 import {
   applyFileAttributes,
-  env,
   exists,
   fileAttributes,
-  homeDir,
   mkdirp,
   openReadStream,
   readText,
-  remove,
   writeFileAtomic,
   writeStreamAtomic,
 } from "../../src/runtime/fs.ts";
@@ -174,7 +171,7 @@ test("fs: fileAttributes names owner and group; applyFileAttributes sets mode, o
   });
 });
 
-test("fs: exists, remove, mkdirp, homeDir, env", async () => {
+test("fs: exists, mkdirp", async () => {
   await withDir(async (dir) => {
     await mkdirp(join(dir, "a/b/c"), 0o700);
     await mkdirp(join(dir, "a/b/c"));
@@ -182,11 +179,7 @@ test("fs: exists, remove, mkdirp, homeDir, env", async () => {
     assert.equal(await exists(join(dir, "a/b/c")), true);
     assert.equal(await exists(join(dir, "nope")), false);
     assert.equal(await exists(join(dir, "nope/deeper")), false);
-    await remove(join(dir, "a"));
-    await remove(join(dir, "a"));
+    await rm(join(dir, "a"), { recursive: true });
     assert.equal(await exists(join(dir, "a")), false);
-    assert.ok(homeDir().startsWith("/"));
-    assert.equal(env("APPMESH_SURELY_UNSET_VARIABLE"), undefined);
-    assert.ok(env("PATH")?.includes("/"));
   });
 });

@@ -30,7 +30,7 @@ export interface ParseOptions {
  * The default size limit of a workflow file: 1 MiB, a hundred times a large workflow. Parsing
  * costs about a second and 100 MB per MiB of YAML, so a hostile file stays within seconds.
  */
-export const MAX_WORKFLOW_BYTES: number = 1024 * 1024;
+const MAX_WORKFLOW_BYTES: number = 1024 * 1024;
 
 /** Options of {@linkcode loadWorkflow}. */
 export interface LoadOptions {

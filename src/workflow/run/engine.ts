@@ -11,7 +11,7 @@ import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
 import { type Leftover, type NodeReport, type Report, summaryLine } from "../report/report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
-import type { StepSpec, Workflow, WorkflowEvent } from "../language/spec.ts";
+import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
 import type { RunOptions } from "./options.ts";

@@ -156,7 +156,7 @@ export function secretsView(
   });
 }
 
-export function coerceInputs(
+function coerceInputs(
   wf: Workflow,
   given: Record<string, unknown>,
 ): Record<string, unknown> {
