@@ -21,7 +21,25 @@ import {
 } from "../language/fields.ts";
 import { wholeExpression } from "../expr/mod.ts";
 
-/** Checks a mapping's keys against declared fields: unknown, missing, one-of groups. */
+/**
+ * Checks a mapping's keys against declared fields: unknown, missing, one-of groups.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkFields } from "./check.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({}), {});
+ * const fields = { name: { type: "string", description: "its name" } } as const;
+ * checkFields(cx, fromPlain({ nmae: "x" }), undefined, undefined, fields, {
+ *   owner: "app",
+ *   open: false,
+ *   scope: { place: "app", contexts: [] },
+ * });
+ * cx.issues[0].hint; // 'did you mean "name"?'
+ * ```
+ */
 export function checkFields(
   cx: Checker,
   node: LNode,
@@ -75,7 +93,21 @@ export function checkFields(
   }
 }
 
-/** Checks one value against a declaration; true when its type is right. */
+/**
+ * Checks one value against a declaration; true when its type is right.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkValue } from "./check.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({}), {});
+ * const spec = { type: "duration", description: "how long" } as const;
+ * checkValue(cx, fromPlain("5m"), spec, `"timeout"`, { place: "timeout", contexts: [] }); // false
+ * cx.issues[0].message; // 'bad duration "5m" for "timeout"'
+ * ```
+ */
 export function checkValue(
   cx: Checker,
   node: LNode,
@@ -215,7 +247,20 @@ function nested(cx: Checker, node: LNode, scope: Scope): void {
   }
 }
 
-/** A field naming a step id (`wait.run`): defined earlier in the same list, of the right type. */
+/**
+ * A field naming a step id (`wait.run`): defined earlier in the same list, of the right type.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkStepRef } from "./check.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({}), {});
+ * checkStepRef(cx, fromPlain("job"), "run_async", `"run" in wait`, { place: "wait", contexts: [] });
+ * cx.issues[0].message; // '"run" in wait names an undefined step "job"'
+ * ```
+ */
 export function checkStepRef(
   cx: Checker,
   node: LNode,

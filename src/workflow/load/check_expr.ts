@@ -24,7 +24,21 @@ function tokenLength(source: string, offset: number): number {
   return m ? m[0].length : 1;
 }
 
-/** Checks every `${{ }}` of a string. */
+/**
+ * Checks every `${{ }}` of a string.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkExpressions } from "./check_expr.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({}), {});
+ * const scope = { place: "env", contexts: ["env", "inputs"] };
+ * checkExpressions(cx, fromPlain("${{ inputs.port }}"), "${{ inputs.port }}", scope);
+ * cx.issues[0].message; // 'undefined input "port"'
+ * ```
+ */
 export function checkExpressions(cx: Checker, node: LNode, text: string, scope: Scope): void {
   let segments;
   try {
@@ -45,7 +59,21 @@ export function checkExpressions(cx: Checker, node: LNode, text: string, scope: 
   }
 }
 
-/** One expression: syntax, names and references. `seg.start` -1: a bare `if:`. */
+/**
+ * One expression: syntax, names and references. `seg.start` -1: a bare `if:`.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkExpression } from "./check_expr.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({}), {});
+ * const seg = { source: "run.id == 1", start: -1, offset: 0 };
+ * checkExpression(cx, fromPlain(seg.source), seg.source, seg, { place: "if", contexts: ["env"] });
+ * cx.issues[0].message; // '"run" is not available in if'
+ * ```
+ */
 export function checkExpression(
   cx: Checker,
   node: LNode,

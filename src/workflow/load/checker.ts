@@ -56,7 +56,16 @@ export const TYPE_TEXT: Readonly<Record<string, string>> = {
   any: "any value",
 };
 
-/** What a node is, for messages: `a string`, `a list`, ... (never its value). */
+/**
+ * What a node is, for messages: `a string`, `a list`, ... (never its value).
+ *
+ * @example
+ * ```ts
+ * import { describe } from "./checker.ts";
+ * import { fromPlain } from "./tree.ts";
+ * describe(fromPlain([1, 2])); // "a list"
+ * ```
+ */
 export function describe(node: LNode): string {
   if (node.kind === "map") return "a mapping";
   if (node.kind === "seq") return "a list";
@@ -66,17 +75,45 @@ export function describe(node: LNode): string {
   return `a ${typeof v}`;
 }
 
-/** `a, b or c`. */
+/**
+ * `a, b or c`.
+ *
+ * @example
+ * ```ts
+ * import { orList } from "./checker.ts";
+ * orList(["a", "b", "c"]); // "a, b or c"
+ * ```
+ */
 export function orList(words: readonly string[]): string {
   return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
 }
 
-/** Scalars of string maps become strings (`PORT: 8080` → `"8080"`). */
+/**
+ * Scalars of string maps become strings (`PORT: 8080` → `"8080"`).
+ *
+ * @example
+ * ```ts
+ * import { stringOf } from "./checker.ts";
+ * stringOf(8080); // "8080"
+ * ```
+ */
 export function stringOf(v: unknown): string {
   return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v);
 }
 
-/** The issues of one check of a file, and what its structure declares. */
+/**
+ * The issues of one check of a file, and what its structure declares.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * const cx = new Checker(new Locator({ file: "x.yaml" }), {});
+ * cx.at(fromPlain(null, "steps"), "missing steps");
+ * cx.issues[0].path; // "steps"
+ * ```
+ */
 export class Checker {
   /** Every issue found so far. */
   issues: WorkflowIssue[] = [];

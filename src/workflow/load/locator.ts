@@ -19,7 +19,16 @@ export interface IssueOptions {
   mask?: boolean;
 }
 
-/** Turns offsets into issues with file, line, column and the source line. */
+/**
+ * Turns offsets into issues with file, line, column and the source line.
+ *
+ * @example
+ * ```ts
+ * import { Locator } from "./locator.ts";
+ * const loc = new Locator({ file: "x.yaml", text: "name: a\nsteps: 1\n" });
+ * loc.at(14, "wrong type").line; // 2
+ * ```
+ */
 export class Locator {
   /** The file name shown in issues. */
   readonly file?: string;

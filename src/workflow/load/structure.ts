@@ -15,6 +15,21 @@ import { type Checker, describe, type Scope, type StepInfo, stringOf } from "./c
 import { checkFields, checkStepRef, checkValue } from "./check.ts";
 import { checkExpression, checkExpressions } from "./check_expr.ts";
 
+/**
+ * Records every valid step id of a list (first use); a repeated id is an issue.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { collectIds } from "./structure.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * import { STEPS } from "../language/steps/mod.ts";
+ * const cx = new Checker(new Locator({}), STEPS);
+ * collectIds(cx, fromPlain([{ id: "a", logout: null }]).items!, "steps");
+ * cx.ids.get("a")?.type; // "logout"
+ * ```
+ */
 export function collectIds(cx: Checker, items: LNode[], list: "steps" | "finally"): void {
   items.forEach((item, index) => {
     const entry = item.entries?.find((e) => e.key === "id");
@@ -34,6 +49,21 @@ export function collectIds(cx: Checker, items: LNode[], list: "steps" | "finally
   });
 }
 
+/**
+ * Checks the steps of a list, each seeing the steps before it, and builds them.
+ *
+ * @example
+ * ```ts
+ * import { Checker } from "./checker.ts";
+ * import { checkSteps } from "./structure.ts";
+ * import { Locator } from "./locator.ts";
+ * import { fromPlain } from "./tree.ts";
+ * import { STEPS } from "../language/steps/mod.ts";
+ * const cx = new Checker(new Locator({}), STEPS);
+ * const [step] = checkSteps(cx, fromPlain([{ logout: null }], "steps").items!, "steps");
+ * step.type; // "logout"
+ * ```
+ */
 export function checkSteps(cx: Checker, items: LNode[], list: "steps" | "finally"): WorkflowStep[] {
   const out: WorkflowStep[] = [];
   const earlier = new Map<string, StepInfo>();
@@ -50,6 +80,7 @@ export function checkSteps(cx: Checker, items: LNode[], list: "steps" | "finally
   return out;
 }
 
+/** One step: a mapping with one step type, its common fields and its body. */
 function checkStep(
   cx: Checker,
   item: LNode,
@@ -135,11 +166,13 @@ function checkStep(
   return step;
 }
 
+/** Line and column of a node (0 when it has no position). */
 function pos(cx: Checker, node: LNode): { line: number; col: number } {
   const { line, col } = cx.loc.at(node.start, "");
   return { line, col };
 }
 
+/** One common step field (`id`, `if`, `name`, `timeout`, `retry`, ...) into the step. */
 function common(cx: Checker, e: LEntry, step: WorkflowStep, scope: Scope): void {
   const node = e.value;
   const spec = COMMON_STEP_FIELDS[e.key];
@@ -190,6 +223,7 @@ function common(cx: Checker, e: LEntry, step: WorkflowStep, scope: Scope): void 
   }
 }
 
+/** The body of a step against its spec: fields, one-of groups and step references. */
 function body(
   cx: Checker,
   entry: LEntry,

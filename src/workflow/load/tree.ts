@@ -36,14 +36,30 @@ export interface LEntry {
   value: LNode;
 }
 
-/** `parent.key` or `key` at the root. */
+/**
+ * `parent.key` or `key` at the root.
+ *
+ * @example
+ * ```ts
+ * import { childPath } from "./tree.ts";
+ * childPath("steps[0]", "add_app"); // "steps[0].add_app"
+ * ```
+ */
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === "number") return `${parent}[${key}]`;
   const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : JSON.stringify(key);
   return parent ? `${parent}.${part}` : part;
 }
 
-/** The located tree of a plain value (no positions; paths only). */
+/**
+ * The located tree of a plain value (no positions; paths only).
+ *
+ * @example
+ * ```ts
+ * import { fromPlain } from "./tree.ts";
+ * fromPlain({ steps: [] }).entries?.[0].value.path; // "steps"
+ * ```
+ */
 export function fromPlain(value: unknown, path = ""): LNode {
   if (Array.isArray(value)) {
     const items = value.map((v, i) => fromPlain(v, childPath(path, i)));

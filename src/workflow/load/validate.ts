@@ -34,7 +34,17 @@ export interface ValidateOptions {
   file?: string;
 }
 
-/** Checks the tree and builds the workflow; the issues say what is wrong. */
+/**
+ * Checks the tree and builds the workflow; the issues say what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { validateTree } from "./validate.ts";
+ * import { parseYaml } from "./yaml.ts";
+ * const { root, locator } = parseYaml("steps:\n  - logout:\n", { file: "x.yaml" });
+ * validateTree(root, locator).workflow?.steps[0].type; // "logout"
+ * ```
+ */
 export function validateTree(
   root: LNode | undefined,
   locator: Locator,
@@ -45,6 +55,7 @@ export function validateTree(
   return cx.issues.length ? { issues: cx.issues } : { workflow, issues: [] };
 }
 
+/** The top level: known keys, inputs, settings, connection, nodes, env and the two step lists. */
 function checkWorkflow(cx: Checker, root: LNode | undefined, file?: string): Workflow {
   const base = file?.split(/[\\/]/).pop()?.replace(/\.ya?ml$/i, "") || "workflow";
   const wf: Workflow = {
@@ -141,6 +152,7 @@ function checkWorkflow(cx: Checker, root: LNode | undefined, file?: string): Wor
   return wf;
 }
 
+/** The `inputs:` declarations (names, types, defaults of the right type). */
 function inputsOf(cx: Checker, node: LNode): Record<string, InputSpec> {
   const out: Record<string, InputSpec> = {};
   if (node.kind !== "map") {
@@ -191,6 +203,7 @@ function inputsOf(cx: Checker, node: LNode): Record<string, InputSpec> {
   return out;
 }
 
+/** `nodes:`: a non-empty list of names, or one whole expression. */
 function nodesOf(cx: Checker, node: LNode, wf: Workflow, scope: Scope): void {
   if (node.kind === "scalar" && typeof node.value === "string") {
     if (wholeExpression(node.value) !== undefined) {
@@ -211,6 +224,7 @@ function nodesOf(cx: Checker, node: LNode, wf: Workflow, scope: Scope): void {
   }
 }
 
+/** Whether an input default has its declared type. */
 function sameType(v: unknown, type: string): boolean {
   if (typeof v === "string") return type === "string";
   if (typeof v === "number") return type === "number";
