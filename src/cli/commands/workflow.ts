@@ -274,12 +274,12 @@ async function runWorkflowCommand(
   const dryRun = f["dry-run"] === true;
 
   const engine = await import("../../workflow/mod.ts");
-  const { loadWorkflow } = await import("../../workflow/load/load.ts");
+  const { loadWorkflow } = engine;
 
   let secrets: Record<string, string> | undefined;
   const secretsFile = f["secrets-file"] as string | undefined;
   if (secretsFile) {
-    const { loadSecretsFile } = await import("../../workflow/run/secrets.ts");
+    const { loadSecretsFile } = engine;
     try {
       const loaded = await loadSecretsFile(secretsFile);
       secrets = loaded.secrets;
