@@ -4,6 +4,11 @@
  * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
  *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
+ *    the Deno and Bun passes run several test files at a time (`--parallel`, `APPMESH_TEST_JOBS`
+ *    of them, default 4): most of a test's time is spent waiting on servers and child processes,
+ *    not computing, so files overlap well even on two cores. Every test file owns its servers,
+ *    ports, folders and environment, so files never depend on running alone; the few that
+ *    measure (`ALONE`) run by themselves after the others;
  * 3. the files marked `// @node` under Node 22 (`node --test`, its type stripping running the
  *    `.ts` files), after `npm install` of package.json's dependencies (`--no-node` skips it);
  * 4. one closing line `N passed, N failed, N skipped` over all passes (CI reads its `N passed,
@@ -19,6 +24,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = Deno.args;
 const only = args.filter((a) => !a.startsWith("--"));
 const skipBun = args.includes("--no-bun") || Deno.env.get("APPMESH_TEST_NO_BUN") === "1";
+const jobs = Math.max(1, Number(Deno.env.get("APPMESH_TEST_JOBS")) || 4);
 
 async function run(cmd: string, cmdArgs: string[], env: Record<string, string> = {}) {
   const child = new Deno.Command(cmd, {
@@ -63,14 +69,17 @@ let broken = false;
 
 // Deno pass.
 // The JSDoc `@example`s of mod.ts and src/ run too (`--doc`): every one must stay runnable.
-const denoArgs = [
-  "test",
-  "-A",
-  "--no-check=remote",
-  ...(only.length ? only : ["--doc", "mod.ts", "src/", "tests/"]),
-];
-const deno = await run(Deno.execPath(), denoArgs);
-{
+// The files in ALONE measure (the benchmark's smoke round hammers a server as fast as it can):
+// they run after the others, one at a time, so that no other test competes with them.
+const ALONE = ["tests/bench/"];
+async function denoPass(files: string[], parallel: boolean): Promise<void> {
+  const deno = await run(Deno.execPath(), [
+    "test",
+    "-A",
+    "--no-check=remote",
+    ...(parallel ? ["--parallel"] : []),
+    ...files,
+  ], { DENO_JOBS: String(jobs) });
   const text = stripAnsi(deno.out);
   const m = [
     ...text.matchAll(/^(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed(?: \| (\d+) ignored)?/gm),
@@ -84,6 +93,14 @@ const deno = await run(Deno.execPath(), denoArgs);
     broken = true;
   }
   if (deno.code !== 0 && !(m && Number(m[2]) > 0)) broken = true;
+}
+if (only.length) {
+  await denoPass(only, jobs > 1);
+} else {
+  const files = (await testFiles(`${root}tests`)).map((f) => f.slice(root.length));
+  const alone = (f: string) => ALONE.some((dir) => f.startsWith(dir));
+  await denoPass(["--doc", "mod.ts", "src/", ...files.filter((f) => !alone(f))], jobs > 1);
+  if (files.some(alone)) await denoPass(files.filter(alone), false);
 }
 
 // Bun pass over the files marked `// @bun`.
@@ -102,7 +119,15 @@ if (!skipBun) {
       const retry = await run("npx", ["-y", "bun@1", "install"]);
       if (retry.code !== 0) broken = true;
     }
-    const bun = await run("npx", ["-y", "bun@1", "test", "--timeout", "120000", ...marked]);
+    const bun = await run("npx", [
+      "-y",
+      "bun@1",
+      "test",
+      "--timeout",
+      "120000",
+      ...(jobs > 1 ? [`--parallel=${jobs}`] : []),
+      ...marked,
+    ]);
     const text = stripAnsi(bun.out);
     const p = text.match(/^\s*(\d+) pass$/m);
     const f = text.match(/^\s*(\d+) fail$/m);

@@ -23,7 +23,8 @@ import { mkdtemp, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { envVar, setEnvVar } from "../runtime/env.ts";
-import { readText, remove } from "../runtime/fs.ts";
+import { rm } from "node:fs/promises";
+import { readText } from "../runtime/fs.ts";
 import { exitProcess } from "../runtime/process.ts";
 
 const st = style(useColor("stdout"));
@@ -162,8 +163,8 @@ async function demo(): Promise<number> {
   } finally {
     if (!external) say("Stopping the local server");
     await target.close();
-    await remove(stateDir).catch(() => {});
-    if (!given) await remove(dir).catch(() => {});
+    await rm(stateDir, { recursive: true, force: true }).catch(() => {});
+    if (!given) await rm(dir, { recursive: true, force: true }).catch(() => {});
     if (!external) console.log("stopped");
   }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseDuration } from "../runtime/duration.ts";
+import { durationSeconds } from "../runtime/duration.ts";
 import type { Core } from "./core.ts";
 import { endpointPath } from "./endpoints.ts";
 import { AppMeshAuthError, AppMeshHttpError, AppMeshResponseError } from "./errors.ts";
@@ -42,7 +42,7 @@ async function adopt(core: Core, body: TokenBody, url: string): Promise<void> {
 }
 
 function seconds(expire: number | string | undefined): string {
-  return String(parseDuration(expire ?? ONE_WEEK));
+  return String(durationSeconds(expire ?? ONE_WEEK));
 }
 
 /**
@@ -127,7 +127,7 @@ export async function loginIfNeeded(
   o: LoginOptions = {},
 ): Promise<LoginOutcome> {
   await core.ready();
-  const expire = parseDuration(o.expire ?? ONE_WEEK);
+  const expire = durationSeconds(o.expire ?? ONE_WEEK);
   const decision = reuseDecision(core.session.token, { user, audience: o.audience, expire });
   if (decision === "reuse") return "reused";
   if (decision === "renew") {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseDuration } from "../runtime/duration.ts";
+import { durationSeconds } from "../runtime/duration.ts";
 import { sleep } from "../runtime/timers.ts";
 import { deleteApp, getAppOutput } from "./apps.ts";
 import { call, type Core } from "./core.ts";
@@ -45,8 +45,8 @@ function toApp(app: App | string): App {
 
 function runQuery(o: RunOptions) {
   return {
-    timeout: parseDuration(o.maxTime ?? TWO_DAYS),
-    lifecycle: parseDuration(o.lifecycle ?? TWO_AND_A_HALF_DAYS),
+    timeout: durationSeconds(o.maxTime ?? TWO_DAYS),
+    lifecycle: durationSeconds(o.lifecycle ?? TWO_AND_A_HALF_DAYS),
   };
 }
 
@@ -183,7 +183,7 @@ export async function runTask(
   data: string,
   o: TaskOptions = {},
 ): Promise<string> {
-  const timeout = parseDuration(o.timeout ?? 300);
+  const timeout = durationSeconds(o.timeout ?? 300);
   return await core.text({
     endpoint: "runTask",
     params: { name },

@@ -122,10 +122,10 @@ const DAY = 24 * 3600;
  *
  * @example
  * ```ts
- * parseDuration("PT1M"); // 60
+ * queryDurationSeconds("PT1M"); // 60
  * ```
  */
-export function parseDuration(raw: string | null): number | undefined {
+export function queryDurationSeconds(raw: string | null): number | undefined {
   if (raw === null || raw.trim() === "") return undefined;
   const s = raw.trim();
   if (/^-?\d+$/.test(s)) return Number(s);
@@ -153,7 +153,7 @@ export function queryValue(
   key: string,
   bounds: { fallback: number; min?: number; max?: number },
 ): number {
-  const v = parseDuration(url.searchParams.get(key));
+  const v = queryDurationSeconds(url.searchParams.get(key));
   const { fallback, min = 0, max = 0 } = bounds;
   if (v === undefined || v < 0) return fallback;
   if (min < max && (v < min || v > max)) return fallback;

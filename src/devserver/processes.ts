@@ -266,8 +266,6 @@ export class ProcessRun {
   }
 }
 
-export { parseDuration } from "./http.ts";
-
 /**
  * Runs a health-check command (split into argv, no shell, as the daemon) and resolves true when
  * it exits 0 within `timeoutSeconds` (it is killed after that).

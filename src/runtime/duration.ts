@@ -95,16 +95,16 @@ function bad(value: unknown, why: string): TypeError {
  *
  * @example
  * ```ts
- * import { parseDuration } from "./duration.ts";
+ * import { durationSeconds } from "./duration.ts";
  * import assert from "node:assert/strict";
- * assert.equal(parseDuration("P1W"), 604_800);
- * assert.equal(parseDuration("PT1H30M"), 5_400);
- * assert.equal(parseDuration("P2DT12H"), 216_000);
- * assert.equal(parseDuration(300), 300);
- * assert.throws(() => parseDuration("5m"), TypeError);
+ * assert.equal(durationSeconds("P1W"), 604_800);
+ * assert.equal(durationSeconds("PT1H30M"), 5_400);
+ * assert.equal(durationSeconds("P2DT12H"), 216_000);
+ * assert.equal(durationSeconds(300), 300);
+ * assert.throws(() => durationSeconds("5m"), TypeError);
  * ```
  */
-export function parseDuration(value: string | number): number {
+export function durationSeconds(value: string | number): number {
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value) || value < 0) {
       throw bad(value, "seconds must be a non-negative integer");
@@ -113,7 +113,7 @@ export function parseDuration(value: string | number): number {
   }
   if (typeof value !== "string") throw bad(value, `expected a string or a number`);
   const text = value.trim();
-  if (/^\d+$/.test(text)) return parseDuration(Number(text));
+  if (/^\d+$/.test(text)) return durationSeconds(Number(text));
   let d: DurationLike | undefined;
   const T = temporal();
   if (T) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { chmod, chown, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import { runtimeName } from "./detect.ts";
@@ -506,19 +506,6 @@ export async function exists(path: string): Promise<boolean> {
     if (code(e) === "ENOENT" || code(e) === "ENOTDIR") return false;
     throw e;
   }
-}
-
-/**
- * Removes a file or a folder tree; a missing path is not an error.
- *
- * @example
- * ```ts
- * import { remove } from "./fs.ts";
- * await remove("/tmp/no-such-file-here");
- * ```
- */
-export async function remove(path: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
 }
 
 /**

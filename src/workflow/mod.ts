@@ -30,7 +30,8 @@
  * @module
  */
 
-export { type RunOptions, runWorkflow } from "./run/engine.ts";
+export { runWorkflow } from "./run/engine.ts";
+export type { RunOptions } from "./run/options.ts";
 export {
   formatPlan,
   type Plan,

@@ -177,7 +177,8 @@ test("processes: a missing command file is a 400 and no process; a running one s
     });
     const running = await until(async () => {
       const a = await (await h.call(t, "/appmesh/app/tree")).json();
-      return a.pid && a.pstree?.includes("sleep") ? a : undefined;
+      // Both sleeps started: the shell forks them one after the other.
+      return a.pid && (a.pstree?.match(/ sleep\b/g) ?? []).length >= 2 ? a : undefined;
     }, "the tree to run");
     assert.ok(running.memory > 0);
     assert.ok(running.fd >= 0);

@@ -83,7 +83,11 @@ async function record(res: Response): Promise<Obs> {
   const headers: Record<string, string> = {};
   for (const h of HEADERS) {
     const v = res.headers.get(h);
-    if (v !== null) headers[h] = v.replace(/appmesh_auth_token=[^;]+/, "appmesh_auth_token=<JWT>");
+    if (v === null) continue;
+    // Max-Age is the token's remaining life: a probe that runs a second or two late (a loaded
+    // machine) sees 3598 where the daemon was recorded with 3600. Compared to the minute.
+    headers[h] = v.replace(/appmesh_auth_token=[^;]+/, "appmesh_auth_token=<JWT>")
+      .replace(/Max-Age=(\d+)/, (_, n: string) => `Max-Age=${Math.round(Number(n) / 60) * 60}`);
   }
   const raw = await res.text();
   const o: Obs = { status: res.status, headers };

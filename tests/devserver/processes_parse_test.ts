@@ -2,7 +2,8 @@
 // @bun
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseDuration, splitCommand } from "../../src/devserver/processes.ts";
+import { queryDurationSeconds } from "../../src/devserver/http.ts";
+import { splitCommand } from "../../src/devserver/processes.ts";
 
 test("processes: command lines split honouring quotes; durations as the daemon parses them", () => {
   assert.deepEqual(splitCommand(`python3 -c "print('a b')" x\\ y ''`), [
@@ -14,10 +15,10 @@ test("processes: command lines split honouring quotes; durations as the daemon p
   ]);
   assert.deepEqual(splitCommand(`  sleep   30 `), ["sleep", "30"]);
   assert.deepEqual(splitCommand(`echo "a \\"q\\" b" 'c "d"'`), ["echo", 'a "q" b', 'c "d"']);
-  assert.equal(parseDuration("30"), 30);
-  assert.equal(parseDuration("PT1M"), 60);
-  assert.equal(parseDuration("P2DT12H"), 216000);
-  assert.equal(parseDuration("P1W"), 604800);
-  assert.equal(parseDuration("abc"), undefined);
-  assert.equal(parseDuration(null), undefined);
+  assert.equal(queryDurationSeconds("30"), 30);
+  assert.equal(queryDurationSeconds("PT1M"), 60);
+  assert.equal(queryDurationSeconds("P2DT12H"), 216000);
+  assert.equal(queryDurationSeconds("P1W"), 604800);
+  assert.equal(queryDurationSeconds("abc"), undefined);
+  assert.equal(queryDurationSeconds(null), undefined);
 });

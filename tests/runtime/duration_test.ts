@@ -1,37 +1,37 @@
-// parseDuration: ISO 8601 and integer seconds, with and without Temporal.
+// durationSeconds: ISO 8601 and integer seconds, with and without Temporal.
 // @bun
 // @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import { parseDuration } from "../../src/runtime/duration.ts";
+import { durationSeconds } from "../../src/runtime/duration.ts";
 
 test("duration: ISO 8601 weeks, days, hours, minutes, seconds", () => {
-  assert.equal(parseDuration("P1W"), 7 * 86_400);
-  assert.equal(parseDuration("PT1H30M"), 5_400);
-  assert.equal(parseDuration("P2DT12H"), 216_000);
-  assert.equal(parseDuration("P2D"), 172_800);
-  assert.equal(parseDuration("PT45S"), 45);
-  assert.equal(parseDuration("PT0S"), 0);
-  assert.equal(parseDuration("P1DT1H1M1S"), 90_061);
-  assert.equal(parseDuration("pt2h"), 7_200); // Temporal accepts lower case
-  assert.equal(parseDuration("  PT1M "), 60);
+  assert.equal(durationSeconds("P1W"), 7 * 86_400);
+  assert.equal(durationSeconds("PT1H30M"), 5_400);
+  assert.equal(durationSeconds("P2DT12H"), 216_000);
+  assert.equal(durationSeconds("P2D"), 172_800);
+  assert.equal(durationSeconds("PT45S"), 45);
+  assert.equal(durationSeconds("PT0S"), 0);
+  assert.equal(durationSeconds("P1DT1H1M1S"), 90_061);
+  assert.equal(durationSeconds("pt2h"), 7_200); // Temporal accepts lower case
+  assert.equal(durationSeconds("  PT1M "), 60);
 });
 
 test("duration: fractions of a second are dropped like Python's int()", () => {
-  assert.equal(parseDuration("PT1.9S"), 1);
-  assert.equal(parseDuration("PT0.5S"), 0);
+  assert.equal(durationSeconds("PT1.9S"), 1);
+  assert.equal(durationSeconds("PT0.5S"), 0);
 });
 
 test("duration: integers and digit strings are seconds", () => {
-  assert.equal(parseDuration(0), 0);
-  assert.equal(parseDuration(300), 300);
-  assert.equal(parseDuration("300"), 300);
+  assert.equal(durationSeconds(0), 0);
+  assert.equal(durationSeconds(300), 300);
+  assert.equal(durationSeconds("300"), 300);
 });
 
 test("duration: years and months are measured from now", () => {
-  const month = parseDuration("P1M");
+  const month = durationSeconds("P1M");
   assert.ok(month >= 28 * 86_400 && month <= 31 * 86_400, String(month));
-  const year = parseDuration("P1Y");
+  const year = durationSeconds("P1Y");
   assert.ok(year === 365 * 86_400 || year === 366 * 86_400, String(year));
 });
 
@@ -39,7 +39,7 @@ test("duration: bad input is a TypeError naming the value", () => {
   for (const bad of ["5m", "", "P", "PT", "1h", "P1H", "-PT1S", "-5", "1.5", "PT1H30", "abc"]) {
     let error: unknown;
     try {
-      parseDuration(bad);
+      durationSeconds(bad);
     } catch (e) {
       error = e;
     }
@@ -47,9 +47,9 @@ test("duration: bad input is a TypeError naming the value", () => {
     assert.ok(error.message.includes(JSON.stringify(bad)), error.message);
   }
   for (const bad of [-1, 1.5, NaN, Infinity]) {
-    assert.throws(() => parseDuration(bad), TypeError, String(bad));
+    assert.throws(() => durationSeconds(bad), TypeError, String(bad));
   }
-  assert.throws(() => parseDuration(null as unknown as string), TypeError);
+  assert.throws(() => durationSeconds(null as unknown as string), TypeError);
 });
 
 test("duration: the fallback parser (no Temporal) agrees", () => {
@@ -57,14 +57,14 @@ test("duration: the fallback parser (no Temporal) agrees", () => {
   const saved = g.Temporal;
   try {
     g.Temporal = undefined;
-    assert.equal(parseDuration("P1W"), 604_800);
-    assert.equal(parseDuration("PT1H30M"), 5_400);
-    assert.equal(parseDuration("P2DT12H"), 216_000);
-    assert.equal(parseDuration("PT1.5S"), 1);
-    const month = parseDuration("P1M");
+    assert.equal(durationSeconds("P1W"), 604_800);
+    assert.equal(durationSeconds("PT1H30M"), 5_400);
+    assert.equal(durationSeconds("P2DT12H"), 216_000);
+    assert.equal(durationSeconds("PT1.5S"), 1);
+    const month = durationSeconds("P1M");
     assert.ok(month >= 28 * 86_400 && month <= 31 * 86_400);
     for (const bad of ["5m", "P", "PT", "-PT1S", "P1H"]) {
-      assert.throws(() => parseDuration(bad), TypeError);
+      assert.throws(() => durationSeconds(bad), TypeError);
     }
   } finally {
     g.Temporal = saved;

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { type DevServer, type Faults, startDevServer } from "../../src/devserver/mod.ts";
 import { AppMeshClient } from "../../src/client/client.ts";
 import { parseWorkflow } from "../../src/workflow/load/load.ts";
-import { type RunOptions, runWorkflow } from "../../src/workflow/run/engine.ts";
+import { runWorkflow } from "../../src/workflow/run/engine.ts";
+import type { RunOptions } from "../../src/workflow/run/options.ts";
 import type { Report } from "../../src/workflow/report/report.ts";
 import type { Workflow, WorkflowEvent } from "../../src/workflow/language/spec.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { StepSpec } from "../../src/workflow/language/spec.ts";
 import { parseWorkflow, validateWorkflowObject } from "../../src/workflow/load/load.ts";
 import { WorkflowError } from "../../src/workflow/load/errors.ts";
-import { parseDuration } from "../../src/workflow/language/fields.ts";
+import { durationMs } from "../../src/workflow/language/fields.ts";
 import { editDistance, suggest } from "../../src/workflow/load/suggest.ts";
 
 const noop = () => Promise.resolve({});
@@ -375,17 +375,17 @@ test("validate: format with colour", () => {
 });
 
 test("durations", () => {
-  assert.equal(parseDuration("PT30S"), 30_000);
-  assert.equal(parseDuration("PT1H30M"), 5_400_000);
-  assert.equal(parseDuration("P1D"), 86_400_000);
-  assert.equal(parseDuration("P1W"), 604_800_000);
-  assert.equal(parseDuration("P1DT12H"), 129_600_000);
-  assert.equal(parseDuration("PT0.5S"), 500);
-  assert.equal(parseDuration(0), 0);
-  assert.equal(parseDuration(90), 90_000);
-  assert.equal(parseDuration("90"), 90_000);
+  assert.equal(durationMs("PT30S"), 30_000);
+  assert.equal(durationMs("PT1H30M"), 5_400_000);
+  assert.equal(durationMs("P1D"), 86_400_000);
+  assert.equal(durationMs("P1W"), 604_800_000);
+  assert.equal(durationMs("P1DT12H"), 129_600_000);
+  assert.equal(durationMs("PT0.5S"), 500);
+  assert.equal(durationMs(0), 0);
+  assert.equal(durationMs(90), 90_000);
+  assert.equal(durationMs("90"), 90_000);
   for (const bad of ["P", "PT", "5m", "P1Y", "P1M", "PT1H2", "pt1s", -1, 1.5, null, "P1DT"]) {
-    assert.equal(parseDuration(bad), undefined, String(bad));
+    assert.equal(durationMs(bad), undefined, String(bad));
   }
 });
 

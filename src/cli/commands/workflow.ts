@@ -18,8 +18,7 @@ import {
 } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { Workflow, WorkflowEvent } from "../../workflow/language/spec.ts";
-import type { RunOptions } from "../../workflow/run/engine.ts";
+import type { RunOptions, Workflow, WorkflowEvent } from "../../workflow/mod.ts";
 import type { Connection } from "../../runtime/connection.ts";
 import { writeFile } from "node:fs/promises";
 import { envVar, envVars } from "../../runtime/env.ts";
@@ -159,9 +158,9 @@ export const workflowSchema: Command = {
 /** Parses `--lock-wait` into milliseconds. */
 async function lockWaitMs(value: string | undefined, usage: string): Promise<number | undefined> {
   if (value === undefined) return undefined;
-  const { parseDuration } = await import("../../runtime/duration.ts");
+  const { durationSeconds } = await import("../../runtime/duration.ts");
   try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value) * 1000;
+    return durationSeconds(/^\d+$/.test(value) ? Number(value) : value) * 1000;
   } catch {
     throw new UsageError(`flag --lock-wait: bad duration '${value}' (use PT10M or seconds)`, usage);
   }
@@ -280,12 +279,12 @@ async function runWorkflowCommand(
   const dryRun = f["dry-run"] === true;
 
   const engine = await import("../../workflow/mod.ts");
-  const { loadWorkflow } = await import("../../workflow/load/load.ts");
+  const { loadWorkflow } = engine;
 
   let secrets: Record<string, string> | undefined;
   const secretsFile = f["secrets-file"] as string | undefined;
   if (secretsFile) {
-    const { loadSecretsFile } = await import("../../workflow/run/secrets.ts");
+    const { loadSecretsFile } = engine;
     try {
       const loaded = await loadSecretsFile(secretsFile);
       secrets = loaded.secrets;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { WorkflowEvent } from "../../workflow/language/spec.ts";
+import type { WorkflowEvent } from "../../workflow/mod.ts";
 
 /** Shows the events of one run somewhere (terminal, log, JSON lines). */
 export interface Renderer {

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { WorkflowEvent } from "../../workflow/language/spec.ts";
+import type { WorkflowEvent } from "../../workflow/mod.ts";
 import {
   eventBytes,
   formatBytes,

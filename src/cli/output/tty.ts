@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WorkflowEvent } from "../../workflow/language/spec.ts";
+import type { WorkflowEvent } from "../../workflow/mod.ts";
 import { type Style, style as makeStyle } from "../context.ts";
 import { unrefTimer } from "../../runtime/timers.ts";
 import {

@@ -27,7 +27,7 @@ export function truthy(v: Value): boolean {
 }
 
 /** A value turned into a number by the loose-equality rule. */
-export function toNumber(v: Value): number {
+function toNumber(v: Value): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === "boolean") return v ? 1 : 0;
   if (typeof v === "number") return v;

@@ -34,7 +34,7 @@ export const CHECK_FIELDS: Readonly<Record<string, FieldSpec>> = {
 };
 
 /** Most lines of output a failed step shows (`output_tail`). */
-export const TAIL_LINES = 20;
+const TAIL_LINES = 20;
 /** Most bytes (UTF-8) of output a failed step shows. */
 export const TAIL_BYTES = 4096;
 /**

@@ -249,13 +249,13 @@ export const ISO_DURATION =
  *
  * @example
  * ```ts
- * import { parseDuration } from "./fields.ts";
- * parseDuration("PT1M30S"); // 90000
- * parseDuration(30); // 30000
- * parseDuration("5m"); // undefined
+ * import { durationMs } from "./fields.ts";
+ * durationMs("PT1M30S"); // 90000
+ * durationMs(30); // 30000
+ * durationMs("5m"); // undefined
  * ```
  */
-export function parseDuration(value: unknown): number | undefined {
+export function durationMs(value: unknown): number | undefined {
   if (typeof value === "number") {
     return Number.isInteger(value) && value >= 0 ? value * 1000 : undefined;
   }

@@ -6,7 +6,7 @@
  */
 
 import type { FieldSpec, StepContext } from "./spec.ts";
-import { parseDuration } from "../../runtime/duration.ts";
+import { durationSeconds } from "../../runtime/duration.ts";
 import { DATE_TIME_TEXT, parseDateTime, parseTimeOfDay, TIME_OF_DAY_TEXT } from "./fields.ts";
 
 /**
@@ -286,7 +286,7 @@ export function secondsSince(t0: number): number {
 
 /** A duration (integer seconds, or ISO 8601) in whole seconds; a TypeError names a bad one. */
 export function toSeconds(v: number | string): number {
-  return parseDuration(v);
+  return durationSeconds(v);
 }
 
 /**

@@ -42,7 +42,7 @@ const CYAN = "\x1b[36m";
 const RESET = "\x1b[0m";
 
 /** The first line of an issue: `file:line:col: error: message (hint)`. */
-export function issueHeading(issue: WorkflowIssue, options: FormatOptions = {}): string {
+function issueHeading(issue: WorkflowIssue, options: FormatOptions = {}): string {
   const file = issue.file ?? "<workflow>";
   let where = issue.line > 0 ? `${file}:${issue.line}:${issue.col}` : file;
   if (issue.line <= 0 && issue.path) where += `: ${issue.path}`;
@@ -52,7 +52,7 @@ export function issueHeading(issue: WorkflowIssue, options: FormatOptions = {}):
 }
 
 /** One issue with its source line and caret line. */
-export function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): string {
+function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): string {
   const lines = [issueHeading(issue, options)];
   if (issue.source !== undefined && issue.line > 0) {
     const num = String(issue.line);
@@ -76,7 +76,7 @@ export function errorText(e: unknown): string {
 }
 
 /** Sorts issues by file position (unknown positions first, then by line and column). */
-export function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
+function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
   return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
 }
 

@@ -8,7 +8,9 @@
 import { open } from "node:fs/promises";
 import type { StepSpec, Workflow } from "../language/spec.ts";
 import { WorkflowError } from "./errors.ts";
-import { fromPlain, Locator, parseYaml } from "./yaml.ts";
+import { parseYaml } from "./yaml.ts";
+import { fromPlain } from "./tree.ts";
+import { Locator } from "./locator.ts";
 import { validateTree } from "./validate.ts";
 
 /** Options of {@linkcode parseWorkflow} and {@linkcode validateWorkflowObject}. */
@@ -28,7 +30,7 @@ export interface ParseOptions {
  * The default size limit of a workflow file: 1 MiB, a hundred times a large workflow. Parsing
  * costs about a second and 100 MB per MiB of YAML, so a hostile file stays within seconds.
  */
-export const MAX_WORKFLOW_BYTES: number = 1024 * 1024;
+const MAX_WORKFLOW_BYTES: number = 1024 * 1024;
 
 /** Options of {@linkcode loadWorkflow}. */
 export interface LoadOptions {

@@ -6,7 +6,7 @@
  */
 
 import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
-import type { RunOptions } from "../run/engine.ts";
+import type { RunOptions } from "../run/options.ts";
 import { parseNode, preflight, processEnv, usage } from "../run/run_setup.ts";
 import {
   checkUrl,

@@ -44,7 +44,7 @@ export interface CleanupCtx {
  * Deletes a temporary app now, repeating what can pass on a second try. Rejects with the last
  * error when it cannot, and keeps the app in `doomed` for the node's final clean-up.
  */
-export async function deleteTemporary(cc: CleanupCtx, name: string): Promise<void> {
+async function deleteTemporary(cc: CleanupCtx, name: string): Promise<void> {
   const { rs, node } = cc;
   try {
     await retryTransient(

@@ -11,9 +11,10 @@ import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
 import { type Leftover, type NodeReport, type Report, summaryLine } from "../report/report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
-import type { StepSpec, Workflow, WorkflowEvent } from "../language/spec.ts";
+import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
+import type { RunOptions } from "./options.ts";
 import {
   connectionSettings,
   folderOf,
@@ -24,52 +25,6 @@ import {
   secretsView,
   usage,
 } from "./run_setup.ts";
-
-/** Options of {@linkcode runWorkflow} (the command line's flags map onto these). */
-export interface RunOptions {
-  /** Input values (`--input k=v`); strings are coerced to the declared type. */
-  inputs?: Record<string, unknown>;
-  /** Nodes to run on (`--node`), replacing the workflow's `nodes`. */
-  nodes?: string[];
-  /** Secrets, over the environment-derived ones (`secrets.NAME` defaults to env `NAME`). */
-  secrets?: Record<string, string>;
-  /** The environment (default: the process environment). */
-  env?: Record<string, string>;
-  /**
-   * Connection settings; these win over the workflow's `connection:`, which wins over
-   * `APPMESH_URL`/`APPMESH_CA`/`APPMESH_COOKIE_FILE`/`APPMESH_TIMEOUT` of `env`, then the
-   * defaults (the cookie file `~/.appmesh/cookies.txt` of `env.HOME`: the command line's
-   * session; see `src/runtime/connection.ts`).
-   */
-  connection?: {
-    url?: string;
-    ca?: string;
-    verify?: boolean;
-    cookieFile?: string;
-    cert?: string;
-    key?: string;
-    /** Request timeout in milliseconds (default: `$APPMESH_TIMEOUT`, else 300 s). */
-    timeout?: number;
-  };
-  /** Progress events (already masked): the `--json` lines. */
-  onEvent?: (e: WorkflowEvent) => void;
-  /** Interrupt: no new step starts, waits are cancelled, `finally` runs, temporary apps go. */
-  signal?: AbortSignal;
-  /**
-   * A repeated interrupt: abandon the clean-up too (`finally` steps and deletions are cut
-   * short). What that leaves is in the report's `leftovers`; the exit code is 5. Implies
-   * `signal`.
-   */
-  abandon?: AbortSignal;
-  /** The `fetch` the client uses. */
-  fetch?: typeof fetch;
-  /** A client to use instead of one built from `connection` (it is not closed). */
-  client?: AppMeshClient;
-  /** Folder relative `local:` paths are resolved against (default: the workflow file's). */
-  cwd?: string;
-  /** Step types to use instead of the built-in ones (custom steps, tests). */
-  steps?: Readonly<Record<string, StepSpec>>;
-}
 
 /**
  * Runs a workflow and resolves to its report (it rejects only on bad inputs or options, with

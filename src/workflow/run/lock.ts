@@ -123,7 +123,7 @@ export class WorkflowLock {
 }
 
 /** The lock file's base name for a workflow name (without `.lock`). */
-export function lockName(name: string): string {
+function lockName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\.+/, "_").slice(0, 100) || "workflow";
 }
 

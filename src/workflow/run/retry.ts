@@ -69,7 +69,7 @@ export function httpStatus(e: unknown): number | undefined {
 }
 
 /** A connection-level failure (refused, reset, DNS, TLS) or a client timeout. */
-export function isConnectionError(e: unknown): boolean {
+function isConnectionError(e: unknown): boolean {
   const name = (e as ErrorShape | null)?.name ?? "";
   return name === "AppMeshConnectionError" || name === "AppMeshTlsError" ||
     name === "AppMeshTimeoutError";
@@ -144,16 +144,8 @@ export const CLEANUP_RETRY: RetryPolicy = { attempts: 4, backoff: "exponential",
 /**
  * Whether a clean-up request that failed this way can succeed on a second try: a connection
  * error or time-out (TLS failures are configuration, not luck), or a 502/503/504 answer.
- *
- * @example
- * ```ts
- * import { isTransient } from "./retry.ts";
- * isTransient({ name: "AppMeshHttpError", status: 503 }); // true
- * isTransient({ name: "AppMeshConnectionError", message: "connection reset" }); // true
- * isTransient({ name: "AppMeshHttpError", status: 403 }); // false
- * ```
  */
-export function isTransient(e: unknown): boolean {
+function isTransient(e: unknown): boolean {
   const name = (e as ErrorShape | null)?.name;
   if (name === "AppMeshConnectionError" || name === "AppMeshTimeoutError") return true;
   const status = httpStatus(e);

@@ -18,7 +18,7 @@ import {
 import type { Masker } from "./secrets.ts";
 import { envVars } from "../../runtime/env.ts";
 import type { NodeInfo, Workflow } from "../language/spec.ts";
-import type { RunOptions } from "./engine.ts";
+import type { RunOptions } from "./options.ts";
 import {
   type Connection,
   ConnectionSettingError,
@@ -157,7 +157,7 @@ export function secretsView(
   });
 }
 
-export function coerceInputs(
+function coerceInputs(
   wf: Workflow,
   given: Record<string, unknown>,
 ): Record<string, unknown> {

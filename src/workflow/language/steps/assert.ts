@@ -34,7 +34,7 @@ const assert: StepSpec = {
 };
 
 /** The failure of an `assert` step (never retried). */
-export class AssertionFailed extends Error {
+class AssertionFailed extends Error {
   /**
    * Creates the error.
    * @param message the step's `message`

@@ -32,7 +32,7 @@ const checkAppHealth: StepSpec = {
 };
 
 /** An app reported unhealthy under `require: true`; retried like a 5xx (it may recover). */
-export class UnhealthyError extends Error {
+class UnhealthyError extends Error {
   /** Always retryable. */
   readonly retryable = true;
   /**
