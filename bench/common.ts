@@ -228,6 +228,8 @@ export interface ServerInfo {
   urls: string[];
   /** The nodes (`name` is what X-Target-Host and workflow `nodes` take). */
   nodes: { name: string; url: string; port: number }[];
+  /** Nodes reached only through forwarding from the first node (B7). */
+  forwardedNodes: { name: string; port: number }[];
   /** CA file. */
   caFile: string;
   /** CA PEM text. */
@@ -250,8 +252,13 @@ export interface ServerHandle {
  * Starts the local server in a child process (Deno), `nodes` nodes, HTTPS with its own CA,
  * on loopback; resolves once it listens.
  */
-export function startServer(options: { nodes?: number } = {}): Promise<ServerHandle> {
-  const [cmd, args] = scriptCommand("deno", "server_child.ts", [String(options.nodes ?? 1)]);
+export function startServer(
+  options: { nodes?: number; forwardedNodes?: number } = {},
+): Promise<ServerHandle> {
+  const [cmd, args] = scriptCommand("deno", "server_child.ts", [
+    String(options.nodes ?? 1),
+    String(options.forwardedNodes ?? 0),
+  ]);
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";

@@ -29,6 +29,7 @@ const ALL: Record<string, () => Promise<Benchmark>> = {
   B4: () => import("./b4_wait.ts"),
   B5: () => import("./b5_workflow.ts"),
   B6: () => import("./b6_cold_start.ts"),
+  B7: () => import("./b7_fleet.ts"),
 };
 
 interface Args {
