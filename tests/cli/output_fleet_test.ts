@@ -36,6 +36,7 @@ function fleetEvents(count: number): WorkflowEvent[] {
       });
       if (bad) break;
     }
+    out.push({ type: "log", time: at(t + 4), node, message: `deleted temporary app x` });
     out.push({
       type: "node_end",
       time: at(t + 4),
@@ -88,6 +89,7 @@ test("cli output: plain, hundreds of nodes: aggregate lines and the failures, no
   assert.ok(lines.some((l) => / done · \d+ running · 1 failed · \d+ queued/.test(l)));
   assert.equal(lines.at(-1), `${at(5005)} 499/500 done · 0 running · 1 failed · 0 queued`);
   assert.ok(!lines.some((l) => l.includes("line of ")), "no step output in the aggregate view");
+  assert.ok(!lines.some((l) => l.includes("deleted temporary")), "no routine logs either");
 });
 
 test("cli output: plain, a few nodes: still a line per event", () => {

@@ -65,6 +65,10 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
   };
   const failed = (s: string | undefined) =>
     s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
+  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
+  const notable = (e: WorkflowEvent) =>
+    e.type === "step_retry" ||
+    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
   /** The aggregate view's handling of one event. */
   const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
     fleet.event(e);
@@ -79,7 +83,7 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
       for (const l of tailLines(e)) write(`${p}${e.step} ! ${l}`);
     } else if (e.type === "node_end" && failed(e.status)) {
       write(`${p}node ${e.status}${e.message ? `: ${e.message}` : ""}`);
-    } else if (e.type === "step_retry" || e.type === "log") {
+    } else if (notable(e)) {
       write(`${p}${e.type === "log" ? "" : `step ${stepLabel(e)} retry: `}${e.message ?? ""}`);
     }
     if (now - lastAggregate >= every) {

@@ -180,6 +180,10 @@ export function ttyRenderer(options: TtyOptions): Renderer {
 
   const failed = (s: string | undefined) =>
     s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
+  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
+  const notable = (e: WorkflowEvent) =>
+    e.type === "step_retry" ||
+    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
   /** The aggregate view: counts in the live line, failures above it, O(1) per event. */
   const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
     fleet.event(e);
@@ -197,7 +201,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
       ]);
     } else if (e.type === "step_retry") {
       above([st.warn(`↻ ${where} ${stepLabel(e)} retry: ${e.message ?? ""}`)]);
-    } else if (e.type === "log") {
+    } else if (e.type === "log" && notable(e)) {
       above([`${e.node ? st.dim(`${where} `) : ""}${e.message ?? ""}`]);
     }
     // Other events only change the counts: the timer redraws the line.
