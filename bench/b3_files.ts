@@ -7,11 +7,14 @@
  * resets the kernel's peak-RSS mark (/proc/self/clear_refs), transfers, and reports the peak;
  * the bench also samples the child's VmRSS from /proc every 20 ms. The floor is the runtime's
  * own idiom: Deno `FsFile.readable`/`writable`, Bun `Bun.file().stream()`/`Bun.write`.
+ * Downloads have a second, durable floor as `downloadFile` is durable: the same into a temporary
+ * file beside the target, fsync, rename (`download_vs_durable_floor`, beside the non-durable
+ * `download_vs_floor`).
  *
  * @module
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { mkdtemp, open, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -37,7 +40,7 @@ export const title = "download and upload of a big file: MB/s ÷ raw fetch, clie
 const MiB = 2 ** 20;
 
 /** Who transfers. */
-type Who = "floor" | "ours" | "ours_stream";
+type Who = "floor" | "floor_durable" | "ours" | "ours_stream";
 type Direction = "download" | "upload";
 
 /** The job of one child. */
@@ -113,6 +116,24 @@ async function writeBody(path: string, res: Response): Promise<void> {
   await res.body!.pipeTo(file.writable);
 }
 
+/** The durable floor: the body into a temporary file beside `path`, fsync, rename. */
+async function writeBodyDurable(path: string, res: Response): Promise<void> {
+  const tmp = `${path}.part-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await writeBody(tmp, res);
+    const fh = await open(tmp, "r+");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 /** A multipart body as the agent expects it (`filename` field, `file` part), streamed. */
 function multipartBody(name: string, file: ReadableStream<Uint8Array>) {
   const boundary = `----bench${crypto.randomUUID().replaceAll("-", "")}`;
@@ -151,7 +172,8 @@ async function floorTransfers(job: B3Job) {
       headers: { ...base, "x-file-path": encodeURIComponent(remote) },
     });
     if (!res.ok) throw new Error(`floor download: ${res.status} ${await res.text()}`);
-    await writeBody(local, res);
+    if (job.who === "floor_durable") await writeBodyDurable(local, res);
+    else await writeBody(local, res);
   };
   const upload: Transfer = async (remote, local) => {
     const name = remote.split("/").pop()!;
@@ -184,7 +206,7 @@ async function ourTransfers(job: B3Job) {
 
 /** Runs in a fresh child: warm up, note RSS, transfer once, report time and peak RSS. */
 export async function clientSide(job: B3Job): Promise<B3Out> {
-  const t = job.who === "floor" ? await floorTransfers(job) : await ourTransfers(job);
+  const t = job.who.startsWith("floor") ? await floorTransfers(job) : await ourTransfers(job);
   try {
     const warmTarget = join(job.scratch, `warm-${crypto.randomUUID()}`);
     if (job.direction === "download") await t.download(job.warmFile, warmTarget);
@@ -287,7 +309,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       try {
         for (const direction of ["download", "upload"] as Direction[]) {
           const whos: Who[] = direction === "download"
-            ? ["floor", "ours", "ours_stream"]
+            ? ["floor", "floor_durable", "ours", "ours_stream"]
             : ["floor", "ours"];
           const got: Record<string, Measured[]> = {};
           const failed = new Set<Who>();
@@ -329,6 +351,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
               med("ours_stream"),
               med("floor"),
             );
+            result.figures[`${px}download_vs_durable_floor`] = ratio(
+              med("ours"),
+              med("floor_durable"),
+            );
           }
           // Flatness: the same transfer at a quarter of the size.
           o.log(`B3: ${rt} ${direction} ${small / MiB} MiB (flatness)`);
@@ -368,14 +394,17 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
             : ok(f[fig]!),
         });
       goal(`${px}download_vs_floor`, ">= 0.9", (v) => v >= 0.9);
+      goal(`${px}download_vs_durable_floor`, ">= 0.9", (v) => v >= 0.9);
       goal(`${px}upload_vs_floor`, ">= 0.9", (v) => v >= 0.9);
       goal(`${px}rss_growth_mib`, "< 64", (v) => v < 64);
       goal(`${px}rss_growth_delta_mib`, "< 16 (flat)", (v) => v < 16);
     }
     result.notes.push(
       `sizes: ${big / MiB} MiB (throughput, ${rounds} rounds) and ${small / MiB} MiB (flatness); ` +
-        "ours = downloadFile/uploadFile (temp file + rename, attributes), ours_stream = " +
-        "download() into the floor's file writer; RSS growth = peak RSS during the transfer − " +
+        "ours = downloadFile/uploadFile (temp file + fsync + rename, attributes), ours_stream = " +
+        "download() into the floor's file writer; floor_durable = raw fetch into a temp file, " +
+        "fsync, rename (download_vs_durable_floor; download_vs_floor is the non-durable ratio); " +
+        "RSS growth = peak RSS during the transfer − " +
         "RSS after warm-up, in the client's process.",
     );
   } finally {

@@ -48,8 +48,18 @@ export interface BenchResult {
   notes: string[];
 }
 
+/** A daemon given with `--url` (B1, B2, B4 run against it instead of the local server). */
+export interface BenchTarget {
+  /** Base URL, e.g. `https://127.0.0.1:6060`. */
+  url: string;
+  /** CA file that signed its certificate. */
+  caFile: string;
+}
+
 /** How a benchmark is run. */
 export interface BenchOptions {
+  /** Run against this daemon instead of starting the local server (`--url`, `--ca`). */
+  target?: BenchTarget;
   /** Fewer rounds, smaller files (`--quick`). */
   quick: boolean;
   /** Tiny counts for the smoke test (`--smoke`); implies quick. */
@@ -300,6 +310,29 @@ export function startServer(
 }
 
 /**
+ * The server of B1, B2 and B4: the daemon of `--url` when given (nothing to start or stop; its
+ * pid unknown, 0), else the local server in a child process.
+ */
+export async function serverOrTarget(o: BenchOptions): Promise<ServerHandle> {
+  if (!o.target) return await startServer();
+  const url = o.target.url.replace(/\/+$/, "");
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+  return {
+    info: {
+      urls: [url],
+      nodes: [{ name: `${u.hostname}:${port}`, url, port }],
+      forwardedNodes: [],
+      caFile: o.target.caFile,
+      caPem: readFileSync(o.target.caFile, "utf8"),
+      stateDir: "",
+      pid: 0,
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
  * Runs the client side of a benchmark in a child process on `rt` (bench/runner.ts), with a
  * job object, and returns the JSON it prints.
  */
@@ -347,7 +380,14 @@ export function tlsFetch(caPem: string): TlsFetch {
 }
 
 /** The benchmark user (the server's default admin). */
-export const USER = { name: "admin", password: "admin123" };
+export const USER: { readonly name: string; readonly password: string } = {
+  get name() {
+    return process.env.APPMESH_BENCH_USER || "admin";
+  },
+  get password() {
+    return process.env.APPMESH_BENCH_PASSWORD || "admin123";
+  },
+};
 
 /** Logs in with raw fetch and returns the bearer token (the floor's session). */
 export async function rawLogin(f: typeof fetch, url: string): Promise<string> {
