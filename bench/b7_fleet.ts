@@ -22,6 +22,7 @@ import {
   type BenchResult,
   errorText,
   loadClient,
+  processCpuMs,
   ROOT,
   runClient,
   startServer,
@@ -67,6 +68,8 @@ export interface B7Out {
   /** Peak RSS of the runner process (VmHWM), and its RSS before the run. */
   peakRssMiB: number;
   baseRssMiB: number;
+  /** JS heap in use at the end of the run (the report still held). */
+  heapUsedMiB: number;
   /** The JSON report: bytes, and ms to serialize and write it; same for JUnit. */
   reportBytes: number;
   reportWriteMs: number;
@@ -170,6 +173,7 @@ export async function clientSide(job: B7Job): Promise<B7Out> {
         0,
       ),
       peakRssMiB: procStatusMiB("VmHWM"),
+      heapUsedMiB: process.memoryUsage().heapUsed / 2 ** 20,
       baseRssMiB,
       reportBytes: new TextEncoder().encode(reportText).length,
       reportWriteMs,
@@ -190,11 +194,12 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
   const result: BenchResult = { id, title, figures: {}, series: {}, goals: [], notes: [] };
   const counts: readonly number[] = o.smoke ? SMOKE_COUNTS : o.quick ? QUICK_COUNTS : COUNTS;
   const server = await startServer({ nodes: 1, forwardedNodes: Math.max(...counts) });
-  const outs: B7Out[] = [];
+  const outs: (B7Out & { serverCpuMs: number })[] = [];
   try {
     for (const n of counts) {
       o.log(`B7: demo workflow on ${n} forwarded nodes, concurrency 100 (Deno)`);
       try {
+        const cpu0 = processCpuMs(server.info.pid).own;
         const out = await runClient<B7Out>(
           "deno",
           id,
@@ -206,7 +211,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
           } satisfies B7Job,
           { timeoutMs: 900_000 },
         );
-        outs.push(out);
+        outs.push({ ...out, serverCpuMs: processCpuMs(server.info.pid).own - cpu0 });
         if (out.status !== "success") {
           result.notes.push(`${n} nodes: ${out.status}, ${out.failedNodes} node(s) not successful`);
         }
@@ -230,11 +235,15 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
     f[`${k}_report_kib`] = round(out.reportBytes / 1024, 1);
     f[`${k}_report_write_ms`] = round(out.reportWriteMs, 1);
     f[`${k}_junit_write_ms`] = round(out.junitWriteMs, 1);
+    f[`${k}_server_cpu_ms_per_node_step`] = round(out.serverCpuMs / out.nodeSteps, 3);
     f[`${k}_plain_lines`] = out.plainLines;
     f[`${k}_tty_lines`] = out.ttyLines;
     result.notes.push(
       `${out.nodes} nodes: ${out.nodeSteps} node-steps, ${out.events} events, runner CPU ` +
-        `${round(out.cpuMs, 0)} ms, RSS ${round(out.baseRssMiB, 1)} MiB before the run, ` +
+        `${round(out.cpuMs, 0)} ms, RSS ${round(out.baseRssMiB, 1)} MiB before the run, JS heap ` +
+        `${round(out.heapUsedMiB, 1)} MiB in use after it, server CPU ${
+          round(out.serverCpuMs, 0)
+        } ms, ` +
         `JUnit ${round(out.junitBytes / 1024, 1)} KiB`,
     );
   }

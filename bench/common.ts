@@ -461,6 +461,18 @@ export function rssBytes(pid: number | "self" = "self"): number {
   return pid === "self" ? process.memoryUsage.rss() : NaN;
 }
 
+/** CPU time (user + system) of a process and of its reaped children in ms, from /proc. */
+export function processCpuMs(pid: number): { own: number; children: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // Clock ticks of 10 ms: utime, stime, then cutime, cstime.
+    return { own: (f[11] + f[12]) * 10, children: (f[13] + f[14]) * 10 };
+  } catch {
+    return { own: NaN, children: NaN };
+  }
+}
+
 /** A short message of an error. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

@@ -95,6 +95,7 @@ test("bench --smoke --only B7 reports fleet figures per node count", () => {
           "report_kib",
           "report_write_ms",
           "junit_write_ms",
+          "server_cpu_ms_per_node_step",
           "plain_lines",
           "tty_lines",
         ]
