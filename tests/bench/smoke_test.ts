@@ -4,7 +4,7 @@
  * `bench/main.ts --smoke`, then the shape of the JSON it writes. No timing is asserted.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,46 +117,24 @@ test("bench --smoke --only B7 reports fleet figures per node count", () => {
 });
 
 test("bench --url --ca --user --password-stdin runs B1 against a given daemon", async () => {
-  const { startDevServer } = await import("../../src/devserver/mod.ts");
-  const server = await startDevServer();
+  // The daemon: the local server in a process of its own, as the bench starts it.
+  const { startServer } = await import("../../bench/common.ts");
+  const server = await startServer();
   const dir = mkdtempSync(join(tmpdir(), "appmesh-bench-smoke-"));
   try {
     const out = join(dir, "latest.json");
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
-      (resolve) => {
-        // Asynchronous: this process serves the daemon the bench talks to.
-        const child = spawn(Deno.execPath(), [
-          "run",
-          "-A",
-          "bench/main.ts",
-          "--smoke",
-          "--only",
-          "B1",
-          "--url",
-          server.urls[0],
-          "--ca",
-          server.caFile!,
-          "--user",
-          "admin",
-          "--password-stdin",
-          "--out",
-          out,
-        ], { cwd: root });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        const killer = setTimeout(() => child.kill("SIGKILL"), 300_000);
-        child.on("close", (status) => {
-          clearTimeout(killer);
-          resolve({ status, stdout, stderr });
-        });
-        child.stdin.end("admin123\n");
-      },
+    const url = server.info.urls[0];
+    const r = spawnSync(
+      Deno.execPath(),
+      [
+        ...["run", "-A", "bench/main.ts", "--smoke", "--only", "B1", "--out", out],
+        ...["--url", url, "--ca", server.info.caFile, "--user", "admin", "--password-stdin"],
+      ],
+      { cwd: root, encoding: "utf8", timeout: 300_000, input: "admin123\n" },
     );
     assert.equal(r.status, 0, `bench failed:\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(readFileSync(out, "utf8"));
-    assert.equal(report.target, server.urls[0]);
+    assert.equal(report.target, url);
     assert.match(report.note, /--url/);
     const b1 = report.benchmarks[0];
     assert.equal(typeof b1.figures.vs_floor, "number", `notes: ${b1.notes.join("; ")}`);
