@@ -111,6 +111,9 @@ test("cli output: terminal, hundreds of nodes: one live line, failures above it"
   assert.ok(!out.includes("line of "), "no step output in the aggregate view");
   // The final state stays on the screen.
   assert.match(lines.at(-1)!, /299\/300 done · 0 running · 1 failed · 0 queued$/);
+}, {
+  // The terminal renderer is the Deno command line's (Deno.consoleSize, Deno.unrefTimer).
+  skip: "bun",
 });
 
 test("cli output: --json stays one event per line at hundreds of nodes", () => {
