@@ -19,7 +19,7 @@ import {
   runClient,
   type Runtime,
   type ServerInfo,
-  startServer,
+  serverOrTarget,
   tlsFetch,
 } from "./common.ts";
 import { interleavedRounds } from "./interleave.ts";
@@ -174,6 +174,21 @@ export async function seedApp(info: ServerInfo, name = APP): Promise<void> {
   }
 }
 
+/** Deletes the app {@linkcode seedApp} registered (a daemon given with `--url` keeps no trace). */
+export async function unseedApp(info: ServerInfo, name = APP): Promise<void> {
+  const raw = tlsFetch(info.caPem);
+  try {
+    const token = await rawLogin(raw.fetch, info.urls[0]);
+    const res = await raw.fetch(`${info.urls[0]}/appmesh/app/${name}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    await res.body?.cancel();
+  } finally {
+    raw.close();
+  }
+}
+
 /** Counts per mode. */
 export function b1Counts(o: BenchOptions): { calls: number; rounds: number; warmup: number } {
   if (o.smoke) return { calls: 40, rounds: 1, warmup: 10 };
@@ -184,7 +199,7 @@ export function b1Counts(o: BenchOptions): { calls: number; rounds: number; warm
 /** Runs B1: server, our client and the floor on Deno and Bun, then the peers. */
 export async function run(o: BenchOptions): Promise<BenchResult> {
   const result: BenchResult = { id, title, figures: {}, series: {}, goals: [], notes: [] };
-  const server = await startServer();
+  const server = await serverOrTarget(o);
   try {
     await seedApp(server.info);
     const counts = b1Counts(o);
@@ -272,6 +287,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
         "(the most any client can reach against this server).",
     );
   } finally {
+    if (o.target) await unseedApp(server.info).catch(() => {});
     await server.close();
   }
   return result;

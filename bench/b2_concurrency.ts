@@ -13,10 +13,10 @@ import {
   rawLogin,
   runClient,
   type Runtime,
-  startServer,
+  serverOrTarget,
   tlsFetch,
 } from "./common.ts";
-import { APP, floorCalls, ourCalls, seedApp } from "./b1_small_calls.ts";
+import { APP, floorCalls, ourCalls, seedApp, unseedApp } from "./b1_small_calls.ts";
 import { interleavedRounds } from "./interleave.ts";
 import { median, pairedRatio, percentile, round, summarize } from "./stats.ts";
 
@@ -107,7 +107,7 @@ export async function clientSide(job: B2Job): Promise<B2Out> {
 /** Runs B2 on Deno and Bun. */
 export async function run(o: BenchOptions): Promise<BenchResult> {
   const result: BenchResult = { id, title, figures: {}, series: {}, goals: [], notes: [] };
-  const server = await startServer();
+  const server = await serverOrTarget(o);
   try {
     await seedApp(server.info);
     const job: B2Job = {
@@ -162,6 +162,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       });
     }
   } finally {
+    if (o.target) await unseedApp(server.info).catch(() => {});
     await server.close();
   }
   return result;

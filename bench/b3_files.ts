@@ -7,6 +7,9 @@
  * resets the kernel's peak-RSS mark (/proc/self/clear_refs), transfers, and reports the peak;
  * the bench also samples the child's VmRSS from /proc every 20 ms. The floor is the runtime's
  * own idiom: Deno `FsFile.readable`/`writable`, Bun `Bun.file().stream()`/`Bun.write`.
+ * Downloads have a second, durable floor as `downloadFile` is durable: the same into a temporary
+ * file beside the target, fsync, rename (`download_vs_durable_floor`, beside the non-durable
+ * `download_vs_floor`).
  *
  * @module
  */
@@ -22,11 +25,11 @@ import {
   rawLogin,
   rssBytes,
   runClient,
-  RUNTIME,
   type Runtime,
   startServer,
   tlsFetch,
 } from "./common.ts";
+import { fileStream, multipartBody, writeBody, writeBodyDurable } from "./file_io.ts";
 import { ratio, round, summarize } from "./stats.ts";
 
 /** Benchmark id. */
@@ -37,7 +40,7 @@ export const title = "download and upload of a big file: MB/s ÷ raw fetch, clie
 const MiB = 2 ** 20;
 
 /** Who transfers. */
-type Who = "floor" | "ours" | "ours_stream";
+type Who = "floor" | "floor_durable" | "ours" | "ours_stream";
 type Direction = "download" | "upload";
 
 /** The job of one child. */
@@ -84,62 +87,6 @@ function resetPeak(): boolean {
   }
 }
 
-interface DenoFs {
-  open(
-    p: string,
-    o?: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean },
-  ): Promise<{ readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }>;
-}
-interface BunFs {
-  file(p: string): { stream(): ReadableStream<Uint8Array>; size: number };
-  write(p: string, r: Response): Promise<number>;
-}
-const deno = (globalThis as { Deno?: DenoFs }).Deno;
-const bun = (globalThis as { Bun?: BunFs }).Bun;
-
-/** The runtime's own way to stream a file's bytes. */
-async function fileStream(path: string): Promise<ReadableStream<Uint8Array>> {
-  if (RUNTIME === "bun") return bun!.file(path).stream();
-  return (await deno!.open(path, { read: true })).readable;
-}
-
-/** The runtime's own way to write a response body to a file. */
-async function writeBody(path: string, res: Response): Promise<void> {
-  if (RUNTIME === "bun") {
-    await bun!.write(path, res);
-    return;
-  }
-  const file = await deno!.open(path, { write: true, create: true, truncate: true });
-  await res.body!.pipeTo(file.writable);
-}
-
-/** A multipart body as the agent expects it (`filename` field, `file` part), streamed. */
-function multipartBody(name: string, file: ReadableStream<Uint8Array>) {
-  const boundary = `----bench${crypto.randomUUID().replaceAll("-", "")}`;
-  const enc = new TextEncoder();
-  const head = enc.encode(
-    `--${boundary}\r\nContent-Disposition: form-data; name="filename"\r\n\r\n${name}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
-      `Content-Type: application/octet-stream\r\n\r\n`,
-  );
-  const tail = enc.encode(`\r\n--${boundary}--\r\n`);
-  const reader = file.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    start(ctl) {
-      ctl.enqueue(head);
-    },
-    async pull(ctl) {
-      const r = await reader.read();
-      if (r.done) {
-        ctl.enqueue(tail);
-        ctl.close();
-      } else ctl.enqueue(r.value);
-    },
-    cancel: (why) => reader.cancel(why),
-  });
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 type Transfer = (remote: string, local: string) => Promise<void>;
 
 async function floorTransfers(job: B3Job) {
@@ -151,7 +98,8 @@ async function floorTransfers(job: B3Job) {
       headers: { ...base, "x-file-path": encodeURIComponent(remote) },
     });
     if (!res.ok) throw new Error(`floor download: ${res.status} ${await res.text()}`);
-    await writeBody(local, res);
+    if (job.who === "floor_durable") await writeBodyDurable(local, res);
+    else await writeBody(local, res);
   };
   const upload: Transfer = async (remote, local) => {
     const name = remote.split("/").pop()!;
@@ -184,7 +132,7 @@ async function ourTransfers(job: B3Job) {
 
 /** Runs in a fresh child: warm up, note RSS, transfer once, report time and peak RSS. */
 export async function clientSide(job: B3Job): Promise<B3Out> {
-  const t = job.who === "floor" ? await floorTransfers(job) : await ourTransfers(job);
+  const t = job.who.startsWith("floor") ? await floorTransfers(job) : await ourTransfers(job);
   try {
     const warmTarget = join(job.scratch, `warm-${crypto.randomUUID()}`);
     if (job.direction === "download") await t.download(job.warmFile, warmTarget);
@@ -287,7 +235,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       try {
         for (const direction of ["download", "upload"] as Direction[]) {
           const whos: Who[] = direction === "download"
-            ? ["floor", "ours", "ours_stream"]
+            ? ["floor", "floor_durable", "ours", "ours_stream"]
             : ["floor", "ours"];
           const got: Record<string, Measured[]> = {};
           const failed = new Set<Who>();
@@ -329,6 +277,10 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
               med("ours_stream"),
               med("floor"),
             );
+            result.figures[`${px}download_vs_durable_floor`] = ratio(
+              med("ours"),
+              med("floor_durable"),
+            );
           }
           // Flatness: the same transfer at a quarter of the size.
           o.log(`B3: ${rt} ${direction} ${small / MiB} MiB (flatness)`);
@@ -368,14 +320,17 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
             : ok(f[fig]!),
         });
       goal(`${px}download_vs_floor`, ">= 0.9", (v) => v >= 0.9);
+      goal(`${px}download_vs_durable_floor`, ">= 0.9", (v) => v >= 0.9);
       goal(`${px}upload_vs_floor`, ">= 0.9", (v) => v >= 0.9);
       goal(`${px}rss_growth_mib`, "< 64", (v) => v < 64);
       goal(`${px}rss_growth_delta_mib`, "< 16 (flat)", (v) => v < 16);
     }
     result.notes.push(
       `sizes: ${big / MiB} MiB (throughput, ${rounds} rounds) and ${small / MiB} MiB (flatness); ` +
-        "ours = downloadFile/uploadFile (temp file + rename, attributes), ours_stream = " +
-        "download() into the floor's file writer; RSS growth = peak RSS during the transfer − " +
+        "ours = downloadFile/uploadFile (temp file + fsync + rename, attributes), ours_stream = " +
+        "download() into the floor's file writer; floor_durable = raw fetch into a temp file, " +
+        "fsync, rename (download_vs_durable_floor; download_vs_floor is the non-durable ratio); " +
+        "RSS growth = peak RSS during the transfer − " +
         "RSS after warm-up, in the client's process.",
     );
   } finally {

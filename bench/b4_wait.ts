@@ -17,7 +17,7 @@ import {
   rawLogin,
   runClient,
   type Runtime,
-  startServer,
+  serverOrTarget,
   tlsFetch,
 } from "./common.ts";
 import { interleavedRounds } from "./interleave.ts";
@@ -121,7 +121,7 @@ export async function clientSide(job: B4Job): Promise<B4Out> {
 /** Runs B4 on Deno and Bun, then the npm `appmesh` peer. */
 export async function run(o: BenchOptions): Promise<BenchResult> {
   const result: BenchResult = { id, title, figures: {}, series: {}, goals: [], notes: [] };
-  const server = await startServer();
+  const server = await serverOrTarget(o);
   try {
     const job: B4Job = {
       url: server.info.urls[0],

@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import {
   type BenchResult,
   errorText,
   loadClient,
+  processCpuMs,
   ROOT,
   runClient,
   startServer,
@@ -65,18 +65,6 @@ interface RunFigures {
   /** Wall time outside any step (setup, login, teardown of the run), minus HTTP. */
   outsideStepsMs: number;
   status: string;
-}
-
-/** CPU time (user + system) of a process and of its reaped children in ms, from /proc. */
-function processCpuMs(pid: number): { own: number; children: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
-    // Clock ticks of 10 ms: utime, stime, then cutime, cstime.
-    return { own: (f[11] + f[12]) * 10, children: (f[13] + f[14]) * 10 };
-  } catch {
-    return { own: NaN, children: NaN };
-  }
 }
 
 /** Per node count, the runs. */

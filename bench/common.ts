@@ -51,8 +51,18 @@ export interface BenchResult {
   notes: string[];
 }
 
+/** A daemon given with `--url` (B1, B2, B4 run against it instead of the local server). */
+export interface BenchTarget {
+  /** Base URL, e.g. `https://127.0.0.1:6060`. */
+  url: string;
+  /** CA file that signed its certificate. */
+  caFile: string;
+}
+
 /** How a benchmark is run. */
 export interface BenchOptions {
+  /** Run against this daemon instead of starting the local server (`--url`, `--ca`). */
+  target?: BenchTarget;
   /** Fewer rounds, smaller files (`--quick`). */
   quick: boolean;
   /** Tiny counts for the smoke test (`--smoke`); implies quick. */
@@ -241,6 +251,8 @@ export interface ServerInfo {
   urls: string[];
   /** The nodes (`name` is what X-Target-Host and workflow `nodes` take). */
   nodes: { name: string; url: string; port: number }[];
+  /** Nodes reached only through forwarding from the first node (B7). */
+  forwardedNodes: { name: string; port: number }[];
   /** CA file. */
   caFile: string;
   /** CA PEM text. */
@@ -263,8 +275,13 @@ export interface ServerHandle {
  * Starts the local server in a child process (Deno), `nodes` nodes, HTTPS with its own CA,
  * on loopback; resolves once it listens.
  */
-export function startServer(options: { nodes?: number } = {}): Promise<ServerHandle> {
-  const [cmd, args] = scriptCommand("deno", "server_child.ts", [String(options.nodes ?? 1)]);
+export function startServer(
+  options: { nodes?: number; forwardedNodes?: number } = {},
+): Promise<ServerHandle> {
+  const [cmd, args] = scriptCommand("deno", "server_child.ts", [
+    String(options.nodes ?? 1),
+    String(options.forwardedNodes ?? 0),
+  ]);
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";
@@ -303,6 +320,29 @@ export function startServer(options: { nodes?: number } = {}): Promise<ServerHan
       fail(`exit ${code}: ${err.trim().slice(-600)}`);
     });
   });
+}
+
+/**
+ * The server of B1, B2 and B4: the daemon of `--url` when given (nothing to start or stop; its
+ * pid unknown, 0), else the local server in a child process.
+ */
+export async function serverOrTarget(o: BenchOptions): Promise<ServerHandle> {
+  if (!o.target) return await startServer();
+  const url = o.target.url.replace(/\/+$/, "");
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+  return {
+    info: {
+      urls: [url],
+      nodes: [{ name: `${u.hostname}:${port}`, url, port }],
+      forwardedNodes: [],
+      caFile: o.target.caFile,
+      caPem: readFileSync(o.target.caFile, "utf8"),
+      stateDir: "",
+      pid: 0,
+    },
+    close: () => Promise.resolve(),
+  };
 }
 
 /**
@@ -366,7 +406,14 @@ export function tlsFetch(caPem: string): TlsFetch {
 }
 
 /** The benchmark user (the server's default admin). */
-export const USER = { name: "admin", password: "admin123" };
+export const USER: { readonly name: string; readonly password: string } = {
+  get name() {
+    return process.env.APPMESH_BENCH_USER || "admin";
+  },
+  get password() {
+    return process.env.APPMESH_BENCH_PASSWORD || "admin123";
+  },
+};
 
 /** Logs in with raw fetch and returns the bearer token (the floor's session). */
 export async function rawLogin(f: typeof fetch, url: string): Promise<string> {
@@ -438,6 +485,18 @@ export function rssBytes(pid: number | "self" = "self"): number {
     // no /proc
   }
   return pid === "self" ? process.memoryUsage.rss() : NaN;
+}
+
+/** CPU time (user + system) of a process and of its reaped children in ms, from /proc. */
+export function processCpuMs(pid: number): { own: number; children: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // Clock ticks of 10 ms: utime, stime, then cutime, cstime.
+    return { own: (f[11] + f[12]) * 10, children: (f[13] + f[14]) * 10 };
+  } catch {
+    return { own: NaN, children: NaN };
+  }
 }
 
 /** A short message of an error. */

@@ -1,16 +1,29 @@
 /**
  * The benchmark suite: `deno task bench [--quick] [--only B1,B3] [--out FILE]`.
  *
- * Runs B1–B6 of shared/docs/benchmarks.md against the local server on loopback, each side by
+ * Runs B1–B7 of shared/docs/benchmarks.md against the local server on loopback, each side by
  * side in one run (ours, raw fetch, the peers), prints a table and writes
  * bench/results/latest.json. `--quick`: every benchmark, fewer rounds and smaller files.
  * `--smoke`: tiny counts (the test suite's smoke test).
  *
+ * `--url URL --ca FILE [--user U --password-stdin]`: B1, B2 and B4 (the default selection then)
+ * against that daemon instead of the local server, the floor and the peers too; e.g. a real
+ * App Mesh daemon (shared/tools/real-daemon). Its figures are the same keys; `target` in the
+ * JSON names the daemon.
+ *
  * @module
  */
 import { join } from "node:path";
+import { Buffer } from "node:buffer";
 import process from "node:process";
-import { type Benchmark, type BenchResult, errorText, RESULTS_DIR, ROOT } from "./common.ts";
+import {
+  type Benchmark,
+  type BenchResult,
+  type BenchTarget,
+  errorText,
+  RESULTS_DIR,
+  ROOT,
+} from "./common.ts";
 import {
   type BenchReport,
   formatTable,
@@ -18,6 +31,7 @@ import {
   machineInfo,
   runtimeVersions,
   SERVER_NOTE,
+  targetNote,
   writeReport,
 } from "./report.ts";
 
@@ -29,13 +43,23 @@ const ALL: Record<string, () => Promise<Benchmark>> = {
   B4: () => import("./b4_wait.ts"),
   B5: () => import("./b5_workflow.ts"),
   B6: () => import("./b6_cold_start.ts"),
+  B7: () => import("./b7_fleet.ts"),
 };
+
+/** The benchmarks that can run against any daemon (`--url`). */
+const ON_ANY_DAEMON = ["B1", "B2", "B4"];
+
+const USAGE = "usage: deno task bench [--quick] [--only B1,B3] [--out FILE]\n" +
+  "       deno task bench --url URL --ca FILE [--user U --password-stdin] [--quick] [--only B1]";
 
 interface Args {
   quick: boolean;
   smoke: boolean;
   only: string[];
   out: string;
+  target?: BenchTarget;
+  user?: string;
+  passwordStdin: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,7 +68,11 @@ function parseArgs(argv: string[]): Args {
     smoke: false,
     only: Object.keys(ALL),
     out: join(RESULTS_DIR, "latest.json"),
+    passwordStdin: false,
   };
+  let url: string | undefined;
+  let ca: string | undefined;
+  let only = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -53,24 +81,48 @@ function parseArgs(argv: string[]): Args {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === "--quick") args.quick = true;
+    if (a === "--url" || a.startsWith("--url=")) url = value();
+    else if (a === "--ca" || a.startsWith("--ca=")) ca = value();
+    else if (a === "--user" || a.startsWith("--user=")) args.user = value();
+    else if (a === "--password-stdin") args.passwordStdin = true;
+    else if (a === "--quick") args.quick = true;
     else if (a === "--smoke") args.smoke = args.quick = true;
     else if (a.startsWith("--only")) {
+      only = true;
       args.only = value().split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
       for (const id of args.only) {
         if (!ALL[id]) throw new Error(`unknown benchmark ${id} (known: ${Object.keys(ALL)})`);
       }
     } else if (a.startsWith("--out")) args.out = value();
     else if (a === "--help" || a === "-h") {
-      console.log("usage: deno task bench [--quick] [--only B1,B3] [--out FILE]");
+      console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+    } else throw new Error(`unknown argument ${a}\n${USAGE}`);
+  }
+  if (url !== undefined) {
+    if (!ca) throw new Error(`--url needs --ca FILE (the CA that signed the daemon's certificate)`);
+    args.target = { url, caFile: ca };
+    if (!only) args.only = ON_ANY_DAEMON;
+    const other = args.only.filter((id) => !ON_ANY_DAEMON.includes(id));
+    if (other.length) throw new Error(`${other} run only against the local server, not --url`);
+  } else if (ca || args.user || args.passwordStdin) {
+    throw new Error("--ca, --user and --password-stdin go with --url");
   }
   return args;
 }
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  // The credentials reach every client process (ours, the floor, the peers) by environment.
+  if (args.user) process.env.APPMESH_BENCH_USER = args.user;
+  if (args.passwordStdin) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    process.env.APPMESH_BENCH_PASSWORD = Buffer.concat(chunks).toString("utf8").replace(
+      /\r?\n$/,
+      "",
+    );
+  }
   const started = new Date();
   const t0 = performance.now();
   const log = (msg: string) => {
@@ -78,14 +130,16 @@ async function main(): Promise<number> {
     process.stderr.write(`[${s}s] ${msg}\n`);
   };
   const mode = args.smoke ? "smoke" : args.quick ? "quick" : "full";
-  log(`mode ${mode}: ${args.only.join(", ")}`);
+  log(`mode ${mode}: ${args.only.join(", ")}${args.target ? ` against ${args.target.url}` : ""}`);
   const benchmarks: BenchResult[] = [];
   let crashed = false;
   for (const id of args.only) {
     const bench = await ALL[id]();
     log(`${id}: ${bench.title}`);
     try {
-      benchmarks.push(await bench.run({ quick: args.quick, smoke: args.smoke, log }));
+      benchmarks.push(
+        await bench.run({ quick: args.quick, smoke: args.smoke, log, target: args.target }),
+      );
     } catch (e) {
       crashed = true;
       log(`${id} failed: ${errorText(e)}`);
@@ -105,9 +159,10 @@ async function main(): Promise<number> {
     runtimes: await runtimeVersions(),
     mode,
     command: `deno task bench ${process.argv.slice(2).join(" ")}`.trim(),
+    target: args.target?.url ?? null,
     started: started.toISOString(),
     commit: await gitCommit(ROOT),
-    note: SERVER_NOTE,
+    note: args.target ? targetNote(args.target.url) : SERVER_NOTE,
   };
   await writeReport(args.out, report);
   process.stdout.write(formatTable(report));

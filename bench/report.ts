@@ -34,6 +34,8 @@ export interface BenchReport {
   command: string;
   /** ISO time of the start. */
   started: string;
+  /** The daemon measured with `--url` (null: the local server). */
+  target?: string | null;
   /** The git commit measured, if known. */
   commit: string | null;
   /** What every figure includes. */
@@ -44,6 +46,12 @@ export interface BenchReport {
 export const SERVER_NOTE =
   "The local server (src/devserver, its own Deno process, HTTPS on loopback) is part of every " +
   "figure; B1's raw-fetch floor is the server's share: no client can go faster against it.";
+
+/** The sentence of a run against a daemon given with `--url`. */
+export function targetNote(url: string): string {
+  return `Against the daemon at ${url} (--url), not the local server: the daemon is part of ` +
+    "every figure; the raw-fetch floor is its share.";
+}
 
 /** CPU count/model, memory, OS. */
 export function machineInfo(): MachineInfo {

@@ -1,6 +1,6 @@
 /**
  * The client side of a benchmark, in a child process on Deno or Bun:
- * `runner.ts <B1..B5> <job JSON>`. Prints the benchmark's result as one JSON line (or
+ * `runner.ts <B1..B7> <job JSON>`. Prints the benchmark's result as one JSON line (or
  * `{"error": ...}` and exits 1).
  *
  * @module
@@ -13,6 +13,7 @@ const modules: Record<string, string> = {
   B3: "./b3_files.ts",
   B4: "./b4_wait.ts",
   B5: "./b5_workflow.ts",
+  B7: "./b7_fleet.ts",
 };
 
 const [id, jobText] = process.argv.slice(2);

@@ -17,7 +17,10 @@ try {
     ca: readFileSync(job.caFile),
     rejectUnauthorized: true,
   });
-  await client.login("admin", "admin123");
+  await client.login(
+    process.env.APPMESH_BENCH_USER || "admin",
+    process.env.APPMESH_BENCH_PASSWORD || "admin123",
+  );
   if (kind === "b4") {
     // Same command as B4: it prints its exit time (ns since the epoch) right before exiting.
     const once = async () => {

@@ -3,6 +3,7 @@
 `python3 python_requests.py b1 '<job JSON>'` prints {"rounds": [calls/s, ...]}.
 """
 import json
+import os
 import sys
 import time
 import urllib.parse
@@ -19,7 +20,10 @@ def main() -> None:
     # The environment's REQUESTS_CA_BUNDLE would override Session.verify (a requests quirk).
     s.trust_env = False
     s.verify = job["caFile"]
-    r = s.post(f"{url}/appmesh/login", auth=("admin", "admin123"))
+    r = s.post(f"{url}/appmesh/login", auth=(
+        os.environ.get("APPMESH_BENCH_USER") or "admin",
+        os.environ.get("APPMESH_BENCH_PASSWORD") or "admin123",
+    ))
     r.raise_for_status()
     s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
     app_url = f"{url}/appmesh/app/{urllib.parse.quote(job['app'], safe='')}"

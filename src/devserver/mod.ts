@@ -38,6 +38,7 @@ import type { ServerShared } from "./context.ts";
 import { type Faults, FaultState } from "./faults.ts";
 import { json } from "./http.ts";
 import { Identity, type SecurityConfig } from "./identity.ts";
+import { addForwardedNodes } from "./forwarded.ts";
 import { createNodeState } from "./node_state.ts";
 import { type Mesh, type ServedNode, serveNode } from "./pipeline.ts";
 import { allRoutes, Router } from "./routes.ts";
@@ -55,6 +56,13 @@ export interface DevServerOptions {
   port?: number;
   /** Number of nodes (default 1); they share the JWT key and the users, and forward to each other. */
   nodes?: number;
+  /**
+   * Nodes reached only through forwarding (default 0): served in the same process behind the
+   * listening nodes, each with its own apps, processes and files and no socket of its own, named
+   * `127.0.0.1:PORT` with ports from 61000 up. Reach one through any listening node with
+   * `X-Target-Host` (a workflow's `nodes`), as a fleet behind one entry daemon; up to 4,000.
+   */
+  forwardedNodes?: number;
   /** Bind address, default "127.0.0.1". */
   host?: string;
   /** HTTPS (default true) with a generated CA (`stateDir/ca.pem`). */
@@ -100,6 +108,8 @@ export interface DevServer {
   urls: string[];
   /** The nodes. */
   nodes: DevServerNode[];
+  /** The nodes reached only through forwarding (`url` is the first node's, which forwards). */
+  forwardedNodes: DevServerNode[];
   /** CA certificate file (undefined with `tls: false`). */
   caFile?: string;
   /** CA certificate PEM (undefined with `tls: false`). */
@@ -219,11 +229,29 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       );
       served.push(node);
     }
+    const nodeConfig = {
+      host,
+      issuer: identity.tokens.issuer,
+      verifyClient: options.verifyClient ?? false,
+    };
+    const forwarded = await addForwardedNodes(mesh, options.forwardedNodes ?? 0, {
+      stateDir,
+      host,
+      shared,
+      config: nodeConfig,
+      fileBaseDir: options.fileBaseDir,
+      posixExitCodes: options.posixExitCodes ?? false,
+    });
     let closing: Promise<void> | undefined;
     const close = () => (closing ??= closeAll());
     return {
       urls: listeners.map((l) => l.url),
       nodes: listeners.map((l) => ({ name: l.name, url: l.url, port: l.port })),
+      forwardedNodes: forwarded.map((n) => ({
+        name: n.state.name,
+        url: listeners[0].url,
+        port: n.port,
+      })),
       caFile: certs?.caFile,
       caPem: certs?.caPem,
       clientCertFile: certs?.clientCertFile,
@@ -254,6 +282,13 @@ export function describeDevServer(server: DevServer): string {
   server.nodes.forEach((n, i) =>
     lines.push(`  node ${i + 1}: ${n.url}  (X-Target-Host: ${n.name})`)
   );
+  const fwd = server.forwardedNodes;
+  if (fwd.length) {
+    lines.push(
+      `  ${fwd.length} node${fwd.length === 1 ? "" : "s"} reached only through forwarding: ` +
+        `X-Target-Host ${fwd[0].name}${fwd.length > 1 ? ` .. ${fwd[fwd.length - 1].name}` : ""}`,
+    );
+  }
   if (server.caFile) lines.push(`  CA certificate: ${server.caFile}`);
   if (server.clientCertFile) {
     lines.push(`  client certificate (mTLS): ${server.clientCertFile} / ${server.clientKeyFile}`);

@@ -1,5 +1,6 @@
 /**
- * Smoke test of the benchmark suite: one short round of B1 (tiny counts) through
+ * Smoke test of the benchmark suite: one short round of B1 (tiny counts), of B7 and of B1
+ * against a given daemon (`--url`) through
  * `bench/main.ts --smoke`, then the shape of the JSON it writes. No timing is asserted.
  */
 import assert from "node:assert/strict";
@@ -68,6 +69,77 @@ test("bench --smoke --only B1 writes latest.json of the documented shape", () =>
     assert.equal(typeof report.runtimes.deno, "string");
     assert.equal(typeof report.runtimes.bun, "string");
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bench --smoke --only B7 reports fleet figures per node count", () => {
+  const dir = mkdtempSync(join(tmpdir(), "appmesh-bench-smoke-"));
+  try {
+    const out = join(dir, "latest.json");
+    const r = spawnSync(
+      Deno.execPath(),
+      ["run", "-A", "bench/main.ts", "--smoke", "--only", "B7", "--out", out],
+      { cwd: root, encoding: "utf8", timeout: 300_000 },
+    );
+    assert.equal(r.status, 0, `bench failed:\n${r.stdout}\n${r.stderr}`);
+    const b7 = JSON.parse(readFileSync(out, "utf8")).benchmarks[0];
+    assert.equal(b7.id, "B7");
+    // The smoke test's node counts are 2 and 4 (a full run: 32, 256, 1,000).
+    for (const n of [2, 4]) {
+      for (
+        const k of [
+          "wall_s",
+          "cpu_ms_per_node_step",
+          "peak_rss_mib",
+          "report_kib",
+          "report_write_ms",
+          "junit_write_ms",
+          "server_cpu_ms_per_node_step",
+          "plain_lines",
+          "tty_lines",
+        ]
+      ) {
+        const v = b7.figures[`n${n}_${k}`];
+        assert.equal(typeof v, "number", `n${n}_${k} is ${v}; notes: ${b7.notes.join("; ")}`);
+      }
+    }
+    for (const k of ["cpu_per_node_step_largest_vs_smallest", "peak_rss_mib_largest"]) {
+      assert.equal(typeof b7.figures[k], "number", `${k}; notes: ${b7.notes.join("; ")}`);
+    }
+    assert.deepEqual(b7.goals.map((g: { figure: string }) => g.figure), [
+      "cpu_per_node_step_largest_vs_smallest",
+      "peak_rss_mib_largest",
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bench --url --ca --user --password-stdin runs B1 against a given daemon", async () => {
+  // The daemon: the local server in a process of its own, as the bench starts it.
+  const { startServer } = await import("../../bench/common.ts");
+  const server = await startServer();
+  const dir = mkdtempSync(join(tmpdir(), "appmesh-bench-smoke-"));
+  try {
+    const out = join(dir, "latest.json");
+    const url = server.info.urls[0];
+    const r = spawnSync(
+      Deno.execPath(),
+      [
+        ...["run", "-A", "bench/main.ts", "--smoke", "--only", "B1", "--out", out],
+        ...["--url", url, "--ca", server.info.caFile, "--user", "admin", "--password-stdin"],
+      ],
+      { cwd: root, encoding: "utf8", timeout: 300_000, input: "admin123\n" },
+    );
+    assert.equal(r.status, 0, `bench failed:\n${r.stdout}\n${r.stderr}`);
+    const report = JSON.parse(readFileSync(out, "utf8"));
+    assert.equal(report.target, url);
+    assert.match(report.note, /--url/);
+    const b1 = report.benchmarks[0];
+    assert.equal(typeof b1.figures.vs_floor, "number", `notes: ${b1.notes.join("; ")}`);
+  } finally {
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -32,6 +32,11 @@ printed). Default users: admin/admin123, mesh/mesh123, test/test123. Stops on Ct
     flags: {
       port: { type: "string", value: "PORT", description: "first node's port (default 6060)" },
       nodes: { type: "string", value: "N", description: "number of nodes (default 1)" },
+      "forwarded-nodes": {
+        type: "string",
+        value: "N",
+        description: "nodes reached only through forwarding (X-Target-Host 127.0.0.1:61000 up)",
+      },
       state: {
         type: "string",
         value: "DIR",
@@ -49,6 +54,7 @@ printed). Default users: admin/admin123, mesh/mesh123, test/test123. Stops on Ct
     examples: [
       "appmesh devserver --nodes 3",
       "appmesh devserver --port 7070 --no-tls --state ./state",
+      "appmesh devserver --forwarded-nodes 1000",
     ],
   },
   async run(args) {
@@ -56,11 +62,13 @@ printed). Default users: admin/admin123, mesh/mesh123, test/test123. Stops on Ct
     const f = args.flags;
     const port = intFlag(f.port, "port", 0, 65535, usage) ?? 6060;
     const nodes = intFlag(f.nodes, "nodes", 1, 64, usage) ?? 1;
+    const forwardedNodes = intFlag(f["forwarded-nodes"], "forwarded-nodes", 0, 4000, usage) ?? 0;
     const { startDevServer, describeDevServer } = await import("../../devserver/mod.ts");
     const interrupts = catchInterrupts();
     const server = await startDevServer({
       port,
       nodes,
+      forwardedNodes,
       tls: f["no-tls"] !== true,
       ...(typeof f.state === "string" ? { stateDir: f.state } : {}),
       ...(typeof f.security === "string" ? { security: f.security } : {}),

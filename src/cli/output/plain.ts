@@ -13,6 +13,14 @@
  *
  * A failed process's last lines (`! `) follow its failure line, whatever its `output` mode.
  *
+ * Above `aggregateAbove` nodes (default 32) the lines per node give way to the aggregate view
+ * (`fleet.ts`): an aggregate line at most every `progressEveryMs` and at the end, and the
+ * failures (step, node, retries, the failed process's last lines); no step output.
+ *
+ * ```
+ * 2026-11-28T02:15:05.000Z 412/1000 done · 100 running · 1 failed · 487 queued · slowest: 10.0.0.7:6060 9.1s (done (wait))
+ * ```
+ *
  * @module
  */
 
@@ -27,13 +35,19 @@ import {
   stepLabel,
   tailLines,
 } from "./format.ts";
+import { AGGREGATE_ABOVE, aggregateRun, FleetTally } from "./fleet.ts";
 
 /** Options of {@linkcode plainRenderer}. */
 export interface PlainOptions {
   /** Where lines go (default: `console.log`). */
   write?: (line: string) => void;
-  /** Minimum milliseconds between two progress lines of one step (default 5000). */
+  /**
+   * Minimum milliseconds between two progress lines of one step, and between two aggregate
+   * lines (default 5000).
+   */
   progressEveryMs?: number;
+  /** Above this many nodes, the aggregate view (default 32). */
+  aggregateAbove?: number;
 }
 
 /** A renderer that prints timestamped, node-prefixed lines. */
@@ -43,12 +57,53 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
   const lines = new LineBuffer();
   const lastProgress = new Map<string, number>();
   const prefix = (e: WorkflowEvent) => `${e.time} ${e.node ? `[${e.node}] ` : ""}`;
+  let tally: FleetTally | undefined;
+  let lastAggregate = 0;
   const key = (e: WorkflowEvent) => `${e.node ?? ""}\u0000${e.step ?? ""}`;
   const flushOutput = (e: WorkflowEvent) => {
     for (const [, tail] of lines.flush(key(e))) write(`${prefix(e)}${e.step} | ${tail}`);
   };
+  const failed = (s: string | undefined) =>
+    s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
+  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
+  const notable = (e: WorkflowEvent) =>
+    e.type === "step_retry" ||
+    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
+  /** The aggregate view's handling of one event. */
+  const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
+    fleet.event(e);
+    const p = prefix(e);
+    const now = Date.parse(e.time) || Date.now();
+    if (e.type === "run_end") {
+      write(`${e.time} ${fleet.line(now)}`);
+      return;
+    }
+    if (e.type === "step_end" && failed(e.status)) {
+      write(`${p}step ${stepLabel(e)} ${e.status}${e.message ? `: ${e.message}` : ""}`);
+      for (const l of tailLines(e)) write(`${p}${e.step} ! ${l}`);
+    } else if (e.type === "node_end" && failed(e.status)) {
+      write(`${p}node ${e.status}${e.message ? `: ${e.message}` : ""}`);
+    } else if (notable(e)) {
+      write(`${p}${e.type === "log" ? "" : `step ${stepLabel(e)} retry: `}${e.message ?? ""}`);
+    }
+    if (now - lastAggregate >= every) {
+      lastAggregate = now;
+      write(`${e.time} ${fleet.line(now)}`);
+    }
+  };
   return {
     event(e) {
+      if (e.type === "run_start" && aggregateRun(e, options.aggregateAbove ?? AGGREGATE_ABOVE)) {
+        tally = new FleetTally();
+        tally.event(e);
+        lastAggregate = Date.parse(e.time) || Date.now();
+        write(
+          `${prefix(e)}run started: ${runTitle(e)}; aggregate view: a line every ` +
+            `${formatElapsed(every)} and each failure (--json has every event)`,
+        );
+        return;
+      }
+      if (tally) return aggregate(tally, e);
       const p = prefix(e);
       const d = e.data ?? {};
       switch (e.type) {

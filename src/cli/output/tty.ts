@@ -3,6 +3,10 @@
  * step, the step's elapsed time, bytes for transfers), redrawn in place; step output and
  * failures scroll above it. Colours only when allowed (see `useColor`).
  *
+ * Above `aggregateAbove` nodes (default 32) the live block is one aggregate line instead
+ * (`fleet.ts`: done, running, failed, queued, the slowest nodes), and only failures, retries
+ * and log lines scroll above it; step output is left to `--json` and the failure's last lines.
+ *
  * @module
  */
 
@@ -20,6 +24,7 @@ import {
   tailLines,
 } from "./format.ts";
 import { terminalColumns } from "../../runtime/process.ts";
+import { AGGREGATE_ABOVE, aggregateRun, FleetTally } from "./fleet.ts";
 
 /** Options of {@linkcode ttyRenderer}. */
 export interface TtyOptions {
@@ -31,6 +36,8 @@ export interface TtyOptions {
   columns?: () => number;
   /** Writes a note (default: `write`); the CLI sends notes to stderr. */
   writeNote?: (text: string) => void;
+  /** Above this many nodes, one aggregate line instead of a line per node (default 32). */
+  aggregateAbove?: number;
 }
 
 interface NodeLine {
@@ -73,6 +80,8 @@ export function ttyRenderer(options: TtyOptions): Renderer {
   let drawn = 0;
   let frame = 0;
   let closed = false;
+  let tally: FleetTally | undefined;
+  let longestName = 4;
 
   const statusMark = (s: string) =>
     s === "success"
@@ -109,7 +118,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
     return truncate(parts.join("  "), width);
   };
 
-  const nameWidth = () => Math.min(32, Math.max(4, ...[...nodes.keys()].map((k) => k.length)));
+  const nameWidth = () => Math.min(32, longestName);
 
   const clear = () => {
     if (drawn > 0) write(`\x1b[${drawn}F\x1b[J`);
@@ -117,9 +126,15 @@ export function ttyRenderer(options: TtyOptions): Renderer {
   };
 
   const draw = () => {
-    if (!nodes.size) return;
     const width = Math.max(20, columns() - 1);
     const now = Date.now();
+    if (tally) {
+      const mark = tally.running || tally.queued ? st.dim(SPINNER[frame % SPINNER.length]) : "■";
+      write(truncate(`${mark} ${tally.line(now)}`, width) + "\n");
+      drawn = 1;
+      return;
+    }
+    if (!nodes.size) return;
     const text = [...nodes.values()].map((n) => render(n, width, now)).join("\n");
     write(text + "\n");
     drawn = nodes.size;
@@ -144,7 +159,7 @@ export function ttyRenderer(options: TtyOptions): Renderer {
   const timer = setInterval(() => {
     if (closed) return;
     frame++;
-    if ([...nodes.values()].some((n) => !n.final)) redraw();
+    if (tally ? tally.running > 0 : [...nodes.values()].some((n) => !n.final)) redraw();
   }, 200);
   unrefTimer(timer);
 
@@ -154,14 +169,51 @@ export function ttyRenderer(options: TtyOptions): Renderer {
     if (!n) {
       n = { name: e.node, started: Date.parse(e.time) || Date.now(), steps: 0 };
       nodes.set(e.node, n);
+      longestName = Math.max(longestName, e.node.length);
     }
     return n;
   };
 
   const key = (e: WorkflowEvent) => `${e.node ?? ""}\u0000${e.step ?? ""}`;
 
+  const failed = (s: string | undefined) =>
+    s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
+  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
+  const notable = (e: WorkflowEvent) =>
+    e.type === "step_retry" ||
+    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
+  /** The aggregate view: counts in the live line, failures above it, O(1) per event. */
+  const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
+    fleet.event(e);
+    const where = `[${e.node ?? "-"}]`;
+    if (e.type === "step_end" && failed(e.status)) {
+      above([
+        `${statusMark(e.status!)} ${where} ${stepLabel(e)} ${e.status}${
+          e.message ? `: ${e.message}` : ""
+        }`,
+        ...tailLines(e).map((l) => `${st.dim(`  ${where} ${e.step ?? ""} !`)} ${l}`),
+      ]);
+    } else if (e.type === "node_end" && failed(e.status)) {
+      above([
+        `${statusMark(e.status!)} ${where} node ${e.status}${e.message ? `: ${e.message}` : ""}`,
+      ]);
+    } else if (e.type === "step_retry") {
+      above([st.warn(`↻ ${where} ${stepLabel(e)} retry: ${e.message ?? ""}`)]);
+    } else if (e.type === "log" && notable(e)) {
+      above([`${e.node ? st.dim(`${where} `) : ""}${e.message ?? ""}`]);
+    }
+    // Other events only change the counts: the timer redraws the line.
+  };
+
   return {
     event(e) {
+      if (e.type === "run_start" && aggregateRun(e, options.aggregateAbove ?? AGGREGATE_ABOVE)) {
+        tally = new FleetTally();
+        tally.event(e);
+        above([st.bold(`▶ ${runTitle(e)}`) + st.dim("  (aggregate view; --json has every event)")]);
+        return;
+      }
+      if (tally) return aggregate(tally, e);
       const n = nodeOf(e);
       const d = e.data ?? {};
       switch (e.type) {
