@@ -1,11 +1,12 @@
 /**
- * `AppMeshClient`, the public class, and `AppRun`, the handle of a run it starts (which points
- * back to it). The methods are short: a method that is one request is a `call` of the endpoint
+ * `AppMeshClient`, the public class (`AppRun`, the handle of a run it starts, is in
+ * app_run.ts and knows the class only as the `AppRunClient` it satisfies). The methods are short: a method that is one request is a `call` of the endpoint
  * table (endpoints.ts); the others delegate to the area modules (auth, apps, run, files,
  * system, users). The request path is `Transport` in request.ts, shared with `forNode` views.
  *
  * @module
  */
+import { AppRun } from "./app_run.ts";
 import { addApp, checkAppHealth, deleteApp, getAppOutput } from "./apps.ts";
 import * as auth from "./auth.ts";
 import { call, type Core, nodeCore } from "./core.ts";
@@ -248,7 +249,7 @@ export class AppMeshClient {
   // ---- runs and tasks (run.ts) ----
 
   /** Starts an app (or a shell command) without waiting; the `AppRun` remembers the node. */
-  async runAppAsync(app: App | string, options?: RunOptions): Promise<AppRun> {
+  async runAppAsync(app: App | string, options?: RunOptions): Promise<AppRun<AppMeshClient>> {
     return new AppRun({ client: this, ...await run.runAppAsync(this.#core, app, options) });
   }
   /** Follows a run's output until it exits; its exit code, or undefined on timeout. */
@@ -407,62 +408,5 @@ export class AppMeshClient {
   /** `await using client = new AppMeshClient()` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/** What `AppRun` is made of. */
-export interface AppRunInit {
-  /** The client that started the run. */
-  client: AppMeshClient;
-  /** Name of the (generated) run app. */
-  appName: string;
-  /** The process instance. */
-  processUuid: string;
-  /** Node the run was started on (`host:port`), undefined for the base URL's node. */
-  node?: string;
-}
-
-/**
- * A run started with `runAppAsync`. It remembers its node, so `wait()` follows the right
- * node even when the client is later pointed elsewhere.
- *
- * @example
- * ```ts
- * import { AppMeshClient } from "@appmesh/sdk";
- * import { startDevServer } from "@appmesh/sdk/devserver";
- *
- * await using server = await startDevServer({ nodes: 2 });
- * await using client = new AppMeshClient({ baseUrl: server.urls[0], ca: server.caFile });
- * await client.login("admin", "admin123");
- * const run = await client.forNode(server.nodes[1].name).runAppAsync("echo on node 2");
- * const code = await run.wait({ onOutput: (chunk) => console.log(chunk) });
- * console.log(run.node, code); // 127.0.0.1:PORT2 0
- * ```
- */
-export class AppRun {
-  /** The client that started the run. */
-  readonly client: AppMeshClient;
-  /** Name of the run app. */
-  readonly appName: string;
-  /** The process instance. */
-  readonly processUuid: string;
-  /** Node it runs on, undefined for the base URL's node. */
-  readonly node: string | undefined;
-
-  /**
-   * Creates the handle (`runAppAsync` does this).
-   *
-   * @param init see {@linkcode AppRunInit}
-   */
-  constructor(init: AppRunInit) {
-    this.client = init.client;
-    this.appName = init.appName;
-    this.processUuid = init.processUuid;
-    this.node = init.node;
-  }
-
-  /** Follows the output until the process exits: its exit code, or undefined on timeout. */
-  wait(options?: WaitOptions): Promise<number | undefined> {
-    return this.client.waitForAsyncRun(this, options);
   }
 }

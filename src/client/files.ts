@@ -1,7 +1,7 @@
 /**
  * File transfer. Downloads are streamed to a temporary file beside the destination and renamed
  * when complete; uploads are a multipart body built as a stream, never read into memory. The
- * file-system code (`src/runtime/fs.ts`) is loaded only here, when a local path is used.
+ * file-system code (`src/runtime/fs*.ts`) is loaded only here, when a local path is used.
  *
  * @module
  */
@@ -90,7 +90,11 @@ export async function downloadFile(
   o: TransferOptions = {},
 ): Promise<DownloadResult> {
   noLocalFiles(core.browser, "downloadFile");
-  const fs = await import("../runtime/fs.ts");
+  const [fs, write, attributes] = await Promise.all([
+    import("../runtime/fs.ts"),
+    import("../runtime/fs_write.ts"),
+    import("../runtime/fs_attributes.ts"),
+  ]);
   // A destination in a missing folder fails before any request, naming the folder (not the
   // temporary file the download would have been written to).
   const cut = Math.max(local.lastIndexOf("/"), local.lastIndexOf("\\"));
@@ -110,7 +114,7 @@ export async function downloadFile(
     // deadline: the timeout counts while no byte arrives.
     // No `signal` here: the caller's signal is part of the one given to fetch, which aborts
     // the body and with it the write.
-    bytes = await fs.writeStreamAtomic(local, res.body ?? new Blob([]).stream(), {
+    bytes = await write.writeStreamAtomic(local, res.body ?? new Blob([]).stream(), {
       progressInterval: Math.max(10, Math.min(250, deadline.ms / 4)),
       onProgress: (n) => {
         deadline.arm();
@@ -133,7 +137,7 @@ export async function downloadFile(
   };
   if (o.preservePermissions ?? true) {
     try {
-      await fs.applyFileAttributes(local, {
+      await attributes.applyFileAttributes(local, {
         mode: result.mode,
         user: result.user,
         group: result.group,
@@ -250,11 +254,16 @@ export async function uploadFile(
   o: TransferOptions = {},
 ): Promise<void> {
   noLocalFiles(core.browser, "uploadFile");
-  const fs = await import("../runtime/fs.ts");
+  const [fs, attributes] = await Promise.all([
+    import("../runtime/fs.ts"),
+    import("../runtime/fs_attributes.ts"),
+  ]);
   if (!await fs.exists(local)) {
     throw new AppMeshError(`local file not found: ${local}`, { code: "FILE_NOT_FOUND" });
   }
-  const attrs = (o.preservePermissions ?? true) ? await fs.fileAttributes(local) : undefined;
+  const attrs = (o.preservePermissions ?? true)
+    ? await attributes.fileAttributes(local)
+    : undefined;
   const { stream, size } = await fs.openReadStream(local);
   try {
     await upload(core, remote, stream, {

@@ -16,7 +16,8 @@
  *
  * @module
  */
-export { AppMeshClient, AppRun, type AppRunInit } from "./client.ts";
+export { AppRun, type AppRunClient, type AppRunInit } from "./app_run.ts";
+export { AppMeshClient } from "./client.ts";
 export {
   AppMeshAuthError,
   AppMeshBrowserError,

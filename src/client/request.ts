@@ -15,7 +15,7 @@ import { requestTimeout } from "./forward.ts";
 import { Session } from "./session.ts";
 import type { BrowserMode, CallOptions, ClientOptions, Logger } from "./types.ts";
 // Constants only: importing it touches no runtime API.
-import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection.ts";
+import { DEFAULT_TIMEOUT_MS, DEFAULT_URL } from "../runtime/connection_names.ts";
 
 const USER_AGENT = "appmesh/typescript";
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;

@@ -11,7 +11,7 @@
 import type { Cookie } from "./jar.ts";
 import { CookieFileError, formatMozilla, parseMozilla } from "./mozilla.ts";
 
-type FsModule = typeof import("../runtime/fs.ts");
+type FsModule = typeof import("../runtime/fs_write.ts");
 
 /** What {@linkcode readCookieFile} found. */
 export interface CookieFileContents {
@@ -110,10 +110,13 @@ export async function readCookieFile(path: string): Promise<CookieFileContents> 
  */
 export async function writeCookieFile(path: string, cookies: Cookie[]): Promise<void> {
   const text = formatMozilla(cookies);
-  const fs = await import("../runtime/fs.ts");
+  const [{ mkdirp }, { writeFileAtomic }] = await Promise.all([
+    import("../runtime/fs.ts"),
+    import("../runtime/fs_write.ts"),
+  ]);
   const parent = parentOf(path);
-  if (parent) await fs.mkdirp(parent, 0o700);
-  await fs.writeFileAtomic(path, text, { mode: 0o600 });
+  if (parent) await mkdirp(parent, 0o700);
+  await writeFileAtomic(path, text, { mode: 0o600 });
 }
 
 /** The write of {@linkcode writeCookieFile} once the parent folder is known to exist. */
@@ -148,7 +151,7 @@ export type SyncCookieWriter = (path: string, cookies: Cookie[]) => void;
 export async function cookieFileWriter(): Promise<SyncCookieWriter> {
   const [{ renameSync, unlinkSync, writeFileSync }, { tempFileName }] = await Promise.all([
     import("node:fs"),
-    import("../runtime/fs.ts"),
+    import("../runtime/fs_write.ts"),
   ]);
   return (path, cookies) => {
     const temp = tempFileName(path);
@@ -217,12 +220,13 @@ export async function updateCookieFile(
   fn: (current: Cookie[]) => Cookie[] | Promise<Cookie[]>,
   options: UpdateCookieFileOptions = {},
 ): Promise<Cookie[]> {
-  const [fs, { withFileLock }] = await Promise.all([
+  const [{ mkdirp }, fs, { withFileLock }] = await Promise.all([
     import("../runtime/fs.ts"),
+    import("../runtime/fs_write.ts"),
     import("../runtime/lock.ts"),
   ]);
   const parent = parentOf(path);
-  if (parent) await fs.mkdirp(parent, 0o700);
+  if (parent) await mkdirp(parent, 0o700);
   return await withFileLock(path, async () => {
     const { cookies } = await readCookieFile(path);
     const next = await fn(cookies);

@@ -11,7 +11,7 @@
 import { realpathSync } from "node:fs";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
-import { applyFileAttributes, fileAttributes } from "../runtime/fs.ts";
+import { applyFileAttributes, fileAttributes } from "../runtime/fs_attributes.ts";
 import type { RequestContext, Route } from "./context.ts";
 import { HttpError } from "./http.ts";
 import { multipartBoundary, MultipartError, readMultipart } from "./multipart.ts";

@@ -13,162 +13,36 @@
  * Every value remembers where it came from (`--ca`, `$APPMESH_CA`, `connection.ca`,
  * `default`), so that an error can say which setting was used.
  *
- * Loads no file-system module until files are checked (`await import()`).
+ * The names and defaults are in connection_names.ts, the checks of single values in
+ * connection_checks.ts. Loads no file-system module until files are checked (`await import()`).
  *
  * @module
  */
 
 import type { ClientOptions } from "../client/types.ts";
+import { checkPemFile, checkUrl, isFile, parseTimeout } from "./connection_checks.ts";
+import {
+  type Connection,
+  type ConnectionKey,
+  ConnectionSettingError,
+  type ConnectionSource,
+  type ConnectionValues,
+  DEFAULT_SSL_DIR,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_URL,
+  ENV_NAMES,
+  FLAG_NAMES,
+} from "./connection_names.ts";
 import { expandHome, homeFrom } from "./env.ts";
 
-/** The settings resolved. */
-export type ConnectionKey = "url" | "ca" | "cert" | "key" | "cookieFile" | "timeout" | "verify";
-
-/** Values of one source; undefined, null and `""` mean "not set here". */
-export interface ConnectionValues {
-  /** Server URL (`https://host:port`). */
-  url?: string | null;
-  /** CA certificate: a path or PEM text. */
-  ca?: string | null;
-  /** Client certificate (mTLS): a path or PEM text. */
-  cert?: string | null;
-  /** Key of the client certificate: a path or PEM text. */
-  key?: string | null;
-  /** Cookie file holding the session. */
-  cookieFile?: string | null;
-  /** Request timeout: a number is milliseconds, a string a duration (seconds or ISO 8601). */
-  timeout?: string | number | null;
-  /** False turns certificate verification off. */
-  verify?: boolean | string | null;
-}
-
-/** One layer of settings and how its keys are named in messages. */
-export interface ConnectionSource {
-  /** The values of this layer. */
-  values: ConnectionValues;
-  /** The name of a key in messages, e.g. `--ca`, `$APPMESH_CA`, `connection.ca`. */
-  label(key: ConnectionKey): string;
-}
-
-/** The resolved connection. */
-export interface Connection {
-  /** Server URL, without a trailing slash. */
-  url: string;
-  /** CA (path or PEM), or undefined: the system's trust store. */
-  ca?: string;
-  /** Client certificate (path or PEM). */
-  cert?: string;
-  /** Client key (path or PEM). */
-  key?: string;
-  /** Cookie file, or undefined when there is none (no `$HOME` and none given). */
-  cookieFile?: string;
-  /** Request timeout in milliseconds. */
-  timeout: number;
-  /** Verify the server's certificate. */
-  verify: boolean;
-  /** Where each value came from: `--ca`, `$APPMESH_CA`, `connection.ca`, `default`. */
-  from: Record<ConnectionKey, string>;
-}
-
-/**
- * A connection setting that cannot be used (bad URL, missing CA file, bad duration).
- *
- * @example
- * ```ts
- * import { ConnectionSettingError, flagSource, resolveConnection } from "./connection.ts";
- * try {
- *   await resolveConnection([flagSource({ timeout: "soon" })], { sslDir: null });
- * } catch (e) {
- *   if (e instanceof ConnectionSettingError) console.log(e.setting, e.from); // timeout --timeout
- * }
- * ```
- */
-export class ConnectionSettingError extends Error {
-  /** The setting, e.g. `ca`. */
-  setting: ConnectionKey;
-  /** Where it came from, e.g. `--ca`. */
-  from: string;
-  /**
-   * Creates the error.
-   *
-   * @param setting the setting
-   * @param from where it came from
-   * @param message one line, naming the setting's origin
-   */
-  constructor(setting: ConnectionKey, from: string, message: string) {
-    super(message);
-    this.name = "ConnectionSettingError";
-    this.setting = setting;
-    this.from = from;
-  }
-}
-
-/**
- * The default server.
- *
- * @example
- * ```ts
- * import { DEFAULT_URL } from "./connection.ts";
- * console.log(DEFAULT_URL); // https://127.0.0.1:6060
- * ```
- */
-export const DEFAULT_URL = "https://127.0.0.1:6060";
-/**
- * The default request timeout (ms).
- *
- * @example
- * ```ts
- * import { DEFAULT_TIMEOUT_MS } from "./connection.ts";
- * console.log(DEFAULT_TIMEOUT_MS / 1000); // 300
- * ```
- */
-export const DEFAULT_TIMEOUT_MS = 300_000;
-/**
- * Where App Mesh installs its certificates (and where the Python SDK looks): `ca.pem`,
- * `client.pem`, `client-key.pem`.
- *
- * @example
- * ```ts
- * import { DEFAULT_SSL_DIR } from "./connection.ts";
- * console.log(`${DEFAULT_SSL_DIR}/ca.pem`);
- * ```
- */
-export const DEFAULT_SSL_DIR = "/opt/appmesh/ssl";
-
-/**
- * The flags of the command line, by setting.
- *
- * @example
- * ```ts
- * import { FLAG_NAMES } from "./connection.ts";
- * console.log(FLAG_NAMES.cookieFile); // --cookie-file
- * ```
- */
-export const FLAG_NAMES: Readonly<Record<ConnectionKey, string>> = {
-  url: "--url",
-  ca: "--ca",
-  cert: "--cert",
-  key: "--key",
-  cookieFile: "--cookie-file",
-  timeout: "--timeout",
-  verify: "--insecure",
-};
-
-/**
- * The environment variables, by setting.
- *
- * @example
- * ```ts
- * import { ENV_NAMES } from "./connection.ts";
- * console.log(ENV_NAMES.timeout); // APPMESH_TIMEOUT
- * ```
- */
-export const ENV_NAMES: Readonly<Partial<Record<ConnectionKey, string>>> = {
-  url: "APPMESH_URL",
-  ca: "APPMESH_CA",
-  cookieFile: "APPMESH_COOKIE_FILE",
-  timeout: "APPMESH_TIMEOUT",
-};
+// Whoever resolves a connection handles its result and its error: they come with it.
+export {
+  type Connection,
+  type ConnectionKey,
+  ConnectionSettingError,
+  type ConnectionSource,
+  type ConnectionValues,
+} from "./connection_names.ts";
 
 const WORKFLOW_KEYS: Readonly<Record<ConnectionKey, string>> = {
   url: "url",
@@ -238,115 +112,6 @@ export interface ResolveOptions {
   sslDir?: string | null;
   /** Check that the CA and client certificate files exist and hold PEM text (default true). */
   checkFiles?: boolean;
-}
-
-/**
- * `--url 127.0.0.1:6060` and other values that are not an http(s) URL: the error says so and
- * suggests `https://`.
- *
- * @example
- * ```ts
- * import { checkUrl } from "./connection.ts";
- * checkUrl("https://127.0.0.1:6060/", "--url"); // "https://127.0.0.1:6060"
- * try {
- *   checkUrl("127.0.0.1:6060", "--url");
- * } catch (e) {
- *   console.log((e as Error).message); // --url 127.0.0.1:6060: not an http(s) URL; did you mean https://127.0.0.1:6060?
- * }
- * ```
- */
-export function checkUrl(value: string, from: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname) {
-    const guess = /^[\w.-]+(:\d+)?\/?$|^\[[0-9a-f:.]+\](:\d+)?\/?$/i.test(value)
-      ? `; did you mean https://${value}?`
-      : " (expected https://HOST:PORT)";
-    throw new ConnectionSettingError("url", from, `${from} ${value}: not an http(s) URL${guess}`);
-  }
-  return value.replace(/\/+$/, "");
-}
-
-function parseTimeout(value: string | number, from: string): number {
-  if (typeof value === "number") {
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new ConnectionSettingError(
-        "timeout",
-        from,
-        `${from} ${value}: expected a positive number of milliseconds`,
-      );
-    }
-    return value;
-  }
-  const text = value.trim();
-  const bad = () =>
-    new ConnectionSettingError(
-      "timeout",
-      from,
-      `${from} ${value}: not a duration (use seconds, e.g. 30, or ISO 8601, e.g. PT2M)`,
-    );
-  let seconds: number;
-  if (/^\d+(\.\d+)?$/.test(text)) seconds = Number(text);
-  else {
-    const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(text);
-    if (!m || text.toUpperCase() === "P" || /T$/i.test(text)) throw bad();
-    seconds = Number(m[1] ?? 0) * 86_400 + Number(m[2] ?? 0) * 3_600 + Number(m[3] ?? 0) * 60 +
-      Number(m[4] ?? 0);
-  }
-  if (!(seconds > 0)) throw bad();
-  return Math.round(seconds * 1000);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    const { stat } = await import("node:fs/promises");
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Checks that a CA or client certificate file exists and holds PEM text, so that a wrong path
- * is one clear error before any request (PEM text given inline passes).
- */
-async function checkPemFile(key: ConnectionKey, path: string, from: string): Promise<void> {
-  if (path.includes("-----BEGIN")) return;
-  const hint = key === "ca"
-    ? " (pass --ca FILE or set $APPMESH_CA to the CA that signed the server's certificate)"
-    : "";
-  let text: string;
-  try {
-    const { readFile } = await import("node:fs/promises");
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT" || code === "ENOTDIR"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "a folder, not a file"
-      : "cannot read it";
-    throw new ConnectionSettingError(key, from, `${describeOrigin(path, from)}: ${why}${hint}`);
-  }
-  const want = key === "key" ? "-----BEGIN" : "-----BEGIN CERTIFICATE-----";
-  if (!text.includes(want)) {
-    throw new ConnectionSettingError(
-      key,
-      from,
-      `${describeOrigin(path, from)}: not a PEM ${
-        key === "key" ? "key" : "certificate"
-      } file${hint}`,
-    );
-  }
-}
-
-/** `--ca x.pem`, `$APPMESH_CA x.pem`, or `/opt/appmesh/ssl/ca.pem (default)`. */
-function describeOrigin(value: string, from: string): string {
-  return from === "default" ? `${value} (default)` : `${from} ${value}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "../harness.ts";
-import { writeStreamAtomic } from "../../src/runtime/fs.ts";
+import { writeStreamAtomic } from "../../src/runtime/fs_write.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "appmesh-fs-progress-"));

@@ -7,16 +7,9 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "../harness.ts";
-import {
-  applyFileAttributes,
-  exists,
-  fileAttributes,
-  mkdirp,
-  openReadStream,
-  readText,
-  writeFileAtomic,
-  writeStreamAtomic,
-} from "../../src/runtime/fs.ts";
+import { exists, mkdirp, openReadStream, readText } from "../../src/runtime/fs.ts";
+import { applyFileAttributes, fileAttributes } from "../../src/runtime/fs_attributes.ts";
+import { writeFileAtomic, writeStreamAtomic } from "../../src/runtime/fs_write.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "appmesh-fs-"));

@@ -8,14 +8,9 @@
 import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
 import type { RunOptions } from "../run/options.ts";
 import { parseNode, preflight, processEnv, usage } from "../run/run_setup.ts";
-import {
-  checkUrl,
-  ConnectionSettingError,
-  DEFAULT_URL,
-  envSource,
-  namedSource,
-  pickSetting,
-} from "../../runtime/connection.ts";
+import { envSource, namedSource, pickSetting } from "../../runtime/connection.ts";
+import { checkUrl } from "../../runtime/connection_checks.ts";
+import { ConnectionSettingError, DEFAULT_URL } from "../../runtime/connection_names.ts";
 import { Masker } from "../run/secrets.ts";
 import type {
   PlannedRequest,

@@ -5,7 +5,7 @@
  */
 
 import type { StepSpec } from "../spec.ts";
-import type { AppRun } from "../../../client/client.ts";
+import type { AppRun } from "../../../client/app_run.ts";
 import { APP_RUN, optDuration, OutputBuffer, secondsSince, str, toSeconds } from "../step_util.ts";
 import {
   acceptedCodes,
