@@ -66,11 +66,12 @@ export async function chooseRenderer(
     return ttyRenderer({
       color: useColor("stdout"),
       write: (t) => writeOut(mask(t)),
+      writeFailure: (t) => writeErr(mask(t)),
       writeNote: (t) => writeErr(mask(t)),
     });
   }
   const { plainRenderer } = await import("../output/plain.ts");
-  const plain = plainRenderer({ write: line });
+  const plain = plainRenderer({ write: line, writeFailure: (l) => console.error(mask(l)) });
   if (mode === "plain") return plain;
   // --quiet: failures only.
   return {
