@@ -2,7 +2,8 @@
  * Ctrl-C at `deno task appmesh run -- sleep 30` as a person gives it: the whole process group
  * signalled, with the copies that `npx` and `deno task` pass on right behind it (sent here as a
  * second group signal, since whether `deno task` relays its own copy varies). They are one
- * interrupt: the run's temporary app is deleted from the server, exit 130.
+ * interrupt: the run's temporary app is deleted from the server, exit 130; `appmesh devserver`
+ * stops once, exit 0.
  */
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
@@ -64,3 +65,20 @@ for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     }
   });
 }
+
+test("interrupt: SIGINT to the process group of `deno task appmesh devserver`: one stop, exit 0", async () => {
+  const fx = await startFixture(1);
+  try {
+    const g = startGroup(["devserver", "--port", "0", "--state", `${fx.dir}/dev`], fx);
+    await g.waitFor("out", /Press Ctrl-C to stop/);
+    g.signal("SIGINT");
+    g.signal("SIGINT");
+    const status = await g.status;
+    assert.equal(status.code, 0, show(g));
+    assert.equal(g.out.filter((l) => /SIGINT: stopping the local server/.test(l)).length, 1);
+    assert.ok(g.out.includes("stopped"), show(g));
+    assert.ok(!g.err.some((l) => /again|abandon|exiting/.test(l)), show(g));
+  } finally {
+    await fx.close();
+  }
+});
