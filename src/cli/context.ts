@@ -19,14 +19,7 @@ import {
 import type { FlagValues } from "./args.ts";
 import { CliError, EXIT, noteConnection } from "./errors.ts";
 import { envVar, envVars } from "../runtime/env.ts";
-import {
-  exitProcess,
-  isTerminal,
-  onSignal,
-  type StdStream,
-  writeStderr,
-  writeStdout,
-} from "../runtime/process.ts";
+import { isTerminal, type StdStream, writeStderr, writeStdout } from "../runtime/process.ts";
 
 /** Connection settings from `--url`, `--ca`, `--cookie-file`, `--timeout`, `--insecure`. */
 export interface GlobalOptions {
@@ -179,50 +172,4 @@ export function writeOut(text: string): void {
 /** Writes text to stderr without a newline. */
 export function writeErr(text: string): void {
   writeStderr(text);
-}
-
-/** Installs SIGINT/SIGTERM listeners that abort the returned controller. */
-export interface Interrupts {
-  /** Aborted on the first signal. */
-  signal: AbortSignal;
-  /** The signal received, if any. */
-  received(): "SIGINT" | "SIGTERM" | undefined;
-  /** 130 or 143 for the signal received, else undefined. */
-  exitCode(): number | undefined;
-  /** Removes the listeners. */
-  dispose(): void;
-}
-
-/**
- * Catches SIGINT and SIGTERM: the first aborts the signal (so that `finally` steps run and
- * temporary apps are deleted); a second one exits at once.
- */
-export function catchInterrupts(options: { onFirst?: (sig: string) => void } = {}): Interrupts {
-  const controller = new AbortController();
-  let got: "SIGINT" | "SIGTERM" | undefined;
-  const removers: (() => void)[] = [];
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    const h = () => {
-      if (got) {
-        console.error(`\nappmesh: ${sig} again, exiting without cleanup`);
-        exitProcess(sig === "SIGINT" ? 130 : 143);
-      }
-      got = sig;
-      options.onFirst?.(sig);
-      controller.abort(new DOMException(`interrupted by ${sig}`, "AbortError"));
-    };
-    try {
-      removers.push(onSignal(sig, h));
-    } catch {
-      // Signals are not supported on this platform (Windows: SIGTERM); Ctrl-C still kills.
-    }
-  }
-  return {
-    signal: controller.signal,
-    received: () => got,
-    exitCode: () => got === "SIGINT" ? 130 : got === "SIGTERM" ? 143 : undefined,
-    dispose: () => {
-      for (const remove of removers) remove();
-    },
-  };
 }

@@ -65,9 +65,10 @@ const ev = (e: Partial<WorkflowEvent> & Pick<WorkflowEvent, "type">): WorkflowEv
   ...e,
 });
 
-test("cli output: plain lines are timestamped and node-prefixed", () => {
+test("cli output: plain lines are timestamped and node-prefixed; a failure goes to the failure sink", () => {
   const lines: string[] = [];
-  const r = plainRenderer({ write: (l) => lines.push(l) });
+  const failures: string[] = [];
+  const r = plainRenderer({ write: (l) => lines.push(l), writeFailure: (l) => failures.push(l) });
   r.event(ev({ type: "step_start", node: "db-1", step: "job", step_type: "run_async" }));
   r.event(ev({ type: "step_output", node: "db-1", step: "done", message: "hello\nwor" }));
   r.event(ev({ type: "step_output", node: "db-1", step: "done", message: "ld\n" }));
@@ -86,8 +87,8 @@ test("cli output: plain lines are timestamped and node-prefixed", () => {
     "2026-11-28T02:00:00.000Z [db-1] done | hello",
     "2026-11-28T02:00:00.000Z [db-1] done | world",
     "2026-11-28T02:00:00.000Z [db-1] step done (wait) success in 1.2s, exit 0",
-    "2026-11-28T02:00:00.000Z [db-1] node failure: boom",
   ]);
+  assert.deepEqual(failures, ["2026-11-28T02:00:00.000Z [db-1] node failure: boom"]);
 });
 
 test("cli output: --json writes one parseable event per line", () => {

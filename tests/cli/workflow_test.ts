@@ -167,7 +167,9 @@ test("cli: a failing node gives exit 1 and says which", async () => {
     );
     assertCode(r, 1);
     assertNoStack(r.stderr);
-    assert.ok(r.stdout.includes(`bad node ${fx.nodes[1]}`), r.stdout);
+    // Why it failed is on stderr, with the failures; progress stays on stdout.
+    assert.ok(r.stderr.includes(`bad node ${fx.nodes[1]}`), r.stderr);
+    assert.ok(!r.stdout.includes("bad node"), r.stdout);
     const report = JSON.parse(await Deno.readTextFile(`${fx.dir}/r.json`));
     assert.equal(report.status, "failure");
     const failed = report.nodes.filter((n: { status: string }) => n.status === "failure");

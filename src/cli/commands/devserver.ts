@@ -7,7 +7,7 @@
 
 import { UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
-import { catchInterrupts } from "../context.ts";
+import { guardInterrupts } from "../interrupts.ts";
 import { EXIT } from "../errors.ts";
 import { formatUsage } from "../args.ts";
 
@@ -64,7 +64,7 @@ printed). Default users: admin/admin123, mesh/mesh123, test/test123. Stops on Ct
     const nodes = intFlag(f.nodes, "nodes", 1, 64, usage) ?? 1;
     const forwardedNodes = intFlag(f["forwarded-nodes"], "forwarded-nodes", 0, 4000, usage) ?? 0;
     const { startDevServer, describeDevServer } = await import("../../devserver/mod.ts");
-    const interrupts = catchInterrupts();
+    const interrupts = guardInterrupts();
     const server = await startDevServer({
       port,
       nodes,

@@ -6,7 +6,8 @@
  */
 
 import type { Command } from "../command.ts";
-import { catchInterrupts, connect, type Connected, writeErr } from "../context.ts";
+import { connect, type Connected, writeErr } from "../context.ts";
+import { guardInterrupts } from "../interrupts.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import { formatBytes } from "../output/format.ts";
 import { type ProgressBar, progressBar } from "../output/progress.ts";
@@ -46,7 +47,7 @@ async function transfer(
   const client = node ? base.forNode(node) : base;
   const progress = bar(label);
   let last = 0;
-  const interrupts = catchInterrupts();
+  const interrupts = guardInterrupts();
   try {
     const bytes = await fn(client, (b, t) => {
       last = b;

@@ -7,8 +7,9 @@
 
 import type { Command } from "../command.ts";
 import { shellQuote } from "../args.ts";
-import { catchInterrupts, connect, writeOut } from "../context.ts";
+import { connect, writeOut } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
+import { guardInterrupts } from "../interrupts.ts";
 
 /**
  * Seconds each output poll may be held by the server: App Mesh answers a poll only when the
@@ -84,7 +85,10 @@ flags of its own: appmesh run -- uname -a.`,
     const { client: base } = await connect(globals, { session: true });
     const node = f.node as string | undefined;
     const client = node ? base.forNode(node) : base;
-    const interrupts = catchInterrupts();
+    const interrupts = guardInterrupts({
+      stopping: "stopping; deleting the temporary app",
+      leaves: "the temporary app may be left on the node",
+    });
     try {
       const app: Record<string, unknown> = { command, shell: true };
       if (Object.keys(env).length) app.env = env;
@@ -102,10 +106,14 @@ flags of its own: appmesh run -- uname -a.`,
         });
       } catch (e) {
         if (interrupts.signal.aborted) {
-          // Best effort: the temporary app must not outlive the interrupted command.
-          await client.deleteApp(started.appName).catch(() => false);
+          // The temporary app must not outlive the interrupted command; a later interrupt
+          // (after the grace period) abandons the deletion.
+          const deleted = await client.deleteApp(started.appName, { signal: interrupts.abandon })
+            .then(() => true, () => false);
           console.error(
-            `\nappmesh: ${interrupts.received()}: stopped; app ${started.appName} deleted`,
+            `\nappmesh: ${interrupts.received()}: stopped; app ${started.appName} ${
+              deleted ? "deleted" : "left on the node"
+            }`,
           );
           return interrupts.exitCode() ?? EXIT.sigint;
         }

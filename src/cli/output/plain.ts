@@ -12,6 +12,8 @@
  * ```
  *
  * A failed process's last lines (`! `) follow its failure line, whatever its `output` mode.
+ * A failed step's line, those last lines and a failed node's line go to the failure sink
+ * (stderr in the CLI), so that `2>` keeps why a job failed; the rest goes to `write` (stdout).
  *
  * Above `aggregateAbove` nodes (default 32) the lines per node give way to the aggregate view
  * (`fleet.ts`): an aggregate line at most every `progressEveryMs` and at the end, and the
@@ -41,6 +43,8 @@ import { AGGREGATE_ABOVE, aggregateRun, FleetTally } from "./fleet.ts";
 export interface PlainOptions {
   /** Where lines go (default: `console.log`). */
   write?: (line: string) => void;
+  /** Where a failed step's line, its output tail and a failed node's line go (default: `console.error`). */
+  writeFailure?: (line: string) => void;
   /**
    * Minimum milliseconds between two progress lines of one step, and between two aggregate
    * lines (default 5000).
@@ -53,6 +57,7 @@ export interface PlainOptions {
 /** A renderer that prints timestamped, node-prefixed lines. */
 export function plainRenderer(options: PlainOptions = {}): Renderer {
   const write = options.write ?? ((l: string) => console.log(l));
+  const writeFailure = options.writeFailure ?? ((l: string) => console.error(l));
   const every = options.progressEveryMs ?? 5000;
   const lines = new LineBuffer();
   const lastProgress = new Map<string, number>();
@@ -79,10 +84,11 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
       return;
     }
     if (e.type === "step_end" && failed(e.status)) {
-      write(`${p}step ${stepLabel(e)} ${e.status}${e.message ? `: ${e.message}` : ""}`);
-      for (const l of tailLines(e)) write(`${p}${e.step} ! ${l}`);
+      const to = e.status === "failure" ? writeFailure : write;
+      to(`${p}step ${stepLabel(e)} ${e.status}${e.message ? `: ${e.message}` : ""}`);
+      for (const l of tailLines(e)) to(`${p}${e.step} ! ${l}`);
     } else if (e.type === "node_end" && failed(e.status)) {
-      write(`${p}node ${e.status}${e.message ? `: ${e.message}` : ""}`);
+      writeFailure(`${p}node ${e.status}${e.message ? `: ${e.message}` : ""}`);
     } else if (notable(e)) {
       write(`${p}${e.type === "log" ? "" : `step ${stepLabel(e)} retry: `}${e.message ?? ""}`);
     }
@@ -146,13 +152,15 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
           if (d.exit_code !== undefined) parts.push(`, exit ${d.exit_code}`);
           if (typeof d.bytes === "number") parts.push(`, ${formatBytes(d.bytes)}`);
           if (e.message && e.status !== "success") parts.push(`: ${e.message}`);
-          write(parts.join(""));
-          // The last lines of a failed process, whatever the step's `output` mode.
-          for (const l of tailLines(e)) write(`${p}${e.step} ! ${l}`);
+          // A failure, with the last lines of its process whatever the step's `output` mode,
+          // goes where failures go; an allowed failure stays with the progress.
+          const to = e.status === "failure" ? writeFailure : write;
+          to(parts.join(""));
+          for (const l of tailLines(e)) to(`${p}${e.step} ! ${l}`);
           break;
         }
         case "node_end":
-          write(
+          (e.status === "failure" ? writeFailure : write)(
             `${p}node ${e.status ?? "done"}${
               typeof d.duration_ms === "number" ? ` in ${formatElapsed(d.duration_ms)}` : ""
             }${e.message && e.status !== "success" ? `: ${e.message}` : ""}`,

@@ -34,6 +34,8 @@ export interface TtyOptions {
   write: (text: string) => void;
   /** Terminal width (default: the console's, else 100). */
   columns?: () => number;
+  /** Writes a failed step's line and output tail (default: `write`); the CLI uses stderr. */
+  writeFailure?: (text: string) => void;
   /** Writes a note (default: `write`); the CLI sends notes to stderr. */
   writeNote?: (text: string) => void;
   /** Above this many nodes, one aggregate line instead of a line per node (default 32). */
@@ -259,17 +261,25 @@ export function ttyRenderer(options: TtyOptions): Renderer {
             n.steps++;
             n.step = undefined;
           }
+          // A failure goes where failures go (the CLI: stderr); an allowed one stays here.
+          const failure: string[] = [];
+          const into = e.status === "failure" ? failure : tail;
           if (e.status && e.status !== "success" && e.status !== "skipped") {
-            tail.push(
+            into.push(
               `${statusMark(e.status)} [${e.node ?? "-"}] ${stepLabel(e)} ${e.status}${
                 e.message ? `: ${e.message}` : ""
               }`,
             );
             for (const l of tailLines(e)) {
-              tail.push(`${st.dim(`  [${e.node ?? "-"}] ${e.step ?? ""} !`)} ${l}`);
+              into.push(`${st.dim(`  [${e.node ?? "-"}] ${e.step ?? ""} !`)} ${l}`);
             }
           }
-          if (tail.length) above(tail);
+          if (failure.length) {
+            clear();
+            if (tail.length) write(tail.join("\n") + "\n");
+            (options.writeFailure ?? write)(failure.join("\n") + "\n");
+            draw();
+          } else if (tail.length) above(tail);
           else redraw();
           break;
         }
