@@ -133,3 +133,35 @@ export function aggregateRun(e: WorkflowEvent, above: number = AGGREGATE_ABOVE):
   const nodes = e.data?.nodes;
   return Array.isArray(nodes) && nodes.length > above;
 }
+
+/**
+ * Whether a step or node status is shown as a failure in the aggregate view (an allowed failure
+ * and a skip are not).
+ *
+ * @example
+ * ```ts
+ * import { aggregateFailure } from "./fleet.ts";
+ * aggregateFailure("failure"); // true
+ * aggregateFailure("allowed_failure"); // false
+ * ```
+ */
+export function aggregateFailure(status: string | undefined): boolean {
+  return status !== undefined && status !== "success" && status !== "skipped" &&
+    status !== "allowed_failure";
+}
+
+/**
+ * Whether an event other than a failure earns a line in the aggregate view: retries, and logs
+ * that are not routine per-node ones ("deleted temporary app ..." stays out).
+ *
+ * @example
+ * ```ts
+ * import { aggregateNotable } from "./fleet.ts";
+ * aggregateNotable({ type: "step_retry", time: "", node: "a" }); // true
+ * aggregateNotable({ type: "log", time: "", node: "a", status: "success" }); // false
+ * ```
+ */
+export function aggregateNotable(e: WorkflowEvent): boolean {
+  return e.type === "step_retry" ||
+    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
+}

@@ -37,7 +37,13 @@ import {
   stepLabel,
   tailLines,
 } from "./format.ts";
-import { AGGREGATE_ABOVE, aggregateRun, FleetTally } from "./fleet.ts";
+import {
+  AGGREGATE_ABOVE,
+  aggregateFailure,
+  aggregateNotable,
+  aggregateRun,
+  FleetTally,
+} from "./fleet.ts";
 
 /** Options of {@linkcode plainRenderer}. */
 export interface PlainOptions {
@@ -68,12 +74,6 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
   const flushOutput = (e: WorkflowEvent) => {
     for (const [, tail] of lines.flush(key(e))) write(`${prefix(e)}${e.step} | ${tail}`);
   };
-  const failed = (s: string | undefined) =>
-    s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
-  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
-  const notable = (e: WorkflowEvent) =>
-    e.type === "step_retry" ||
-    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
   /** The aggregate view's handling of one event. */
   const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
     fleet.event(e);
@@ -83,13 +83,13 @@ export function plainRenderer(options: PlainOptions = {}): Renderer {
       write(`${e.time} ${fleet.line(now)}`);
       return;
     }
-    if (e.type === "step_end" && failed(e.status)) {
+    if (e.type === "step_end" && aggregateFailure(e.status)) {
       const to = e.status === "failure" ? writeFailure : write;
       to(`${p}step ${stepLabel(e)} ${e.status}${e.message ? `: ${e.message}` : ""}`);
       for (const l of tailLines(e)) to(`${p}${e.step} ! ${l}`);
-    } else if (e.type === "node_end" && failed(e.status)) {
+    } else if (e.type === "node_end" && aggregateFailure(e.status)) {
       writeFailure(`${p}node ${e.status}${e.message ? `: ${e.message}` : ""}`);
-    } else if (notable(e)) {
+    } else if (aggregateNotable(e)) {
       write(`${p}${e.type === "log" ? "" : `step ${stepLabel(e)} retry: `}${e.message ?? ""}`);
     }
     if (now - lastAggregate >= every) {

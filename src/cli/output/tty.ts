@@ -24,7 +24,13 @@ import {
   tailLines,
 } from "./format.ts";
 import { terminalColumns } from "../../runtime/process.ts";
-import { AGGREGATE_ABOVE, aggregateRun, FleetTally } from "./fleet.ts";
+import {
+  AGGREGATE_ABOVE,
+  aggregateFailure,
+  aggregateNotable,
+  aggregateRun,
+  FleetTally,
+} from "./fleet.ts";
 
 /** Options of {@linkcode ttyRenderer}. */
 export interface TtyOptions {
@@ -178,30 +184,24 @@ export function ttyRenderer(options: TtyOptions): Renderer {
 
   const key = (e: WorkflowEvent) => `${e.node ?? ""}\u0000${e.step ?? ""}`;
 
-  const failed = (s: string | undefined) =>
-    s !== undefined && s !== "success" && s !== "skipped" && s !== "allowed_failure";
-  /** Routine per-node logs ("deleted temporary app ...") stay out of the aggregate view. */
-  const notable = (e: WorkflowEvent) =>
-    e.type === "step_retry" ||
-    (e.type === "log" && (!e.node || (e.status !== undefined && e.status !== "success")));
   /** The aggregate view: counts in the live line, failures above it, O(1) per event. */
   const aggregate = (fleet: FleetTally, e: WorkflowEvent) => {
     fleet.event(e);
     const where = `[${e.node ?? "-"}]`;
-    if (e.type === "step_end" && failed(e.status)) {
+    if (e.type === "step_end" && aggregateFailure(e.status)) {
       above([
         `${statusMark(e.status!)} ${where} ${stepLabel(e)} ${e.status}${
           e.message ? `: ${e.message}` : ""
         }`,
         ...tailLines(e).map((l) => `${st.dim(`  ${where} ${e.step ?? ""} !`)} ${l}`),
       ]);
-    } else if (e.type === "node_end" && failed(e.status)) {
+    } else if (e.type === "node_end" && aggregateFailure(e.status)) {
       above([
         `${statusMark(e.status!)} ${where} node ${e.status}${e.message ? `: ${e.message}` : ""}`,
       ]);
     } else if (e.type === "step_retry") {
       above([st.warn(`↻ ${where} ${stepLabel(e)} retry: ${e.message ?? ""}`)]);
-    } else if (e.type === "log" && notable(e)) {
+    } else if (e.type === "log" && aggregateNotable(e)) {
       above([`${e.node ? st.dim(`${where} `) : ""}${e.message ?? ""}`]);
     }
     // Other events only change the counts: the timer redraws the line.
