@@ -4,7 +4,7 @@
  * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
  *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
- *    the Deno and Bun passes run several test files at a time (`--parallel`, `APPMESH_TEST_JOBS`
+ *    every pass runs several test files at a time (`--parallel`, `--test-concurrency`; `APPMESH_TEST_JOBS`
  *    of them, default 4): most of a test's time is spent waiting on servers and child processes,
  *    not computing, so files overlap well even on two cores. Every test file owns its servers,
  *    ports, folders and environment, so files never depend on running alone; the few that
@@ -164,13 +164,13 @@ if (!skipNode) {
       "--loglevel=error",
     ]);
     if (install.code !== 0) broken = true;
-    // One file at a time (`--test-concurrency=1`): the files start servers and child processes,
-    // and the machine is shared.
+    // Several files at a time, as in the other passes (`APPMESH_TEST_JOBS`): each file owns its
+    // servers, ports and folders, and most of its time is spent waiting.
     const node = await run("npx", [
       "-y",
       "node@22",
       "--test",
-      "--test-concurrency=1",
+      `--test-concurrency=${jobs}`,
       "--test-reporter=tap",
       ...marked,
     ]);
