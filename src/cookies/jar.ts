@@ -34,6 +34,9 @@ const nowSeconds = (): number => Date.now() / 1000;
 /** Latest expiry we store (year 9999), so that a huge `Max-Age` stays a finite number. */
 const MAX_EXPIRES = 253_402_300_799;
 
+/** The most `Cookie` headers a jar remembers (one per request URL: paths name apps). */
+const HEADER_CACHE_MAX = 256;
+
 function toUrl(url: string | URL): URL {
   return typeof url === "string" ? new URL(url) : url;
 }
@@ -189,6 +192,9 @@ export function parseSetCookie(
  */
 export class CookieJar {
   #cookies: Cookie[] = [];
+  /** `header()` answers per URL, valid until `#cacheUntil` (seconds) or the next change. */
+  readonly #cache = new Map<string, string | undefined>();
+  #cacheUntil = -Infinity;
 
   /**
    * Creates a jar.
@@ -241,8 +247,19 @@ export class CookieJar {
    * ```
    */
   header(url: string | URL): string | undefined {
-    const u = toUrl(url);
+    // Every request asks, and the answer changes only when the jar does or a cookie expires:
+    // remembered per URL until then (the lookup below costs more than the request's own work).
+    const key = typeof url === "string" ? url : url.href;
     const now = nowSeconds();
+    if (now >= this.#cacheUntil) this.#renew(now);
+    if (this.#cache.has(key)) return this.#cache.get(key);
+    const value = this.#header(toUrl(url), now);
+    if (this.#cache.size >= HEADER_CACHE_MAX) this.#cache.clear();
+    this.#cache.set(key, value);
+    return value;
+  }
+
+  #header(u: URL, now: number): string | undefined {
     const list = this.#cookies
       .filter((c) => !expired(c, now) && matches(c, u))
       .map((c, i) => ({ c, i }))
@@ -306,6 +323,7 @@ export class CookieJar {
    * ```
    */
   delete(name: string): boolean {
+    this.#forget();
     const before = this.#cookies.length;
     this.#cookies = this.#cookies.filter((c) => c.name !== name);
     return this.#cookies.length !== before;
@@ -325,6 +343,7 @@ export class CookieJar {
    * ```
    */
   clear(): void {
+    this.#forget();
     this.#cookies = [];
   }
 
@@ -345,8 +364,27 @@ export class CookieJar {
     return this.#cookies.filter((c) => !expired(c, now)).map((c) => ({ ...c }));
   }
 
+  /** Drops the remembered headers (the jar changed). */
+  #forget(): void {
+    this.#cache.clear();
+    this.#cacheUntil = -Infinity;
+  }
+
+  /** Starts a new set of remembered headers, valid until the next cookie expires. */
+  #renew(now: number): void {
+    this.#cache.clear();
+    // Expired cookies are never sent nor listed: dropping them keeps the next expiry ahead.
+    this.#cookies = this.#cookies.filter((c) => !expired(c, now));
+    let until = Infinity;
+    for (const c of this.#cookies) {
+      if (c.expires !== undefined && c.expires < until) until = c.expires;
+    }
+    this.#cacheUntil = until;
+  }
+
   /** Stores or (when expired) deletes; true when the jar changed. */
   #put(c: Cookie, now: number): boolean {
+    this.#forget();
     const i = this.#cookies.findIndex((o) => sameIdentity(o, c));
     if (expired(c, now)) {
       if (i < 0) return false;
