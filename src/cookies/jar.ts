@@ -194,6 +194,8 @@ export class CookieJar {
   #cookies: Cookie[] = [];
   /** `header()` answers per URL, valid until `#cacheUntil` (seconds) or the next change. */
   readonly #cache = new Map<string, string | undefined>();
+  /** `get()` answers per name and URL, under the same rule. */
+  readonly #found = new Map<string, Cookie | undefined>();
   #cacheUntil = -Infinity;
 
   /**
@@ -282,11 +284,19 @@ export class CookieJar {
    * ```
    */
   get(name: string, url?: string | URL): Cookie | undefined {
-    const u = url === undefined ? undefined : toUrl(url);
+    // Asked for the token and the CSRF cookie on every request: remembered like `header()`.
+    const key = `${name}\n${url === undefined ? "" : typeof url === "string" ? url : url.href}`;
     const now = nowSeconds();
-    const c = this.#cookies.find((c) =>
-      c.name === name && !expired(c, now) && (u === undefined || matches(c, u))
-    );
+    if (now >= this.#cacheUntil) this.#renew(now);
+    let c = this.#found.get(key);
+    if (c === undefined && !this.#found.has(key)) {
+      const u = url === undefined ? undefined : toUrl(url);
+      c = this.#cookies.find((c) =>
+        c.name === name && !expired(c, now) && (u === undefined || matches(c, u))
+      );
+      if (this.#found.size >= HEADER_CACHE_MAX) this.#found.clear();
+      this.#found.set(key, c);
+    }
     return c && { ...c };
   }
 
@@ -367,12 +377,14 @@ export class CookieJar {
   /** Drops the remembered headers (the jar changed). */
   #forget(): void {
     this.#cache.clear();
+    this.#found.clear();
     this.#cacheUntil = -Infinity;
   }
 
   /** Starts a new set of remembered headers, valid until the next cookie expires. */
   #renew(now: number): void {
     this.#cache.clear();
+    this.#found.clear();
     // Expired cookies are never sent nor listed: dropping them keeps the next expiry ahead.
     this.#cookies = this.#cookies.filter((c) => !expired(c, now));
     let until = Infinity;
