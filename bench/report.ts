@@ -112,7 +112,7 @@ export function formatTable(report: BenchReport): string {
     "runtimes: " +
       Object.entries(report.runtimes).map(([k, v]) => `${k} ${v ?? "missing"}`).join(", "),
   );
-  out.push(SERVER_NOTE);
+  out.push(report.note);
   for (const b of report.benchmarks) {
     out.push("");
     out.push(`${b.id}  ${b.title}`);

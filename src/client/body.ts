@@ -97,13 +97,57 @@ export async function readTextCapped(res: Response, max: number): Promise<string
 }
 
 /**
+ * The armed deadlines, watched by one shared timer. A timer per request cost more than the
+ * request's own work (Deno's `setTimeout` builds a Node-compatible `Timeout` each time), and a
+ * download re-arms per chunk: arming only records a time, and the timer is moved only when a
+ * deadline falls before the one it waits for.
+ */
+const armed = new Set<Deadline>();
+let watch: ReturnType<typeof setTimeout> | undefined;
+/** When `watch` fires (`performance.now()` milliseconds). */
+let watchAt = Infinity;
+
+function schedule(at: number): void {
+  if (watch !== undefined && at >= watchAt) return;
+  if (watch !== undefined) clearTimeout(watch);
+  watchAt = at;
+  watch = setTimeout(sweep, Math.max(0, at - performance.now()));
+  unrefTimer(watch);
+}
+
+/** Fires the deadlines that are due, then waits for the next one. */
+function sweep(): void {
+  watch = undefined;
+  watchAt = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const d of [...armed]) {
+    if (d.due <= now) {
+      armed.delete(d);
+      d.fire();
+    } else if (d.due < next) next = d.due;
+  }
+  if (next < Infinity) schedule(next);
+}
+
+/**
  * Aborts a request after `ms`: armed when the request starts and kept armed while a small
  * body is read (a total deadline); a download re-arms it whenever bytes arrive (an idle
  * timeout). It aborts the signal given to `fetch`, which also aborts a body being read.
+ *
+ * @example
+ * ```ts
+ * import { Deadline } from "./body.ts";
+ * const d = new Deadline(50, "https://127.0.0.1:6060/appmesh/applications");
+ * d.arm();
+ * await new Promise((r) => d.signal.addEventListener("abort", r));
+ * console.log(d.fired); // true
+ * ```
  */
 export class Deadline {
   readonly #ctl = new AbortController();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it fires (`performance.now()` milliseconds), while armed. */
+  due = Infinity;
   fired = false;
   /**
    * @param ms the timeout
@@ -120,17 +164,22 @@ export class Deadline {
   get signal(): AbortSignal {
     return this.#ctl.signal;
   }
+  /** Starts (or restarts) the `ms` countdown. */
   arm(): void {
-    this.disarm();
-    this.#timer = setTimeout(() => {
-      this.fired = true;
-      this.#ctl.abort(new AppMeshTimeoutError(this.url, this.ms));
-    }, this.ms);
-    unrefTimer(this.#timer);
+    this.due = performance.now() + this.ms;
+    armed.add(this);
+    schedule(this.due);
   }
+  /** Stops the countdown. */
   disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    armed.delete(this);
+    this.due = Infinity;
+  }
+  /** Aborts the request now (the shared timer's call when `due` has passed). */
+  fire(): void {
+    this.due = Infinity;
+    this.fired = true;
+    this.#ctl.abort(new AppMeshTimeoutError(this.url, this.ms));
   }
 }
 

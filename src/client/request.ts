@@ -46,16 +46,33 @@ export interface RequestSpec {
   shape?: Shape;
 }
 
-/** The URL of a request: the endpoint's path filled in, its query checked against the table. */
-function requestUrl(baseUrl: string, spec: RequestSpec): URL {
-  const url = new URL(baseUrl + endpointPath(spec.endpoint, spec.params));
+/**
+ * The URL of a request as a string: the endpoint's path filled in, its query checked against the
+ * table. Built as text on the base URL's normalized form (the same text `new URL()` would give:
+ * segments are already encoded and never "." or ".."), since `fetch` parses it anyway.
+ */
+function requestUrl(base: string, spec: RequestSpec): string {
+  const url = base + endpointPath(spec.endpoint, spec.params);
+  if (!spec.query) return url;
   const known: readonly string[] = (ENDPOINTS[spec.endpoint] as { query?: readonly string[] })
     .query ?? [];
-  for (const [k, v] of Object.entries(spec.query ?? {})) {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(spec.query)) {
     if (!known.includes(k)) throw new TypeError(`${spec.endpoint}: no query parameter ${k}`);
-    if (v !== undefined) url.searchParams.set(k, String(v));
+    if (v !== undefined) search.set(k, String(v));
   }
-  return url;
+  const text = search.toString();
+  return text ? `${url}?${text}` : url;
+}
+
+/**
+ * Sets a header whose value came from outside this file (a token, a cookie file, a node name),
+ * refusing CR, LF and NUL. Values the caller gave directly were checked as they came in and our
+ * constants need no check: each value is checked once (the runtime checks them all again).
+ */
+function setChecked(headers: Record<string, string>, name: string, value: string): void {
+  checkHeader(name, value);
+  headers[name] = value;
 }
 
 /**
@@ -90,6 +107,8 @@ export class Transport {
   readonly timeout: number;
   /** The browser mode, undefined outside a browser. */
   readonly browser: BrowserMode | undefined;
+  /** `baseUrl` as `new URL()` writes it (lower-case host, no default port): request URLs' start. */
+  readonly #base: string;
   #ready: Promise<void> | undefined;
   #fetch: typeof fetch | undefined;
   #closeTls: (() => void) | undefined;
@@ -101,7 +120,10 @@ export class Transport {
    */
   constructor(options: ClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_URL).replace(/\/+$/, "");
-    new URL(this.baseUrl); // a bad URL fails here, not at the first call
+    // A bad URL fails here, not at the first call.
+    const parsed = new URL(this.baseUrl);
+    parsed.search = parsed.hash = "";
+    this.#base = parsed.href.replace(/\/+$/, "");
     this.browser = browserMode(options, this.baseUrl);
     checkBrowserOptions(this.browser, options);
     this.options = options;
@@ -170,7 +192,7 @@ export class Transport {
     const { session, browser } = this;
     // A name the URL cannot carry is refused before anything is read or sent.
     const method = ENDPOINTS[spec.endpoint].method;
-    const url = requestUrl(this.baseUrl, spec);
+    const url = requestUrl(this.#base, spec);
     await this.ready();
 
     // A browser owns User-Agent and Cookie (and a cross-origin preflight would refuse them).
@@ -187,19 +209,20 @@ export class Transport {
     if (sessionAuth) {
       // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
       const csrf = session.csrfToken;
-      if (csrf) headers["x-csrf-token"] = csrf;
-      else if (sentToken) headers["authorization"] = `Bearer ${sentToken}`;
+      if (csrf) setChecked(headers, "x-csrf-token", csrf);
+      else if (sentToken) setChecked(headers, "authorization", `Bearer ${sentToken}`);
     }
     const cookie = session.jar.header(url);
-    if (cookie && !browser && !explicit.has("cookie")) headers["cookie"] = cookie;
-    if (targetHost && !explicit.has("x-target-host")) headers["x-target-host"] = targetHost;
+    if (cookie && !browser && !explicit.has("cookie")) setChecked(headers, "cookie", cookie);
+    if (targetHost && !explicit.has("x-target-host")) {
+      setChecked(headers, "x-target-host", targetHost);
+    }
     let body = spec.body;
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
       headers["content-type"] ??= "application/json";
     }
-    for (const [k, v] of Object.entries(headers)) checkHeader(k, v);
-    if (browser === "cross-origin") checkCrossOrigin(headers, method, url);
+    if (browser === "cross-origin") checkCrossOrigin(headers, method, new URL(url));
     const userSignal = spec.call?.signal;
     userSignal?.throwIfAborted();
 
@@ -209,10 +232,10 @@ export class Transport {
       forwarded: "x-target-host" in headers,
       wait: spec.wait,
     });
-    const deadline = new Deadline(timeout, url.href);
+    const deadline = new Deadline(timeout, url);
     const signal = userSignal ? AbortSignal.any([userSignal, deadline.signal]) : deadline.signal;
     const mapError = (e: unknown) =>
-      networkError(url.href, e, { timedOut: deadline.fired, timeout, signal: userSignal });
+      networkError(url, e, { timedOut: deadline.fired, timeout, signal: userSignal });
     let sending = true;
     if (body instanceof ReadableStream) {
       // A long upload is progress, not a hang: every chunk fetch takes re-arms the deadline.
@@ -248,17 +271,17 @@ export class Transport {
     }
     // A redirect (a browser's opaque one has status 0; a `fetch` of the caller's that followed
     // it anyway says `redirected`) is refused before its cookies are taken.
-    const redirect = redirectError(res, url.href);
+    const redirect = redirectError(res, url);
     if (redirect) {
       deadline.disarm();
       await res.body?.cancel().catch(() => {});
       throw redirect;
     }
     // Kept armed: the body is read under the same deadline (the signal aborts body reads too).
-    if (res.url !== url.href) Object.defineProperty(res, "url", { value: url.href });
+    if (res.url !== url) Object.defineProperty(res, "url", { value: url });
 
     const setCookies = res.headers.getSetCookie?.();
-    if (setCookies?.length && session.absorb(url, setCookies) !== undefined) {
+    if (setCookies?.length && session.absorb(new URL(url), setCookies) !== undefined) {
       try {
         await session.changed();
       } catch (e) {
@@ -272,7 +295,7 @@ export class Transport {
     if (res.ok || spec.expect?.includes(res.status)) return { res, deadline, mapError, limit };
     let error;
     try {
-      error = await httpError(res, method, url, headers["x-target-host"]);
+      error = await httpError(res, method, new URL(url), headers["x-target-host"]);
     } finally {
       deadline.disarm();
     }
