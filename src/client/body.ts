@@ -139,8 +139,12 @@ function sweep(): void {
  * ```ts
  * import { Deadline } from "./body.ts";
  * const d = new Deadline(50, "https://127.0.0.1:6060/appmesh/applications");
+ * // The deadline's timer does not keep a process alive by itself (a request in flight does):
+ * // stand in for that request here.
+ * const inFlight = setTimeout(() => {}, 5_000);
  * d.arm();
  * await new Promise((r) => d.signal.addEventListener("abort", r));
+ * clearTimeout(inFlight);
  * console.log(d.fired); // true
  * ```
  */

@@ -34,14 +34,16 @@ test("cookie file: missing → empty session; created 0600 with parent folders (
   await withTempDir(async (dir) => {
     const file = `${dir}/a/b/cookies.txt`;
     assert.deepEqual(await readCookieFile(file), { cookies: [] });
-    await writeCookieFile(file, [c("appmesh_auth_token", "T1")]);
+    // One cookie, built once: two calls of c() a second apart would differ in `expires`.
+    const token = c("appmesh_auth_token", "T1");
+    await writeCookieFile(file, [token]);
     assert.equal(await mode(file), 0o600);
     assert.equal(await mode(`${dir}/a/b`), 0o700);
     const text = await readFile(file, "utf8");
     assert.ok(text.startsWith("# Netscape HTTP Cookie File\n"));
     const { cookies, warning } = await readCookieFile(file);
     assert.equal(warning, undefined);
-    assert.deepEqual(cookies, [c("appmesh_auth_token", "T1")]);
+    assert.deepEqual(cookies, [token]);
   });
 });
 
