@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keptCaches } from "./child_env.ts";
 import { test } from "./harness.ts";
 import { startDevServer } from "../src/devserver/mod.ts";
 import { parseWorkflow } from "../src/workflow/mod.ts";
@@ -62,13 +63,7 @@ async function run(cmd: string, args: string[], env: Record<string, string>, cwd
 }
 
 // HOME is a temporary folder for the examples; keep the runtimes' caches where they are.
-const realHome = Deno.env.get("HOME") ?? "/root";
-const caches = {
-  DENO_DIR: Deno.env.get("DENO_DIR") ?? join(realHome, ".cache", "deno"),
-  npm_config_cache: Deno.env.get("npm_config_cache") ?? join(realHome, ".npm"),
-  BUN_INSTALL_CACHE_DIR: Deno.env.get("BUN_INSTALL_CACHE_DIR") ??
-    join(realHome, ".bun", "install", "cache"),
-};
+const caches = keptCaches();
 
 const all = blocks(readme);
 const scripts = all.filter((b) => b.lang === "ts" || b.lang === "typescript");

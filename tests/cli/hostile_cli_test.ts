@@ -45,22 +45,30 @@ Deno.test("cli: a cookie-file lock held by a live process: one line naming the h
   }
 });
 
+/** `appmesh apps` against `url`, with a session saved as after `appmesh login`, in a fresh HOME. */
+async function appsAgainst(url: string) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await seedSession(url, `${dir}/c.txt`);
+    return await runCli(["apps"], {
+      env: { APPMESH_URL: url, APPMESH_COOKIE_FILE: `${dir}/c.txt`, HOME: dir },
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("cli: `apps` against a server answering null: one line, no crash", async () => {
   const srv = await misbehaving((res) => {
     res.writeHead(200, { "content-type": "application/json" });
     res.end("null");
   });
-  const dir = await Deno.makeTempDir();
   try {
-    await seedSession(srv.url, `${dir}/c.txt`);
-    const r = await runCli(["apps"], {
-      env: { APPMESH_URL: srv.url, APPMESH_COOKIE_FILE: `${dir}/c.txt`, HOME: dir },
-    });
+    const r = await appsAgainst(srv.url);
     assert.equal(r.code, 1, r.stderr);
     assert.match(oneLine(r.stderr), /expected a JSON array of objects, got null/);
   } finally {
     await srv.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -69,12 +77,8 @@ Deno.test("cli: a server's 1 MB error message is cut in the one line printed", a
     res.writeHead(500, { "content-type": "application/json" });
     res.end(JSON.stringify({ message: "\x1b[2Jdisk full " + "z".repeat(1_000_000) }));
   });
-  const dir = await Deno.makeTempDir();
   try {
-    await seedSession(srv.url, `${dir}/c.txt`);
-    const r = await runCli(["apps"], {
-      env: { APPMESH_URL: srv.url, APPMESH_COOKIE_FILE: `${dir}/c.txt`, HOME: dir },
-    });
+    const r = await appsAgainst(srv.url);
     assert.equal(r.code, 1, r.stderr);
     const line = oneLine(r.stderr);
     assert.match(line, /HTTP 500 disk full z+…/, line.slice(-200));
@@ -82,6 +86,5 @@ Deno.test("cli: a server's 1 MB error message is cut in the one line printed", a
     assert.ok(!line.includes("\x1b"));
   } finally {
     await srv.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });

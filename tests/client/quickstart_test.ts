@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { keptCaches } from "../child_env.ts";
 import { test } from "../harness.ts";
 import { startDevServer } from "../../src/devserver/mod.ts";
 
@@ -17,14 +18,7 @@ function quickStart(markdown: string, title: string): string {
   return m[1].replace(/(["'])(?:jsr:)?@appmesh\/sdk\1/g, `$1${join(root, "mod.ts")}$1`);
 }
 
-const realHome = Deno.env.get("HOME") ?? "/root";
-const caches = {
-  DENO_DIR: Deno.env.get("DENO_DIR") ?? join(realHome, ".cache", "deno"),
-  npm_config_cache: Deno.env.get("npm_config_cache") ?? join(realHome, ".npm"),
-  BUN_INSTALL_CACHE_DIR: Deno.env.get("BUN_INSTALL_CACHE_DIR") ??
-    join(realHome, ".bun", "install", "cache"),
-  PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-};
+const caches = { ...keptCaches(), PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" };
 
 for (const [title, runtime] of [["Quick start (Deno)", "deno"], ["Quick start (Bun)", "bun"]]) {
   test(`README: ${title} run twice logs in once`, async () => {
