@@ -4,19 +4,20 @@
  * 1. every `tests/**\/*_test.ts` under Deno (`deno test`), with the JSDoc examples of mod.ts and
  *    src/ (`--doc`);
  * 2. the files marked `// @bun` again under Bun (`bun test`), after `bun install`;
- *    every pass runs several test files at a time (`--parallel`, `--test-concurrency`; `APPMESH_TEST_JOBS`
- *    of them, default 4): most of a test's time is spent waiting on servers and child processes,
- *    not computing, so files overlap well even on two cores. Every test file owns its servers,
- *    ports, folders and environment, so files never depend on running alone; the few that
- *    measure (`ALONE`) run by themselves after the others;
  * 3. the files marked `// @node` under Node 22 (`node --test`, its type stripping running the
  *    `.ts` files), after `npm install` of package.json's dependencies (`--no-node` skips it);
  * 4. one closing line `N passed, N failed, N skipped` over all passes (CI reads its `N passed,
  *    N failed` prefix), and a non-zero exit on any failure. A skipped test (`skip` in
  *    tests/harness.ts: Deno's "ignored", Bun's "skip") is counted as skipped, never as passed.
  *
- * Deno and Bun are both taken from npm through `npx`, so nothing is assumed on the machine
- * beyond Node, npm, python3 and curl.
+ * Every pass runs several test files at a time (`--parallel`, `--test-concurrency`; as many as
+ * `APPMESH_TEST_JOBS`, default 4): most of a test's time is spent waiting on servers and child
+ * processes, not computing, so files overlap well even on two cores. Every test file owns its
+ * servers, ports, folders and environment, so files never depend on running alone; the few that
+ * measure (`ALONE`) run by themselves after the others.
+ *
+ * Deno, Bun and Node 22 are taken from npm through `npx`, so nothing is assumed on the machine
+ * beyond Node, npm, python3, curl and, for the browser test, Chromium.
  */
 import { fileURLToPath } from "node:url";
 
