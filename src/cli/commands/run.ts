@@ -93,12 +93,16 @@ flags of its own: appmesh run -- uname -a.`,
       const app: Record<string, unknown> = { command, shell: true };
       if (Object.keys(env).length) app.env = env;
       if (typeof f["working-dir"] === "string") app.working_dir = f["working-dir"];
+      // Not aborted by an interrupt: the server may already have started the process when the
+      // answer is cut off, and then its app could not be named for deletion. The answer comes at
+      // once; an interrupt meanwhile is acted on right after it (a hung server is left to the
+      // request timeout, or to a second interrupt, which abandons).
       const started = await client.runAppAsync(app, {
         ...(maxTime ? { maxTime: /^\d+$/.test(maxTime) ? Number(maxTime) : maxTime } : {}),
-        signal: interrupts.signal,
       });
       let code: number | undefined;
       try {
+        interrupts.signal.throwIfAborted();
         code = await started.wait({
           onOutput: (chunk: string) => writeOut(chunk),
           pollTimeout: OUTPUT_POLL_SECONDS,
