@@ -280,3 +280,26 @@ test("junit: one suite per node, failures and skips, escaped", () => {
   assert.match(xml, /allowed failure: meh/);
   assert.match(xml, /<testsuite name="b" tests="0"/);
 });
+
+test("env: an expression giving a mapping or list is a usage error naming the variable", async () => {
+  const { runWorkflow } = await import("../../src/workflow/run/engine.ts");
+  const text = (expr: string) =>
+    `name: env-shape\nenv:\n  PORT: \${{ 8080 }}\n  CONF: "${expr}"\nsteps:\n  - get_app: { name: x }\n`;
+  for (
+    const [expr, kind] of [[`\${{ fromJSON('{\\"a\\":1}') }}`, "a mapping"], [
+      `\${{ fromJSON('[1]') }}`,
+      "a list",
+    ]]
+  ) {
+    const wf = parseWorkflow(text(expr), { file: "env.yaml" });
+    await assert.rejects(
+      runWorkflow(wf, { env: {}, connection: { url: "https://127.0.0.1:1" } }),
+      (e: Error) => {
+        assert.equal(e.name, "WorkflowError");
+        assert.match(e.message, new RegExp(`env\\.CONF: the expression gives ${kind}, not text`));
+        assert.doesNotMatch(e.message, /object Object/);
+        return true;
+      },
+    );
+  }
+});

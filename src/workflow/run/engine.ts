@@ -17,6 +17,7 @@ import { clientOptions } from "../../runtime/connection.ts";
 import type { RunOptions } from "./options.ts";
 import {
   connectionSettings,
+  envText,
   folderOf,
   preflight,
   processEnv,
@@ -63,7 +64,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const inputs = preflight(wf, options, env);
   const top: ExprContext = { env, secrets, inputs, run, steps: {}, job: { status: "success" } };
   // The workflow's env: overlays the runner's environment, in order (later ones may use earlier).
-  for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
+  for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = envText(resolveTemplates(v, top), k);
 
   const conn = await connectionSettings(wf, options, top, env);
   const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);

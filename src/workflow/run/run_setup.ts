@@ -354,3 +354,22 @@ export function folderOf(file: string | undefined): string {
 export function processEnv(): Record<string, string> {
   return envVars();
 }
+
+/**
+ * The text of a workflow `env:` value once its expressions are resolved: a scalar becomes its
+ * text, null the empty string (environment variables are strings, as in GitHub Actions); a
+ * mapping or list is a usage error naming the variable, rather than `[object Object]` in the
+ * process's environment.
+ *
+ * @example
+ * ```ts
+ * import { envText } from "./run_setup.ts";
+ * envText(8080, "PORT"); // "8080"
+ * ```
+ */
+export function envText(value: unknown, key: string): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value !== "object") return String(value);
+  const kind = Array.isArray(value) ? "a list" : "a mapping";
+  throw usage(`env.${key}: the expression gives ${kind}, not text; use toJSON(...) to pass it`);
+}
