@@ -54,7 +54,10 @@ test("users: add, list, lock, unlock, password, delete; groups, permissions, rol
     await alice.updatePassword("alice-pw-1", "alice-pw-2");
     await assert.rejects(f.newClient().login("alice", "alice-pw-1"), AppMeshAuthError);
     await f.newClient().login("alice", "alice-pw-2");
-    await c.updatePassword("alice-pw-2", "alice-pw-3", { user: "alice" }).catch(() => {});
+    // An administrator changes another user's password (passwd-change-user), with the old one.
+    await c.updatePassword("alice-pw-2", "alice-pw-3", { user: "alice" });
+    await assert.rejects(f.newClient().login("alice", "alice-pw-2"), AppMeshAuthError);
+    await f.newClient().login("alice", "alice-pw-3");
 
     await c.deleteUser("alice");
     assert.ok(!("alice" in await c.listUsers()));
