@@ -118,7 +118,7 @@ test("htmlReport: summary, failures first, every node in the data, failed nodes 
   assert.ok(page.includes("<dt>duration</dt><dd>2.60 s</dd>"));
   assert.ok(page.indexOf('id="failures"') < page.indexOf('id="timeline"'));
   const failures = page.slice(page.indexOf('id="failures"'), page.indexOf('id="timeline"'));
-  assert.ok(failures.includes("<h2>Failures (1 node(s))</h2>"), failures);
+  assert.ok(failures.includes("<h2>Failures (1 node)</h2>"), failures);
   assert.ok(failures.includes("step <code>done</code> (wait), exit code 1"), failures);
   assert.ok(failures.includes(`<p class="nodes">${fleetNode(1)}</p>`), failures);
   assert.ok(failures.includes("<pre>purging /data\nrm: cannot remove &#39;/data/x&#39;"));
@@ -155,7 +155,7 @@ test("htmlReport: alike failures are one entry; a node failed without a step sho
   };
   const page = htmlReport(report);
   const failures = page.slice(page.indexOf('id="failures"'), page.indexOf('id="timeline"'));
-  assert.ok(failures.includes("<h2>Failures (6 node(s), 3 kinds)</h2>"), failures);
+  assert.ok(failures.includes("<h2>Failures (6 nodes, 3 kinds)</h2>"), failures);
   assert.ok(failures.includes("exit code 1 on 4 nodes</h3>"), failures);
   assert.ok(failures.includes(`${fleetNode(1)} ${fleetNode(98)} ${fleetNode(195)}`), failures);
   assert.match(

@@ -94,7 +94,7 @@ export function htmlReport(report: Report): string {
     '<span class="legend">' +
     ["success", "failure", "allowed_failure", "skipped"].map((s) =>
       `<span><i class="s-${s}"></i>${s.replace("_", " ")}</span>`
-    ).join("") + "</span></div>",
+    ).join("") + '</span><span class="hint">hover a bar for details</span></div>',
     '<div id="rows"><noscript><p>The timeline needs JavaScript; the failures above and the ' +
     "JSON report (--report) hold the same facts.</p></noscript></div>",
     "</section>",
@@ -163,7 +163,8 @@ function failureGroups(nodes: NodeReport[]): FailureGroup[] {
 function failureSection(groups: FailureGroup[], failed: number): string[] {
   if (!groups.length) return [];
   const kinds = groups.length > 1 ? `, ${groups.length} kinds` : "";
-  const out = ['<section id="failures">', `<h2>Failures (${failed} node(s)${kinds})</h2>`];
+  const nodes = failed === 1 ? "1 node" : `${failed} nodes`;
+  const out = ['<section id="failures">', `<h2>Failures (${nodes}${kinds})</h2>`];
   for (const g of groups.slice(0, MAX_FAILURES)) {
     const s = g.step;
     const what = s

@@ -44,7 +44,7 @@ table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid var(
 padding:3px 10px 3px 0;text-align:left}
 .tools{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;margin:0 0 8px}
 .tools input{font:inherit;padding:4px 8px;width:260px;border:1px solid #c5cbd3;border-radius:4px}
-#shown{color:var(--muted)}
+#shown,.hint{color:var(--muted)}.hint{font-size:12px}
 .legend{display:flex;gap:12px;font-size:12px;color:var(--muted)}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;
 vertical-align:-1px}
