@@ -5,6 +5,7 @@
 // @bun
 // @node
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { test } from "../harness.ts";
 import { HTML_CSP, htmlReport } from "../../src/workflow/report/html.ts";
 import { SCRIPT, SCRIPT_SHA256 } from "../../src/workflow/report/html_assets.ts";
@@ -232,4 +233,16 @@ test("htmlReport: 1,000 nodes make a small page, quickly", () => {
   assert.equal(d.g.at(-1)![2], 1000);
   // Repeated strings (step ids, types, statuses, the alike errors) are stored once.
   assert.ok(d.s.length < 1100, `${d.s.length} strings`);
+});
+
+test("htmlReport: the README's screenshot is there, small, and kept out of the package", async () => {
+  const root = new URL("../../", import.meta.url);
+  const readme = await readFile(new URL("README.md", root), "utf8");
+  const shots = [...readme.matchAll(/!\[[^\]]*\]\((docs\/[^)]+\.png)\)/g)].map((m) => m[1]);
+  assert.deepEqual(shots, ["docs/workflow-html-report.png"]);
+  const png = await readFile(new URL(shots[0], root));
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+  assert.ok(png.length < 150_000, `${png.length} bytes`);
+  const deno = JSON.parse(await readFile(new URL("deno.json", root), "utf8"));
+  assert.ok(deno.publish.exclude.includes("docs/"), "docs/ would be published to JSR");
 });
