@@ -11,7 +11,16 @@
 import type { NodeReport, Report, StepReport } from "./report.ts";
 import { SCRIPT, SCRIPT_SHA256, STYLE } from "./html_assets.ts";
 
-/** The page's policy: no request of any kind, no script but the page's own (by its hash). */
+/**
+ * The page's Content-Security-Policy: no request of any kind, no script but the page's own
+ * (allowed by its hash), inline styles only.
+ *
+ * @example
+ * ```ts
+ * import { HTML_CSP } from "./html.ts";
+ * HTML_CSP.startsWith("default-src 'none';"); // true
+ * ```
+ */
 export const HTML_CSP: string = `default-src 'none'; style-src 'unsafe-inline'; ` +
   `script-src '${SCRIPT_SHA256}'; base-uri 'none'; form-action 'none'`;
 

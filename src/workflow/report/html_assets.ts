@@ -13,7 +13,15 @@
  * @module
  */
 
-/** The page's style sheet: system fonts only, nothing fetched. */
+/**
+ * The page's style sheet: system fonts only, nothing fetched.
+ *
+ * @example
+ * ```ts
+ * import { STYLE } from "./html_assets.ts";
+ * STYLE.includes("url("); // false
+ * ```
+ */
 export const STYLE: string = `
 :root{--ok:#2f9e5f;--bad:#d64545;--warn:#e0a030;--skip:#aab1bb;--int:#8a63d2;--line:#e3e6ea;
 --muted:#5d6673;--bg:#fff;--fg:#1d232b;--track:#f2f4f6;color-scheme:light}
@@ -71,7 +79,16 @@ box-shadow:inset -1px 0 var(--bg)}
 .axis span.t:first-child{transform:none}.axis span.t:last-child{transform:translateX(-100%)}
 `;
 
-/** The page's script: the timeline from the JSON data, the groups, the search box. */
+/**
+ * The page's script: the timeline from the JSON data, the groups, the search box. It writes
+ * text and attributes only, never HTML.
+ *
+ * @example
+ * ```ts
+ * import { SCRIPT } from "./html_assets.ts";
+ * SCRIPT.includes("innerHTML"); // false
+ * ```
+ */
 export const SCRIPT: string = `
 "use strict";
 (() => {
@@ -187,5 +204,14 @@ export const SCRIPT: string = `
 })();
 `;
 
-/** `sha256-…` of {@linkcode SCRIPT}, as the Content-Security-Policy names it. */
+/**
+ * `sha256-…` of {@linkcode SCRIPT}, as the Content-Security-Policy names it.
+ *
+ * @example
+ * ```ts
+ * import { SCRIPT, SCRIPT_SHA256 } from "./html_assets.ts";
+ * const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(SCRIPT));
+ * console.assert(SCRIPT_SHA256 === `sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}`);
+ * ```
+ */
 export const SCRIPT_SHA256 = "sha256-GfpSxaU/awabkXHRt7adqmO6A6E7ZmLrIMpMpydlyV4=";
