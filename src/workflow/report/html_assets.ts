@@ -76,7 +76,7 @@ box-shadow:inset -1px 0 var(--bg)}
 .axis{font-size:11px;color:var(--muted)}
 .axis .tr{background:none;height:16px}.axis .nm{border-color:transparent}
 .axis span.t{position:absolute;transform:translateX(-50%);white-space:nowrap}
-.axis span.t:first-child{transform:none}.axis span.t:last-child{transform:translateX(-100%)}
+.axis span.t:first-child{transform:none}
 `;
 
 /**
@@ -140,9 +140,14 @@ export const SCRIPT: string = `
 
   const axis = el("div", "axis");
   const ticks = el("span", "tr");
-  for (let k = 0; k <= 4; k++) {
-    const t = el("span", "t", secs(Math.round((scale * k) / 4)));
-    t.style.left = k * 25 + "%";
+  // Ticks at round values (1, 2 or 5 times a power of ten), at most about six of them.
+  const raw = scale / 6;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((v) => v >= raw);
+  for (let v = 0; v <= scale; v += step) {
+    const label = v < 1000 ? v + " ms" : +(v / 1000).toFixed(2) + " s";
+    const t = el("span", "t", label);
+    t.style.left = pct(v);
     ticks.append(t);
   }
   axis.append(el("span", "nm", "node"), ticks, el("span", "d", "time"));
@@ -214,4 +219,4 @@ export const SCRIPT: string = `
  * console.assert(SCRIPT_SHA256 === `sha256-${btoa(String.fromCharCode(...new Uint8Array(d)))}`);
  * ```
  */
-export const SCRIPT_SHA256 = "sha256-GfpSxaU/awabkXHRt7adqmO6A6E7ZmLrIMpMpydlyV4=";
+export const SCRIPT_SHA256 = "sha256-4gl44pyL2ZSvdM/fvQzzAbbV+909iVR/hT53r+1a3XQ=";
