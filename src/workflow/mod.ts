@@ -1,7 +1,7 @@
 /**
  * The workflow runner as a library (package export `./workflow`): load and validate a
  * workflow file (or build one in code), run it across nodes through one session, watch its
- * events, and write its report as JSON or JUnit XML.
+ * events, and write its report as JSON, JUnit XML or an HTML page.
  *
  * @example Build a workflow in code, look at its plan, run it, write JUnit
  * ```ts
@@ -47,6 +47,7 @@ export {
   summaryLine,
   toJUnit,
 } from "./report/report.ts";
+export { HTML_CSP, htmlReport } from "./report/html.ts";
 export { type LockOptions, type LockOwner, WorkflowLock } from "./run/lock.ts";
 export {
   loadSecretsFile,

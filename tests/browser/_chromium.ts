@@ -168,16 +168,22 @@ export function servePage(
 
 /** A running headless Chromium. */
 export interface Browser {
+  /** Its profile folder (removed by `close`). */
+  profile: string;
   /** Resolves when the browser exits by itself (a crash, a bad flag): its stderr tail. */
   exited: Promise<string>;
   close(): Promise<void>;
 }
 
-/** Starts headless Chromium on `url` with a fresh profile, trusting the given key hashes. */
+/**
+ * Starts headless Chromium on `url` with a fresh profile, trusting the given key hashes;
+ * `extra` flags go before the URL.
+ */
 export async function launchChromium(
   chromium: string,
   url: string,
   spki: string[],
+  extra: string[] = [],
 ): Promise<Browser> {
   const profile = await Deno.makeTempDir({ prefix: "appmesh-chromium-" });
   const child = new Deno.Command(chromium, {
@@ -193,6 +199,7 @@ export async function launchChromium(
       `--user-data-dir=${profile}`,
       // Trusts the local server's certificate only (the flag needs --user-data-dir).
       `--ignore-certificate-errors-spki-list=${spki.join(",")}`,
+      ...extra,
       url,
     ],
     stdin: "null",
@@ -212,6 +219,7 @@ export async function launchChromium(
     return `chromium exited (code ${s.code}${closing ? ", stopped by the test" : ""}): ${tail}`;
   });
   return {
+    profile,
     exited,
     async close() {
       closing = true;

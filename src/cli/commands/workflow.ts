@@ -80,6 +80,11 @@ export const workflowRun: Command = {
       },
       report: { type: "string", value: "FILE", description: "write the JSON report to FILE" },
       junit: { type: "string", value: "FILE", description: "write a JUnit XML report to FILE" },
+      html: {
+        type: "string",
+        value: "FILE",
+        description: "write the run as one self-contained HTML page to FILE",
+      },
       lock: {
         type: "boolean",
         description: "take a lock named after the workflow; exit 4 if another run holds it",
@@ -267,6 +272,12 @@ async function runWorkflowCommand(
     }
     if (typeof f.junit === "string") {
       writes.push(writeFile(f.junit, mask(engine.toJUnit(report))));
+    }
+    if (typeof f.html === "string") {
+      // Built from the masked report only: masking the page's text would miss escaped forms.
+      const html = engine.htmlReport(masker.maskDeep(report));
+      const path = f.html;
+      writes.push(import("../../runtime/fs_write.ts").then((w) => w.writeFileAtomic(path, html)));
     }
     try {
       await Promise.all(writes);
