@@ -52,7 +52,7 @@ export async function withNode<T>(
  * ```ts
  * import { unknownApp } from "./app_shared.ts";
  * const e = Object.assign(new Error("HTTP 404"), { name: "AppMeshHttpError", status: 404 });
- * console.log(unknownApp(e, "web", "127.0.0.1:6060").message); // no app 'web' on 127.0.0.1:6060
+ * console.log((unknownApp(e, "web", "127.0.0.1:6060") as Error).message); // no app 'web' on ...
  * ```
  */
 export function unknownApp(e: unknown, name: string, node: string): unknown {
