@@ -3,15 +3,7 @@
 // server; `--node` goes through node 1 to node 2 (X-Target-Host).
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
-import {
-  assertCode,
-  assertNoStack,
-  cliLogin,
-  readUntil,
-  runCli,
-  spawnCli,
-  startFixture,
-} from "./helpers.ts";
+import { assertCode, assertNoStack } from "./helpers.ts";
 import { type Ran, startWorld, type World } from "./journey_helpers.ts";
 
 async function loggedIn(): Promise<World> {
@@ -358,57 +350,5 @@ test("app commands: labels and config (typed values, dotted keys, secrets masked
     assert.equal(JSON.parse(setJson.stdout).REST.JWT.JWTSalt, "***");
   } finally {
     await w.close();
-  }
-});
-
-test("app commands: cron lines (env -i, stdin /dev/null, no TTY): rm needs -f, add and rm work", async () => {
-  const w = await loggedIn();
-  try {
-    const vars = `APPMESH_URL=${w.serverEnv.APPMESH_URL} APPMESH_CA=${w.serverEnv.APPMESH_CA}`;
-    const add = await w.cron(`${vars} appmesh app add -a nightly -c 'echo ok' --exit standby`);
-    assertCode(add, 0);
-    // appc's confirmation without a terminal silently removes nothing and exits 0; here the
-    // line fails loudly instead.
-    const rm = await w.cron(`${vars} appmesh app rm nightly`);
-    assertCode(rm, 2);
-    oneLine(rm, /no terminal to ask on; pass --yes \(or -f\)/);
-    assertCode(await w.cron(`${vars} appmesh app view nightly > /dev/null`), 0);
-    const forced = await w.cron(`${vars} appmesh app rm -f nightly`);
-    assertCode(forced, 0);
-    assert.equal(forced.stdout + forced.stderr, "");
-    assertCode(await w.cron(`${vars} appmesh app view nightly`), 1);
-  } finally {
-    await w.close();
-  }
-});
-
-test("app commands: log --follow shows output as it comes; Ctrl-C stops following (130), the app runs on", async () => {
-  const fx = await startFixture(1);
-  try {
-    await cliLogin(fx);
-    const add = await runCli(
-      [
-        "app",
-        "add",
-        "-a",
-        "ticker",
-        "--shell",
-        "-c",
-        "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.3; done",
-      ],
-      { env: fx.env },
-    );
-    assertCode(add, 0);
-    const child = spawnCli(["app", "log", "-f", "ticker"], { env: fx.env });
-    const { lines, rest } = await readUntil(child.stdout, (l) => l === "tick 3");
-    assert.deepEqual(lines.slice(0, 3), ["tick 1", "tick 2", "tick 3"]);
-    child.kill("SIGINT");
-    const [status] = await Promise.all([child.status, rest, child.stderr.cancel()]);
-    assert.equal(status.code, 130);
-    const view = await runCli(["app", "view", "ticker", "--json"], { env: fx.env });
-    assert.ok(JSON.parse(view.stdout).pid > 0, "the app still runs");
-    assertCode(await runCli(["app", "rm", "-f", "ticker"], { env: fx.env }), 0);
-  } finally {
-    await fx.close();
   }
 });
