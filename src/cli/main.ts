@@ -29,6 +29,11 @@ import type { Command } from "./command.ts";
 import { globalsFromFlags } from "./context.ts";
 import { EXIT, reportError } from "./errors.ts";
 import { apps } from "./commands/apps.ts";
+import { appDisable, appEnable, appLs, appRm, appView } from "./commands/app.ts";
+import { appAdd } from "./commands/app_add.ts";
+import { appLog } from "./commands/app_log.ts";
+import { configGet, configSet } from "./commands/config.ts";
+import { labelAdd, labelLs, labelRm } from "./commands/label.ts";
 import { devserver } from "./commands/devserver.ts";
 import { get, put } from "./commands/files.ts";
 import { login } from "./commands/login.ts";
@@ -50,7 +55,6 @@ import { exitProcess, onStrayError, processArgs } from "../runtime/process.ts";
 export const VERSION: string = denoConfig.version;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  workflow: workflowRun, // placeholder: `workflow` dispatches to its subcommands
   login,
   logout,
   apps,
@@ -67,6 +71,52 @@ const WORKFLOW: Readonly<Record<string, Command>> = {
 };
 
 const WORKFLOW_SUMMARY = "run, validate or describe workflow files";
+
+/** A command word with subcommands (`appmesh workflow run`, `appmesh app ls`). */
+interface Group {
+  summary: string;
+  subs: Readonly<Record<string, Command>>;
+}
+
+const GROUPS: Readonly<Record<string, Group>> = {
+  workflow: { summary: WORKFLOW_SUMMARY, subs: WORKFLOW },
+  app: {
+    summary: "applications one at a time, as appc manages them",
+    subs: {
+      ls: appLs,
+      view: appView,
+      add: appAdd,
+      rm: appRm,
+      enable: appEnable,
+      disable: appDisable,
+      log: appLog,
+    },
+  },
+  label: {
+    summary: "a node's labels",
+    subs: { ls: labelLs, add: labelAdd, rm: labelRm },
+  },
+  config: {
+    summary: "a node's configuration",
+    subs: { get: configGet, set: configSet },
+  },
+};
+
+/** `app ls`, `workflow run FILE`: a subcommand and its positionals, for the command list. */
+function synopsis(c: Command): string {
+  const args = c.spec.positionals.map((p) => {
+    const n = p.variadic ? `${p.name}...` : p.name;
+    return p.required ? n : `[${n}]`;
+  });
+  return [c.spec.name, ...args].join(" ");
+}
+
+function groupLines(name: string): [string, string][] {
+  return Object.values(GROUPS[name].subs).map((c): [string, string] => [
+    synopsis(c),
+    c.spec.summary,
+  ]);
+}
 
 function list(entries: [string, string][]): string {
   const w = Math.max(...entries.map(([n]) => n.length));
@@ -94,13 +144,11 @@ function flagLines(flags: Readonly<Record<string, FlagSpec>>, extra: [string, st
  */
 export function topUsage(): string {
   const commands: [string, string][] = [
-    ["workflow run FILE", workflowRun.spec.summary],
-    ["workflow validate FILE...", workflowValidate.spec.summary],
-    ["workflow schema", workflowSchema.spec.summary],
-    ...Object.entries(COMMANDS).filter(([k]) => k !== "workflow").map(([k, c]): [
-      string,
-      string,
-    ] => [k, c.spec.summary]),
+    ...groupLines("workflow"),
+    ...Object.entries(COMMANDS).map(([k, c]): [string, string] => [k, c.spec.summary]),
+    ...groupLines("app"),
+    ...groupLines("label"),
+    ...groupLines("config"),
   ];
   return [
     "usage: appmesh [global flags] COMMAND [flags] [args]",
@@ -118,15 +166,22 @@ export function topUsage(): string {
   ].join("\n");
 }
 
-function workflowUsage(): string {
+function groupUsage(name: string): string {
+  const subs = GROUPS[name].subs;
   return [
-    "usage: appmesh workflow run|validate|schema [flags] [args]",
+    `usage: appmesh ${name} ${Object.keys(subs).join("|")} [flags] [args]`,
     "",
     "subcommands:",
-    list(Object.entries(WORKFLOW).map(([k, c]) => [k, c.spec.summary])),
+    list(Object.entries(subs).map(([k, c]) => [k, c.spec.summary])),
     "",
-    "Run 'appmesh workflow SUBCOMMAND --help' for its flags.",
+    `Run 'appmesh ${name} SUBCOMMAND --help' for its flags.`,
   ].join("\n");
+}
+
+/** `run, validate or schema`. */
+function subList(name: string): string {
+  const subs = Object.keys(GROUPS[name].subs);
+  return `${subs.slice(0, -1).join(", ")} or ${subs.at(-1)}`;
 }
 
 /** Splits argv into the command words (`workflow`, `run`) and the rest. */
@@ -143,7 +198,7 @@ function findCommand(argv: readonly string[], depth: number): { words: string[];
       continue;
     }
     words.push(a);
-    if (words[0] !== "workflow") {
+    if (!Object.hasOwn(GROUPS, words[0])) {
       i++;
       break;
     }
@@ -209,26 +264,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
   }
   let command: Command | undefined;
-  if (name === "workflow") {
+  const group = Object.hasOwn(GROUPS, name) ? GROUPS[name] : undefined;
+  if (group) {
     if (!sub) {
       if (rest.includes("--help") || rest.includes("-h")) {
-        console.log(`appmesh workflow: ${WORKFLOW_SUMMARY}\n\n${workflowUsage()}`);
+        console.log(`appmesh ${name}: ${group.summary}\n\n${groupUsage(name)}`);
         return EXIT.ok;
       }
-      return usageFailure("missing subcommand (run, validate or schema)", workflowUsage());
+      return usageFailure(`missing subcommand (${subList(name)})`, groupUsage(name));
     }
-    command = WORKFLOW[sub];
+    command = Object.hasOwn(group.subs, sub) ? group.subs[sub] : undefined;
     if (!command) {
       return usageFailure(
-        `unknown subcommand 'workflow ${sub}'${suggest(sub, Object.keys(WORKFLOW))}`,
-        workflowUsage(),
+        `unknown subcommand '${name} ${sub}'${suggest(sub, Object.keys(group.subs))}`,
+        groupUsage(name),
       );
     }
   } else {
-    command = COMMANDS[name];
+    command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) {
       return usageFailure(
-        `unknown command '${name}'${suggest(name, Object.keys(COMMANDS))}`,
+        `unknown command '${name}'${
+          suggest(name, [...Object.keys(COMMANDS), ...Object.keys(GROUPS)])
+        }`,
         topUsage(),
       );
     }
