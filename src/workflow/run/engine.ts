@@ -15,6 +15,7 @@ import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
 import type { RunOptions } from "./options.ts";
+import { planRerun } from "./rerun.ts";
 import {
   connectionSettings,
   folderOf,
@@ -66,7 +67,18 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
 
   const conn = await connectionSettings(wf, options, top, env);
-  const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);
+  const rerun = options.rerun ? planRerun(wf, options.rerun, options.steps ?? STEPS) : undefined;
+  if (rerun && options.nodes?.length) {
+    throw usage("nodes: not with rerun (the report says which nodes run again)");
+  }
+  const baseUrl = options.client?.baseUrl ?? conn.url;
+  let nodes = resolveNodes(wf, options, top, baseUrl);
+  if (rerun) {
+    // A node of the workflow keeps how it is addressed; one named only by the report (an
+    // earlier --node) is reached as a named node.
+    const again = rerun.nodes.length ? resolveNodes(wf, { nodes: rerun.nodes }, top, baseUrl) : [];
+    nodes = again.map((n) => ({ ...n, view: nodes.find((m) => m.name === n.name)?.view ?? true }));
+  }
   let client: AppMeshClient;
   try {
     client = options.client ?? await makeClient(conn, options.fetch);
@@ -105,7 +117,11 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     type: "run_start",
     status: "running",
     message: wf.name,
-    data: { run_id: run.id, nodes: nodes.map((n) => n.name) },
+    data: {
+      run_id: run.id,
+      nodes: nodes.map((n) => n.name),
+      ...(options.rerun ? { rerun_of: options.rerun.report.run_id } : {}),
+    },
   });
 
   const results = new Map<string, NodeResult>();
@@ -121,7 +137,14 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
         if (stop) break;
         const node = queue.shift()!;
         const view = node.view ? client.forNode(node.name) : client;
-        const r = await runNode(rs, node, view, wf.steps, wf.finally ?? []);
+        const r = await runNode(
+          rs,
+          node,
+          view,
+          wf.steps,
+          wf.finally ?? [],
+          rerun?.resume.get(node.name),
+        );
         results.set(node.name, r);
         if (r.report.status === "failure") {
           failures++;
@@ -171,6 +194,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const partial = {
     workflow: wf.name,
     run_id: run.id,
+    ...(options.rerun ? { rerun_of: options.rerun.report.run_id } : {}),
     status,
     started: startedAt.toISOString(),
     duration_ms: Math.round(performance.now() - t0),
