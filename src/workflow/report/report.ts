@@ -85,6 +85,11 @@ export interface Report {
    * in reports not made by `runWorkflow`.
    */
   leftovers?: Leftover[];
+  /**
+   * The inputs of the run, after defaults and conversion (masked): a rerun takes them over
+   * (`--input` still wins). Absent in reports made before it was recorded.
+   */
+  inputs?: Record<string, unknown>;
   /** `--rerun-failed`: the id of the run whose failed nodes this run ran again. */
   rerun_of?: string;
   /** The one-line summary that ends every run. */

@@ -15,7 +15,7 @@ import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
 import type { RunOptions } from "./options.ts";
-import { planRerun } from "./rerun.ts";
+import { planRerun, rerunInputs } from "./rerun.ts";
 import {
   connectionSettings,
   folderOf,
@@ -61,7 +61,13 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const masker = new Masker(Object.values(options.secrets ?? {}));
   const secrets = secretsView(env, options.secrets ?? {}, masker);
   const run = runInfo(startedAt);
-  const inputs = preflight(wf, options, env);
+  const inputs = preflight(
+    wf,
+    options.rerun
+      ? { ...options, inputs: rerunInputs(wf.inputs, options.rerun.report, options.inputs) }
+      : options,
+    env,
+  );
   const top: ExprContext = { env, secrets, inputs, run, steps: {}, job: { status: "success" } };
   // The workflow's env: overlays the runner's environment, in order (later ones may use earlier).
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
@@ -196,6 +202,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     run_id: run.id,
     ...(options.rerun ? { rerun_of: options.rerun.report.run_id } : {}),
     status,
+    inputs: masker.maskDeep(inputs),
     started: startedAt.toISOString(),
     duration_ms: Math.round(performance.now() - t0),
     session: { login: session.outcome },

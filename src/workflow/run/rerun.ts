@@ -12,6 +12,7 @@ import { collectReferences, conditionSource, parse, splitTemplate } from "../exp
 import type { NodeReport, Report, StepReport } from "../report/report.ts";
 import type { StepSpec, Workflow, WorkflowStep } from "../language/spec.ts";
 import { MASK } from "./secrets.ts";
+import { readText } from "../../runtime/fs.ts";
 
 /** Where one node of a rerun starts, and what it takes over from the earlier run. */
 export interface Resume {
@@ -58,6 +59,63 @@ export function parseRunReport(text: string | unknown, file = "report"): Report 
   const why = shapeProblem(value);
   if (why) throw bad(file, `not a run report of \`appmesh workflow run\` (${why})`);
   return value as Report;
+}
+
+/**
+ * Reads a report file (`--rerun-failed FILE`) with {@linkcode parseRunReport}; a missing or
+ * unreadable file is a {@linkcode WorkflowError} naming it, in one line.
+ *
+ * @example
+ * ```ts
+ * import { readRunReport } from "./rerun.ts";
+ * try {
+ *   await readRunReport("/nonexistent/run.json");
+ * } catch (e) {
+ *   console.log((e as Error).message); // /nonexistent/run.json: error: cannot read the report: no such file
+ * }
+ * ```
+ */
+export async function readRunReport(path: string): Promise<Report> {
+  let text: string;
+  try {
+    text = await readText(path);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === "ENOENT" || code === "ENOTDIR"
+      ? "no such file"
+      : code === "EISDIR"
+      ? "a directory"
+      : code === "EACCES"
+      ? "permission denied"
+      : (e as Error).message;
+    throw bad(path, `cannot read the report: ${why}`);
+  }
+  return parseRunReport(text, path);
+}
+
+/**
+ * The inputs of a rerun: the earlier run's (its report's `inputs`, those the workflow still
+ * declares and that were not masked), overridden by `given`.
+ *
+ * @example
+ * ```ts
+ * import { rerunInputs } from "./rerun.ts";
+ * rerunInputs({ keep: {}, dir: {} }, { inputs: { keep: 7, dir: "/x", gone: 1 } }, { dir: "/y" });
+ * // { keep: 7, dir: "/y" }
+ * ```
+ */
+export function rerunInputs(
+  declared: Readonly<Record<string, unknown>>,
+  report: Pick<Report, "inputs">,
+  given: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(report.inputs ?? {})) {
+    if (!Object.hasOwn(declared, k)) continue;
+    if (typeof v === "string" && v.includes(MASK)) continue;
+    out[k] = v;
+  }
+  return { ...out, ...given };
 }
 
 function shapeProblem(v: unknown): string | undefined {
