@@ -324,3 +324,52 @@ finally:
   const schema = JSON.stringify(generateSchema());
   assert.match(schema, /"rerun":\{"description":"`skip`: safe to skip[^}]*"enum":\["run","skip"\]/);
 });
+
+test("rerun: a node interrupted mid-step resumes at that step (and --input wins)", async () => {
+  const w = await world(2);
+  try {
+    const yaml = `name: ri
+inputs:
+  slow: { type: string, default: "" }
+${nodesLine(w.nodes)}steps:
+${LOGIN}  - id: label
+    add_label: { name: "ri-\${{ node.port }}", value: "x" }
+    rerun: skip
+  - id: apply
+    run_sync:
+      shell: true
+      env: { N: "\${{ node.name }}", S: "\${{ inputs.slow }}" }
+      command: if [ "$N" = "$S" ]; then sleep 30; fi; echo done
+`;
+    const stop = new AbortController();
+    let fastDone = false, slowStarted = false;
+    const first = await w.run(yaml, {
+      inputs: { slow: w.nodes[1] },
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === "node_end" && e.node === w.nodes[0]) fastDone = true;
+        if (e.type === "step_start" && e.node === w.nodes[1] && e.step === "apply") {
+          slowStarted = true;
+        }
+        if (fastDone && slowStarted) stop.abort();
+      },
+    });
+    assert.equal(first.report.status, "interrupted");
+    assert.deepEqual(first.report.nodes.map((n) => n.status), ["success", "interrupted"]);
+    assert.deepEqual(nodesToRerun(first.report), [w.nodes[1]]);
+
+    const again = await w.run(yaml, {
+      inputs: { slow: "" },
+      rerun: { report: first.report, fromFailedStep: true },
+    });
+    assert.equal(again.report.status, "success", again.report.summary);
+    assert.deepEqual(again.report.inputs, { slow: "" });
+    assert.deepEqual(again.report.nodes[0].steps.map((s) => [s.id, s.status]), [
+      ["#0", "success"],
+      ["label", "skipped"],
+      ["apply", "success"],
+    ]);
+  } finally {
+    await w.close();
+  }
+});
