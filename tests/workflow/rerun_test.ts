@@ -180,6 +180,16 @@ test("rerun: outputs read later that the report masked or lacks mean a run from 
     const n2 = plan.events.find((e) => e.type === "log" && e.node === w.nodes[0]);
     assert.match(n2?.message ?? "", /step "ver": its outputs, read later, are not in the report/);
 
+    // A step allowed to fail did not leave what it was to leave.
+    const allowed = structuredClone(first.report);
+    allowed.nodes[0].steps[1].status = "allowed_failure";
+    const r4 = await w.run(yaml, { rerun: { report: allowed, fromFailedStep: true } });
+    const n4 = r4.events.find((e) => e.type === "log" && e.node === w.nodes[0]);
+    assert.match(
+      n4?.message ?? "",
+      /^runs from its first step: step "label" did not succeed in run /,
+    );
+
     // A workflow whose steps changed since that run: from the start too.
     const changed = yaml.replace(
       "  - assert:",

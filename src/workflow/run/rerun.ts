@@ -43,7 +43,7 @@ const STATUSES = new Set(["success", "failure", "interrupted", "skipped"]);
  * try {
  *   parseRunReport("{}", "other.json");
  * } catch (e) {
- *   console.log((e as Error).message); // other.json: not a run report of `appmesh workflow run` (no "workflow")
+ *   console.log((e as Error).message); // other.json: error: not a run report of `appmesh workflow run` (no "workflow")
  * }
  * ```
  */
