@@ -12,7 +12,7 @@ import { flagValues, type GlobalOptions, style, useColor, warnInsecure } from ".
 import { CliError, describeError, EXIT } from "../errors.ts";
 import { GRACE_SECONDS, guardInterrupts } from "../interrupts.ts";
 import type { RunOptions, WorkflowEvent } from "../../workflow/mod.ts";
-import { writeFile } from "node:fs/promises";
+import { writeFileAtomic as writeFile } from "../../runtime/fs_write.ts";
 import { envVar } from "../../runtime/env.ts";
 import { readText } from "../../runtime/fs.ts";
 import { isTerminal } from "../../runtime/process.ts";
@@ -307,6 +307,7 @@ async function runWorkflowCommand(
     } finally {
       renderer.close();
     }
+    // Atomic: the report may be the one --rerun-failed read, and the only record of what failed.
     const writes: Promise<void>[] = [];
     if (typeof f.report === "string") {
       writes.push(writeFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
