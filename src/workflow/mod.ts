@@ -32,6 +32,7 @@
 
 export { runWorkflow } from "./run/engine.ts";
 export type { RunOptions } from "./run/options.ts";
+export { nodesToRerun, parseRunReport, readRunReport, rerunInputs } from "./run/rerun.ts";
 export {
   formatPlan,
   type Plan,

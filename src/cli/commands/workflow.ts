@@ -6,13 +6,13 @@
  * @module
  */
 
-import { formatUsage, parsePairs } from "../args.ts";
+import { formatUsage, parsePairs, UsageError } from "../args.ts";
 import type { Command } from "../command.ts";
 import { flagValues, type GlobalOptions, style, useColor, warnInsecure } from "../context.ts";
 import { CliError, describeError, EXIT } from "../errors.ts";
 import { GRACE_SECONDS, guardInterrupts } from "../interrupts.ts";
 import type { RunOptions, WorkflowEvent } from "../../workflow/mod.ts";
-import { writeFile } from "node:fs/promises";
+import { writeFileAtomic as writeFile } from "../../runtime/fs_write.ts";
 import { envVar } from "../../runtime/env.ts";
 import { readText } from "../../runtime/fs.ts";
 import { isTerminal } from "../../runtime/process.ts";
@@ -32,6 +32,10 @@ through one session kept in the cookie file, and ends with a one-line summary.
 
 On a terminal: a live line per node. Elsewhere (cron, CI): timestamped lines prefixed by
 the node. Secrets come from the environment or --secrets-file and are printed as ***.
+
+--rerun-failed REPORT runs again only the nodes that did not succeed in the run REPORT
+(a --report file of this workflow) is of; --from-failed-step starts each of them at its
+failed step when the steps before it are marked \`rerun: skip\`.
 
 Ctrl-C or SIGTERM stops the run: finally steps run and temporary apps are deleted. Signals
 within ${GRACE_SECONDS}s of the first are the same interrupt (a terminal's Ctrl-C also reaches
@@ -94,6 +98,15 @@ export const workflowRun: Command = {
         value: "DURATION",
         description: "with the lock held, wait up to DURATION (PT10M or seconds); implies --lock",
       },
+      "rerun-failed": {
+        type: "string",
+        value: "REPORT",
+        description: "run only the nodes that failed or were interrupted in REPORT (a --report)",
+      },
+      "from-failed-step": {
+        type: "boolean",
+        description: "with --rerun-failed: start each node at its failed step (rerun: skip)",
+      },
       json: { type: "boolean", description: "print one JSON event per line" },
       quiet: { type: "boolean", short: "q", description: "print only failures and the summary" },
     },
@@ -104,6 +117,7 @@ export const workflowRun: Command = {
       "appmesh workflow run backup.yaml --input keep_days=14 --node db-1 --node db-2",
       "appmesh workflow run nightly.yaml --lock --report nightly.json --junit nightly.xml",
       "appmesh workflow run deploy.yaml --dry-run --secrets-file .env",
+      "appmesh workflow run deploy.yaml --rerun-failed deploy.json --from-failed-step",
     ],
   },
   run: runWorkflowCommand,
@@ -123,6 +137,16 @@ async function runWorkflowCommand(
   const json = f.json === true;
   const quiet = f.quiet === true;
   const dryRun = f["dry-run"] === true;
+  const rerunFile = f["rerun-failed"] as string | undefined;
+  if (f["from-failed-step"] === true && rerunFile === undefined) {
+    throw new UsageError("flag --from-failed-step: only with --rerun-failed REPORT", usage);
+  }
+  if (rerunFile !== undefined && nodes?.length) {
+    throw new UsageError(
+      "flag --node: not with --rerun-failed (the report names the nodes)",
+      usage,
+    );
+  }
 
   const engine = await import("../../workflow/mod.ts");
   const { loadWorkflow } = engine;
@@ -168,6 +192,23 @@ async function runWorkflowCommand(
     );
   }
 
+  let rerun: RunOptions["rerun"];
+  let planNodes = nodes;
+  let runInputs: Record<string, unknown> = inputs;
+  if (rerunFile !== undefined) {
+    const report = await readRerunReport(engine, rerunFile, wf.name, mask);
+    planNodes = engine.nodesToRerun(report);
+    if (planNodes.length === 0) {
+      // Like a no-op: nothing is sent, and nothing is written.
+      console.log(
+        `${wf.name}: nothing to re-run: run ${report.run_id} had no failed or interrupted node`,
+      );
+      return EXIT.ok;
+    }
+    rerun = { report, fromFailedStep: f["from-failed-step"] === true };
+    runInputs = engine.rerunInputs(wf.inputs, report, inputs);
+  }
+
   warnInsecure(globals);
   // The flags are checked here, where an error can name them (a bad --url, --ca or --timeout is
   // exit 2 before anything is sent); the run resolves them again with the workflow's
@@ -182,7 +223,7 @@ async function runWorkflowCommand(
   if (given.timeout) connection.timeout = flags.timeout;
 
   const options = {
-    inputs,
+    inputs: runInputs,
     ...(nodes?.length ? { nodes } : {}),
     ...(secrets ? { secrets } : {}),
     connection,
@@ -198,7 +239,11 @@ async function runWorkflowCommand(
   }
   const conn = await runConnection(wf, globals);
   try {
-    const plan = engine.planWorkflow(wf, { ...options, source });
+    const plan = engine.planWorkflow(wf, {
+      ...options,
+      ...(planNodes?.length ? { nodes: planNodes } : {}),
+      source,
+    });
     if (dryRun) {
       if (json) console.log(mask(JSON.stringify(plan, null, 2)));
       else console.log(mask(engine.formatPlan(plan)));
@@ -259,6 +304,7 @@ async function runWorkflowCommand(
     try {
       report = await engine.runWorkflow(wf, {
         ...options,
+        ...(rerun ? { rerun } : {}),
         onEvent: (e: WorkflowEvent) => renderer.event(e),
         signal: interrupts.signal,
         abandon: interrupts.abandon,
@@ -266,6 +312,7 @@ async function runWorkflowCommand(
     } finally {
       renderer.close();
     }
+    // Atomic: the report may be the one --rerun-failed read, and the only record of what failed.
     const writes: Promise<void>[] = [];
     if (typeof f.report === "string") {
       writes.push(writeFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
@@ -315,4 +362,25 @@ async function runWorkflowCommand(
     interrupts.dispose();
     await lock?.release();
   }
+}
+
+/** The `--rerun-failed` report, or one line and exit 2: unreadable, not a report, another's. */
+async function readRerunReport(
+  engine: typeof import("../../workflow/mod.ts"),
+  file: string,
+  name: string,
+  mask: (s: string) => string,
+) {
+  const fail = (m: string) => new CliError(mask(`--rerun-failed: ${file}: ${m}`), EXIT.usage);
+  let report;
+  try {
+    report = await engine.readRunReport(file);
+  } catch (e) {
+    const issue = (e as { issues?: { message: string }[] }).issues?.[0];
+    throw fail(issue?.message ?? describeError(e).message);
+  }
+  if (report.workflow !== name) {
+    throw fail(`run ${report.run_id} is a run of workflow "${report.workflow}", not of "${name}"`);
+  }
+  return report;
 }

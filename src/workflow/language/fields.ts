@@ -77,6 +77,18 @@ export const COMMON_STEP_FIELDS: Readonly<Record<string, LangFieldSpec>> = {
     description: "A failure is reported as allowed and the node goes on.",
     default: false,
   },
+  rerun: {
+    type: "string",
+    literal: true,
+    description: "`skip`: safe to skip when the run is repeated from a node's failed step " +
+      "(`--rerun-failed REPORT --from-failed-step`), because what it did lasts (an `add_app`, " +
+      "an uploaded file): it is skipped when it succeeded in that run, its recorded outputs " +
+      "restored. A node runs from its first step unless every step before the failed one is " +
+      "`skip` (`login`, `logout` always run, and may not say so; nor may `run_async`, whose " +
+      "app is temporary, or a `finally` step, which always runs).",
+    enum: ["run", "skip"],
+    default: "run",
+  },
 };
 
 /** The fields of one declared input (`inputs: { NAME: { ... } }`). */

@@ -260,6 +260,11 @@ export interface WorkflowStep {
   retry?: RetryPolicy;
   /** A failure is reported as `allowed_failure` and the node goes on. */
   continue_on_error: boolean;
+  /**
+   * `rerun: skip`: safe to skip on a rerun from the failed step (`rerun` of the run
+   * options); absent: it runs.
+   */
+  rerun?: "skip";
   /** Position of the step in the file. */
   pos: SourcePos;
   /** Index in its list (`steps` or `finally`), 0-based. */

@@ -211,6 +211,18 @@ function common(cx: Checker, e: LEntry, step: WorkflowStep, scope: Scope): void 
   if (!checkValue(cx, node, spec, label, scope, e.key)) return;
   if (e.key === "name") step.name = node.value as string;
   if (e.key === "continue_on_error") step.continue_on_error = node.value as boolean;
+  if (e.key === "rerun" && node.value === "skip") {
+    const type = step.type;
+    const why = scope.list === "finally"
+      ? "a finally step always runs"
+      : type === "login" || type === "logout"
+      ? `${type} always runs (once per run, on the saved session)`
+      : type === "run_async"
+      ? "its app is temporary (deleted when the node ends), so nothing of it lasts to a rerun"
+      : undefined;
+    if (why) cx.at(node, `${label} cannot be "skip": ${why}`, { hint: 'remove "rerun: skip"' });
+    else step.rerun = "skip";
+  }
   if (e.key === "timeout") step.timeout = durationMs(node.value);
   if (e.key === "retry") {
     const r = node.value as Record<string, unknown>;

@@ -34,6 +34,11 @@ export interface StepReport {
   outputs?: Record<string, unknown>;
   /** `true` for a step of the `finally` list. */
   finally?: boolean;
+  /**
+   * A step skipped on a rerun from the failed step (`rerun: skip`): the id of the run it
+   * succeeded in (its `outputs` are the ones recorded there).
+   */
+  done_in?: string;
 }
 
 /** One node in the report. */
@@ -80,6 +85,13 @@ export interface Report {
    * in reports not made by `runWorkflow`.
    */
   leftovers?: Leftover[];
+  /**
+   * The inputs of the run, after defaults and conversion (masked): a rerun takes them over
+   * (`--input` still wins). Absent in reports made before it was recorded.
+   */
+  inputs?: Record<string, unknown>;
+  /** `--rerun-failed`: the id of the run whose failed nodes this run ran again. */
+  rerun_of?: string;
   /** The one-line summary that ends every run. */
   summary: string;
   /**
@@ -99,10 +111,16 @@ export interface Report {
  * summaryLine({ workflow: "w", run_id: "r1", status: "success", duration_ms: 1500,
  *   nodes: [{ node: "a", status: "success", steps: [] }] });
  * // "w: success: 1/1 nodes ok (run r1, 1.5s)"
+ * summaryLine({ workflow: "w", run_id: "r2", rerun_of: "r1", status: "success",
+ *   duration_ms: 1500, nodes: [{ node: "a", status: "success", steps: [] }] });
+ * // "w: success: 1/1 nodes ok (run r2, rerun of r1, 1.5s)"
  * ```
  */
 export function summaryLine(
-  r: Pick<Report, "workflow" | "run_id" | "status" | "duration_ms" | "nodes" | "leftovers">,
+  r: Pick<
+    Report,
+    "workflow" | "run_id" | "status" | "duration_ms" | "nodes" | "leftovers" | "rerun_of"
+  >,
 ): string {
   const ok = r.nodes.filter((n) => n.status === "success").length;
   const parts = [`${ok}/${r.nodes.length} nodes ok`];
@@ -114,7 +132,8 @@ export function summaryLine(
   if (skipped.length) parts.push(`not started: ${list(skipped)}`);
   if (r.leftovers?.length) parts.push(`${r.leftovers.length} app(s) left behind`);
   const secs = (r.duration_ms / 1000).toFixed(1);
-  return `${r.workflow}: ${r.status}: ${parts.join(", ")} (run ${r.run_id}, ${secs}s)`;
+  const rerun = r.rerun_of ? `, rerun of ${r.rerun_of}` : "";
+  return `${r.workflow}: ${r.status}: ${parts.join(", ")} (run ${r.run_id}${rerun}, ${secs}s)`;
 }
 
 function list(names: string[]): string {
@@ -162,7 +181,9 @@ export function toJUnit(report: Report): string {
     );
     out.push(
       `    <properties><property name="run_id" value="${attr(report.run_id)}"/>` +
-        `<property name="node_status" value="${n.status}"/></properties>`,
+        `<property name="node_status" value="${n.status}"/>${
+          report.rerun_of ? `<property name="rerun_of" value="${attr(report.rerun_of)}"/>` : ""
+        }</properties>`,
     );
     if (n.steps.length === 0 && n.error) {
       out.push(`    <system-err>${text(n.error)}</system-err>`);

@@ -15,6 +15,7 @@ import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
 import type { RunOptions } from "./options.ts";
+import { planRerun, rerunInputs } from "./rerun.ts";
 import {
   connectionSettings,
   envText,
@@ -61,13 +62,30 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const masker = new Masker(Object.values(options.secrets ?? {}));
   const secrets = secretsView(env, options.secrets ?? {}, masker);
   const run = runInfo(startedAt);
-  const inputs = preflight(wf, options, env);
+  const inputs = preflight(
+    wf,
+    options.rerun
+      ? { ...options, inputs: rerunInputs(wf.inputs, options.rerun.report, options.inputs) }
+      : options,
+    env,
+  );
   const top: ExprContext = { env, secrets, inputs, run, steps: {}, job: { status: "success" } };
   // The workflow's env: overlays the runner's environment, in order (later ones may use earlier).
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = envText(resolveTemplates(v, top), k);
 
   const conn = await connectionSettings(wf, options, top, env);
-  const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);
+  const rerun = options.rerun ? planRerun(wf, options.rerun, options.steps ?? STEPS) : undefined;
+  if (rerun && options.nodes?.length) {
+    throw usage("nodes: not with rerun (the report says which nodes run again)");
+  }
+  const baseUrl = options.client?.baseUrl ?? conn.url;
+  let nodes = resolveNodes(wf, options, top, baseUrl);
+  if (rerun) {
+    // A node of the workflow keeps how it is addressed; one named only by the report (an
+    // earlier --node) is reached as a named node.
+    const again = rerun.nodes.length ? resolveNodes(wf, { nodes: rerun.nodes }, top, baseUrl) : [];
+    nodes = again.map((n) => ({ ...n, view: nodes.find((m) => m.name === n.name)?.view ?? true }));
+  }
   let client: AppMeshClient;
   try {
     client = options.client ?? await makeClient(conn, options.fetch);
@@ -106,7 +124,11 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     type: "run_start",
     status: "running",
     message: wf.name,
-    data: { run_id: run.id, nodes: nodes.map((n) => n.name) },
+    data: {
+      run_id: run.id,
+      nodes: nodes.map((n) => n.name),
+      ...(options.rerun ? { rerun_of: options.rerun.report.run_id } : {}),
+    },
   });
 
   const results = new Map<string, NodeResult>();
@@ -122,7 +144,14 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
         if (stop) break;
         const node = queue.shift()!;
         const view = node.view ? client.forNode(node.name) : client;
-        const r = await runNode(rs, node, view, wf.steps, wf.finally ?? []);
+        const r = await runNode(
+          rs,
+          node,
+          view,
+          wf.steps,
+          wf.finally ?? [],
+          rerun?.resume.get(node.name),
+        );
         results.set(node.name, r);
         if (r.report.status === "failure") {
           failures++;
@@ -172,7 +201,9 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   const partial = {
     workflow: wf.name,
     run_id: run.id,
+    ...(options.rerun ? { rerun_of: options.rerun.report.run_id } : {}),
     status,
+    inputs: masker.maskDeep(inputs),
     started: startedAt.toISOString(),
     duration_ms: Math.round(performance.now() - t0),
     session: { login: session.outcome },

@@ -12,6 +12,7 @@ import { isUnreachable } from "./retry.ts";
 import type { NodeInfo, WorkflowStep } from "../language/spec.ts";
 import { errorText } from "../load/errors.ts";
 import { type NodeCtx, resolvedField, type RunState, runStep, skipped } from "./step_runner.ts";
+import type { Resume } from "./rerun.ts";
 
 export { type RunState, stepId } from "./step_runner.ts";
 
@@ -26,13 +27,17 @@ export interface NodeResult {
   leftovers: Leftover[];
 }
 
-/** Runs one node to the end (steps, finally, clean-up). */
+/**
+ * Runs one node to the end (steps, finally, clean-up); with `resume`, the steps before
+ * `resume.from` are skipped (session steps aside) and their recorded outputs restored.
+ */
 export async function runNode(
   rs: RunState,
   node: NodeInfo,
   client: AppMeshClient,
   steps: readonly WorkflowStep[],
   finallySteps: readonly WorkflowStep[],
+  resume?: Resume,
 ): Promise<NodeResult> {
   const t0 = performance.now();
   const outputs: Record<string, Record<string, unknown>> = {};
@@ -55,7 +60,12 @@ export async function runNode(
     failed: false,
     reached: false,
   };
-  for (const step of steps) {
+  if (resume) rs.emit({ type: "log", node: node.name, message: resume.note });
+  for (const [i, step] of steps.entries()) {
+    if (resume && i < resume.from && !rs.registry[step.type]?.session) {
+      reports.push(takenOver(nc, step, resume));
+      continue;
+    }
     if (rs.signal.aborted) {
       interrupted = true;
       reports.push(skipped(step, false, "interrupted"));
@@ -111,6 +121,27 @@ export async function runNode(
     loginRefused: status === "failure" && failure?.type === "login" && isLoginRefusal(e),
     leftovers: nc.leftovers,
   };
+}
+
+/** A step skipped on a rerun: done in the earlier run, whose outputs it takes over. */
+function takenOver(nc: NodeCtx, step: WorkflowStep, resume: Resume): StepReport {
+  const r = skipped(step, false, `done in run ${resume.runId} (rerun: skip)`);
+  r.done_in = resume.runId;
+  const outputs = step.id !== undefined ? resume.outputs[step.id] : undefined;
+  if (outputs) {
+    nc.outputs[step.id!] = outputs;
+    r.outputs = outputs;
+  }
+  nc.rs.emit({
+    node: nc.node.name,
+    step: r.id,
+    step_type: step.type,
+    type: "step_end",
+    status: "skipped",
+    message: r.error,
+    data: { duration_ms: 0 },
+  });
+  return r;
 }
 
 /** Records a `finally` deletion that did not happen. */

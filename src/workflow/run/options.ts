@@ -8,6 +8,7 @@
 
 import type { AppMeshClient } from "../../client/client.ts";
 import type { StepSpec, WorkflowEvent } from "../language/spec.ts";
+import type { Report } from "../report/report.ts";
 
 /** Options of {@linkcode runWorkflow} (the command line's flags map onto these). */
 export interface RunOptions {
@@ -53,4 +54,28 @@ export interface RunOptions {
   cwd?: string;
   /** Step types to use instead of the built-in ones (custom steps, tests). */
   steps?: Readonly<Record<string, StepSpec>>;
+  /**
+   * Run again what did not succeed in an earlier run of this workflow (`--rerun-failed`):
+   * only the nodes of `report` that failed, were interrupted or never started (none: the run
+   * does nothing and succeeds). The report must be of a workflow of the same name (else a
+   * `WorkflowError` before anything is sent); not with `nodes`. The new report's
+   * `rerun_of` is `report.run_id`.
+   *
+   * With `fromFailedStep` (`--from-failed-step`), each node starts at the step that failed
+   * for it when every step before it is `rerun: skip` and succeeded in that run (`login` and
+   * `logout` run anyway): those are reported `skipped` with `done_in`, and their recorded
+   * outputs are restored for the steps that read them. A node for which that does not hold
+   * (a step not marked, outputs not recorded or masked, the workflow's steps changed) runs
+   * from its first step, and a `log` event says why. `finally` steps always run.
+   *
+   * @example Run the failed nodes of yesterday's report again
+   * ```ts ignore
+   * import { loadWorkflow, parseRunReport, runWorkflow } from "@appmesh/sdk/workflow";
+   * const wf = await loadWorkflow("nightly.yaml");
+   * const report = parseRunReport(await Deno.readTextFile("nightly.json"), "nightly.json");
+   * const again = await runWorkflow(wf, { rerun: { report, fromFailedStep: true } });
+   * console.log(again.rerun_of === report.run_id); // true
+   * ```
+   */
+  rerun?: { report: Report; fromFailedStep?: boolean };
 }
