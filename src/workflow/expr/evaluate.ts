@@ -26,7 +26,7 @@ export interface ExprContext {
   /** Declared inputs with their values. */
   inputs: Record<string, unknown>;
   /** The node the step runs on (absent outside a node, e.g. in `connection:`). */
-  node?: { name: string; host: string; port: number };
+  node?: { name: string; host: string; port: number; vars?: Record<string, unknown> };
   /** The run. */
   run: { id: string; date: string; started: string };
   /** Outputs of the earlier steps of this node, by step id. */
@@ -48,7 +48,7 @@ export const CONTEXTS: readonly string[] = [
 
 /** The fixed properties of the contexts that have them. */
 export const CONTEXT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  node: ["name", "host", "port"],
+  node: ["name", "host", "port", "vars"],
   run: ["id", "date", "started"],
   job: ["status"],
 };

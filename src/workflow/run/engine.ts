@@ -11,6 +11,8 @@ import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
 import { type Leftover, type NodeReport, type Report, summaryLine } from "../report/report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
+import { Entries } from "./entries.ts";
+import { loadInventory } from "../inventory/inventory.ts";
 import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
@@ -66,10 +68,13 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   for (const [k, v] of Object.entries(wf.env ?? {})) env[k] = String(resolveTemplates(v, top));
 
   const conn = await connectionSettings(wf, options, top, env);
-  const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url);
+  const inventory = typeof options.inventory === "string"
+    ? await loadInventory(options.inventory)
+    : options.inventory;
+  const nodes = resolveNodes(wf, options, top, options.client?.baseUrl ?? conn.url, inventory);
   let client: AppMeshClient;
   try {
-    client = options.client ?? await makeClient(conn, options.fetch);
+    client = options.client ?? await makeClient(clientOptions(conn), options.fetch);
   } catch (e) {
     throw usage(`connection: ${errorText(e)}`);
   }
@@ -101,6 +106,14 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     sessionSteps: new Map(),
     logoutRequested: false,
   };
+  let entries: Entries;
+  try {
+    entries = await Entries.open(rs, nodes, conn, (o) => makeClient(o, options.fetch));
+  } catch (e) {
+    if (!options.client) await client.close().catch(() => {});
+    throw e;
+  }
+  const reach = entries;
   emit({
     type: "run_start",
     status: "running",
@@ -120,8 +133,10 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
         if (signal.aborted) stop ??= "interrupted";
         if (stop) break;
         const node = queue.shift()!;
-        const view = node.view ? client.forNode(node.name) : client;
-        const r = await runNode(rs, node, view, wf.steps, wf.finally ?? []);
+        const entry = reach.of(node);
+        const view = node.view ? entry.client.forNode(node.target ?? node.name) : entry.client;
+        const info = { name: node.name, host: node.host, port: node.port, vars: node.vars ?? {} };
+        const r = await runNode(entry.rs, info, view, wf.steps, wf.finally ?? []);
         results.set(node.name, r);
         if (r.report.status === "failure") {
           failures++;
@@ -134,15 +149,9 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
       for (const n of queue.splice(0)) notStarted.set(n.name, stop ?? "not started");
     };
     await Promise.all(Array.from({ length: width }, worker));
-    if (rs.logoutRequested && !abandon.aborted) {
-      try {
-        const ok = await session.logout();
-        emit({ type: "log", message: ok ? "logged off" : "no session to log off" });
-      } catch (e) {
-        emit({ type: "log", status: "failure", message: `logoff failed: ${errorText(e)}` });
-      }
-    }
+    if (!abandon.aborted) await entries.logout(emit);
   } finally {
+    await entries.close();
     if (!options.client) await client.close().catch(() => {});
   }
 
@@ -174,7 +183,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     status,
     started: startedAt.toISOString(),
     duration_ms: Math.round(performance.now() - t0),
-    session: { login: session.outcome },
+    session: { login: entries.outcome() },
     nodes: reports,
     leftovers,
   } as const;
@@ -194,16 +203,12 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
 }
 
 async function makeClient(
-  conn: Awaited<ReturnType<typeof connectionSettings>>,
+  settings: ReturnType<typeof clientOptions>,
   fetch: typeof globalThis.fetch | undefined,
 ): Promise<AppMeshClient> {
   // Loaded on demand: a run with its own client never loads the default one.
   const { AppMeshClient } = await import("../../client/client.ts");
-  return new AppMeshClient({
-    ...clientOptions(conn),
-    autoRefreshToken: true,
-    fetch,
-  });
+  return new AppMeshClient({ ...settings, autoRefreshToken: true, fetch });
 }
 
 function interruptCode(reason: unknown): 130 | 143 {
