@@ -20,7 +20,9 @@ import {
   checkSession,
   chooseRenderer,
   flagConnection,
+  INVENTORY_FLAG,
   lockWaitMs,
+  readInventory,
   runConnection,
 } from "./workflow_setup.ts";
 
@@ -69,6 +71,13 @@ export const workflowRun: Command = {
         value: "HOST",
         description: "run on this node instead of the workflow's nodes (repeatable)",
       },
+      inventory: INVENTORY_FLAG,
+      limit: {
+        type: "string",
+        multiple: true,
+        value: "NAMES",
+        description: "run only on these groups or nodes (comma-separated names and globs)",
+      },
       "secrets-file": {
         type: "string",
         value: "FILE",
@@ -99,6 +108,7 @@ export const workflowRun: Command = {
       "appmesh workflow run backup.yaml --input keep_days=14 --node db-1 --node db-2",
       "appmesh workflow run nightly.yaml --lock --report nightly.json --junit nightly.xml",
       "appmesh workflow run deploy.yaml --dry-run --secrets-file .env",
+      "appmesh workflow run deploy.yaml --inventory fleet.yaml --limit 'web,db-*'",
     ],
   },
   run: runWorkflowCommand,
@@ -118,6 +128,12 @@ async function runWorkflowCommand(
   const json = f.json === true;
   const quiet = f.quiet === true;
   const dryRun = f["dry-run"] === true;
+  const inventory = await readInventory(f.inventory as string | undefined);
+  const { splitLimit } = await import("../../workflow/inventory/targets.ts");
+  const limit = splitLimit((f.limit as string[] | undefined) ?? []);
+  if (f.limit !== undefined && !limit.length) {
+    throw new CliError("--limit: give group or node names or globs", EXIT.usage);
+  }
 
   const engine = await import("../../workflow/mod.ts");
   const { loadWorkflow } = engine;
@@ -143,7 +159,7 @@ async function runWorkflowCommand(
 
   let wf;
   try {
-    wf = await loadWorkflow(file);
+    wf = await loadWorkflow(file, { inventory });
   } catch (e) {
     const r = describeError(e);
     if (e instanceof Error && e.name === "WorkflowError") {
@@ -180,6 +196,8 @@ async function runWorkflowCommand(
     inputs,
     ...(nodes?.length ? { nodes } : {}),
     ...(secrets ? { secrets } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(limit.length ? { limit } : {}),
     connection,
   };
 

@@ -134,7 +134,10 @@ export function parseInventory(text: string, options: ParseInventoryOptions = {}
     }
     if (!issues.length) cycle(out.groups, positions, locator, issues);
   }
-  if (issues.length) throw new WorkflowError(issues);
+  if (issues.length) {
+    // In the file's order, as a reader goes through it.
+    throw new WorkflowError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
   return out;
 }
 
