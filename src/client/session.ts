@@ -153,12 +153,15 @@ export class Session {
   /** The access token, if one is held and not expired. */
   get token(): string | undefined {
     // Another host's token is never this session's (one cookie file serves several servers).
-    let c = this.jar.get(TOKEN_COOKIE, this.#url);
-    if (!c) {
-      const any = this.jar.get(TOKEN_COOKIE);
-      if (any && belongsToHost(any, this.#url)) c = any;
-    }
+    const c = this.jar.get(TOKEN_COOKIE, this.#url) ?? this.#ownCookie(TOKEN_COOKIE);
     return c?.value || undefined;
+  }
+
+  /** This host's cookie of that name whatever its path or `Secure` (none of another host). */
+  #ownCookie(name: string): Cookie | undefined {
+    const first = this.jar.get(name);
+    if (!first || this.#own(first)) return first;
+    return this.jar.all().find((c) => c.name === name && this.#own(c));
   }
 
   /** Whether a cookie is this session's to replace (its host's, not another server's). */
@@ -174,8 +177,7 @@ export class Session {
 
   /** The refresh token, if one is held. */
   get refreshToken(): string | undefined {
-    const c = this.jar.all().find((c) => c.name === REFRESH_COOKIE && this.#own(c));
-    return c?.value || undefined;
+    return this.#ownCookie(REFRESH_COOKIE)?.value || undefined;
   }
 
   /** The CSRF cookie of older daemons, if held. */
