@@ -9,6 +9,7 @@
  * @module
  */
 import { type Cookie, CookieJar } from "../cookies/jar.ts";
+import { belongsToHost } from "../cookies/rules.ts";
 import type { SyncCookieWriter } from "../cookies/file.ts";
 import { AppMeshAuthError } from "./errors.ts";
 import { jwtClaims, jwtTimes } from "./jwt.ts";
@@ -111,6 +112,8 @@ export class Session {
   #lockDepth = 0;
   #closed = false;
   #writeNow: SyncCookieWriter | undefined;
+  /** The cookie file's content while this session holds its lock (others' cookies kept). */
+  #lockedFile: readonly Cookie[] | undefined;
   /** Set by the client: performs one renewal. */
   renewer: Renewer | undefined;
 
@@ -149,13 +152,32 @@ export class Session {
 
   /** The access token, if one is held and not expired. */
   get token(): string | undefined {
-    const c = this.jar.get(TOKEN_COOKIE, this.#url) ?? this.jar.get(TOKEN_COOKIE);
+    // Another host's token is never this session's (one cookie file serves several servers).
+    const c = this.jar.get(TOKEN_COOKIE, this.#url) ?? this.#ownCookie(TOKEN_COOKIE);
     return c?.value || undefined;
+  }
+
+  /** This host's cookie of that name whatever its path or `Secure` (none of another host). */
+  #ownCookie(name: string): Cookie | undefined {
+    const first = this.jar.get(name);
+    if (!first || this.#own(first)) return first;
+    return this.jar.all().find((c) => c.name === name && this.#own(c));
+  }
+
+  /** Whether a cookie is this session's to replace (its host's, not another server's). */
+  #own = (c: Cookie): boolean => belongsToHost(c, this.#url);
+
+  /**
+   * What the cookie file should hold: the other hosts' cookies as the file has them now (other
+   * sessions may have changed them), and this host's as the jar has them.
+   */
+  #merged(current: readonly Cookie[]): Cookie[] {
+    return [...current.filter((c) => !this.#own(c)), ...this.jar.all().filter(this.#own)];
   }
 
   /** The refresh token, if one is held. */
   get refreshToken(): string | undefined {
-    return this.jar.get(REFRESH_COOKIE)?.value || undefined;
+    return this.#ownCookie(REFRESH_COOKIE)?.value || undefined;
   }
 
   /** The CSRF cookie of older daemons, if held. */
@@ -178,7 +200,7 @@ export class Session {
 
   /** Replaces the token cookie(s) by one canonical cookie (curl and Python read it). */
   #store(token: string): void {
-    this.jar.delete(TOKEN_COOKIE); // every cookie of that name (any domain or path)
+    this.jar.delete(TOKEN_COOKIE, this.#own); // every one of this host (any path)
     this.jar.set(this.#cookie(TOKEN_COOKIE, token, jwtTimes(token).exp));
   }
 
@@ -189,9 +211,9 @@ export class Session {
   async setToken(token: string, refresh?: string | null): Promise<void> {
     this.#store(token);
     if (refresh === null) {
-      this.jar.delete(REFRESH_COOKIE);
+      this.jar.delete(REFRESH_COOKIE, this.#own);
     } else if (refresh) {
-      this.jar.delete(REFRESH_COOKIE);
+      this.jar.delete(REFRESH_COOKIE, this.#own);
       // Path-restricted: sent as a cookie only to the renew endpoint, never elsewhere.
       this.jar.set(this.#cookie(REFRESH_COOKIE, refresh, jwtTimes(refresh).exp, "/appmesh/token"));
     }
@@ -201,14 +223,16 @@ export class Session {
 
   /** Forgets the token, the refresh token and the CSRF cookie; persists. */
   async clear(): Promise<void> {
-    for (const name of [TOKEN_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]) this.jar.delete(name);
+    for (const name of [TOKEN_COOKIE, REFRESH_COOKIE, CSRF_COOKIE]) {
+      this.jar.delete(name, this.#own);
+    }
     this.stopRefresh();
     await this.changed();
   }
 
   /** Drops the refresh token only (the server rejected it). */
   async dropRefreshToken(): Promise<void> {
-    if (this.jar.delete(REFRESH_COOKIE)) await this.changed();
+    if (this.jar.delete(REFRESH_COOKIE, this.#own)) await this.changed();
   }
 
   /**
@@ -226,7 +250,7 @@ export class Session {
     }
     this.jar.setFromResponse(url, setCookies.filter((l) => !/^\s*appmesh_auth_token=/.test(l)));
     if (token) this.#store(token);
-    else if (token === null) this.jar.delete(TOKEN_COOKIE);
+    else if (token === null) this.jar.delete(TOKEN_COOKIE, this.#own);
     return token;
   }
 
@@ -239,7 +263,7 @@ export class Session {
   async changed(): Promise<void> {
     if (this.cookieFile && this.#lockDepth > 0 && this.#writeNow) {
       try {
-        this.#writeNow(this.cookieFile, this.jar.all());
+        this.#writeNow(this.cookieFile, this.#merged(this.#lockedFile ?? this.jar.all()));
       } catch {
         // the locked write that follows reports what is wrong with the file
       }
@@ -252,7 +276,7 @@ export class Session {
   async persist(): Promise<void> {
     if (!this.cookieFile) return;
     const { updateCookieFile } = await import("../cookies/file.ts");
-    await updateCookieFile(this.cookieFile, () => this.jar.all());
+    await updateCookieFile(this.cookieFile, (current) => this.#merged(current));
   }
 
   /** Replaces every cookie by these. */
@@ -300,13 +324,15 @@ export class Session {
     if (!this.cookieFile) return await fn([]);
     const { updateCookieFile } = await import("../cookies/file.ts");
     await updateCookieFile(this.cookieFile, async (current: Cookie[]) => {
+      this.#lockedFile = current;
       this.#lockDepth++;
       try {
         await fn(current);
       } finally {
         this.#lockDepth--;
+        if (this.#lockDepth === 0) this.#lockedFile = undefined;
       }
-      return this.jar.all();
+      return this.#merged(current);
     });
   }
 

@@ -170,7 +170,8 @@ export class CookieJar {
   }
 
   /**
-   * Removes every cookie named `name`; true when there was one.
+   * Removes every cookie named `name` (of those, only the ones `where` accepts, when given);
+   * true when there was one.
    *
    * @example
    * ```ts
@@ -183,10 +184,10 @@ export class CookieJar {
    * assert.equal(jar.header("http://h/"), "b=2");
    * ```
    */
-  delete(name: string): boolean {
+  delete(name: string, where?: (c: Cookie) => boolean): boolean {
     this.#forget();
     const before = this.#cookies.length;
-    this.#cookies = this.#cookies.filter((c) => c.name !== name);
+    this.#cookies = this.#cookies.filter((c) => c.name !== name || (where && !where(c)));
     return this.#cookies.length !== before;
   }
 

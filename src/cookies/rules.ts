@@ -67,6 +67,27 @@ function domainMatch(host: string, domain: string): boolean {
   return !isIp(host) && host.endsWith(`.${domain}`);
 }
 
+/**
+ * Whether a cookie belongs to the host of `url` (its domain only: not its path or `Secure`):
+ * what one client may replace in a cookie file that other hosts' sessions share. A cookie
+ * without a domain (Python's `set_token`) belongs to every host.
+ *
+ * @example
+ * ```ts
+ * import { belongsToHost } from "./rules.ts";
+ * const c = { name: "t", value: "v", domain: "127.0.0.1", hostOnly: true, path: "/",
+ *   secure: true, httpOnly: true };
+ * belongsToHost(c, new URL("https://127.0.0.1:6061/")); // true (ports share cookies)
+ * belongsToHost(c, new URL("https://localhost:6060/")); // false
+ * ```
+ */
+export function belongsToHost(c: Cookie, url: URL): boolean {
+  const domain = c.domain.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (domain === "") return true;
+  const host = hostOf(url);
+  return c.hostOnly ? host === domain : domainMatch(host, domain);
+}
+
 /** RFC 6265 5.1.4. */
 function pathMatch(requestPath: string, cookiePath: string): boolean {
   if (requestPath === cookiePath) return true;

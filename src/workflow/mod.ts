@@ -60,6 +60,13 @@ export {
 } from "./run/secrets.ts";
 export { STEPS } from "./language/steps/mod.ts";
 export {
+  type Inventory,
+  type InventoryNode,
+  loadInventory,
+  parseInventory,
+  type ParseInventoryOptions,
+} from "./inventory/inventory.ts";
+export {
   type LoadOptions,
   loadWorkflow,
   type ParseOptions,

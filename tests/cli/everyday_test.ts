@@ -115,7 +115,12 @@ test("everyday: get/put name the remote path and a missing local folder; sizes i
 
 test("everyday: connection flags only in the help of commands that talk to a server", async () => {
   const connects = ["login", "logout", "apps", "run", "get", "put", "workflow run"];
-  const local = ["workflow validate", "workflow schema", "devserver"];
+  for (const sub of ["ls", "view", "add", "rm", "enable", "disable", "log"]) {
+    connects.push(`app ${sub}`);
+  }
+  connects.push("label ls", "label add", "label rm", "config get", "config set");
+  // A group's own help lists its subcommands, not flags.
+  const local = ["workflow validate", "workflow schema", "devserver", "app", "label", "config"];
   for (const cmd of [...connects, ...local]) {
     const r = await runCli([...cmd.split(" "), "--help"]);
     assertCode(r, 0);

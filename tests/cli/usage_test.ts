@@ -25,6 +25,15 @@ test("cli: --help on every command", async () => {
     ["get"],
     ["put"],
     ["devserver"],
+    ["app"],
+    ...["ls", "view", "add", "rm", "enable", "disable", "log"].map((s) => ["app", s]),
+    ["label"],
+    ["label", "ls"],
+    ["label", "add"],
+    ["label", "rm"],
+    ["config"],
+    ["config", "get"],
+    ["config", "set"],
   ];
   for (const c of commands) {
     const r = await runCli([...c, "--help"]);
@@ -33,7 +42,21 @@ test("cli: --help on every command", async () => {
     assert.equal(r.stderr, "");
   }
   const run = await runCli(["workflow", "run", "--help"]);
-  for (const flag of ["--input", "--node", "--secrets-file", "--dry-run", "--report", "--junit"]) {
+  for (
+    const flag of [
+      "--input",
+      "--node",
+      "--secrets-file",
+      "--dry-run",
+      "--report",
+      "--junit",
+      "--html",
+      "--inventory",
+      "--limit",
+      "--rerun-failed",
+      "--from-failed-step",
+    ]
+  ) {
     assert.ok(run.stdout.includes(flag), flag);
   }
   for (const flag of ["--lock", "--lock-wait", "--json", "--quiet", "--url", "--ca"]) {

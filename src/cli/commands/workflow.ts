@@ -20,7 +20,9 @@ import {
   checkSession,
   chooseRenderer,
   flagConnection,
+  INVENTORY_FLAG,
   lockWaitMs,
+  readInventory,
   runConnection,
 } from "./workflow_setup.ts";
 
@@ -73,6 +75,13 @@ export const workflowRun: Command = {
         value: "HOST",
         description: "run on this node instead of the workflow's nodes (repeatable)",
       },
+      inventory: INVENTORY_FLAG,
+      limit: {
+        type: "string",
+        multiple: true,
+        value: "NAMES",
+        description: "run only on these groups or nodes (comma-separated names and globs)",
+      },
       "secrets-file": {
         type: "string",
         value: "FILE",
@@ -118,6 +127,7 @@ export const workflowRun: Command = {
       "appmesh workflow run nightly.yaml --lock --report nightly.json --junit nightly.xml",
       "appmesh workflow run deploy.yaml --dry-run --secrets-file .env",
       "appmesh workflow run deploy.yaml --rerun-failed deploy.json --from-failed-step",
+      "appmesh workflow run deploy.yaml --inventory fleet.yaml --limit 'web,db-*'",
     ],
   },
   run: runWorkflowCommand,
@@ -147,6 +157,12 @@ async function runWorkflowCommand(
       usage,
     );
   }
+  const inventory = await readInventory(f.inventory as string | undefined);
+  const { splitLimit } = await import("../../workflow/inventory/targets.ts");
+  const limit = splitLimit((f.limit as string[] | undefined) ?? []);
+  if (f.limit !== undefined && !limit.length) {
+    throw new CliError("--limit: give group or node names or globs", EXIT.usage);
+  }
 
   const engine = await import("../../workflow/mod.ts");
   const { loadWorkflow } = engine;
@@ -172,7 +188,7 @@ async function runWorkflowCommand(
 
   let wf;
   try {
-    wf = await loadWorkflow(file);
+    wf = await loadWorkflow(file, { inventory });
   } catch (e) {
     const r = describeError(e);
     if (e instanceof Error && e.name === "WorkflowError") {
@@ -226,6 +242,8 @@ async function runWorkflowCommand(
     inputs: runInputs,
     ...(nodes?.length ? { nodes } : {}),
     ...(secrets ? { secrets } : {}),
+    ...(inventory ? { inventory } : {}),
+    ...(limit.length ? { limit } : {}),
     connection,
   };
 

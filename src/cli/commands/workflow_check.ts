@@ -7,6 +7,7 @@
 import type { Command } from "../command.ts";
 import { useColor } from "../context.ts";
 import { describeError, EXIT } from "../errors.ts";
+import { INVENTORY_FLAG, readInventory } from "./workflow_setup.ts";
 
 /**
  * `appmesh workflow validate`.
@@ -22,17 +23,21 @@ export const workflowValidate: Command = {
     name: "workflow validate",
     summary: "check workflow files without running them (exit 2 if any is invalid)",
     description: "Reports every error of every file, with file:line:col and the source line.",
-    flags: {},
+    flags: { inventory: INVENTORY_FLAG },
     positionals: [{ name: "FILE", required: true, variadic: true }],
-    examples: ["appmesh workflow validate workflows/*.yaml"],
+    examples: [
+      "appmesh workflow validate workflows/*.yaml",
+      "appmesh workflow validate deploy.yaml --inventory fleet.yaml",
+    ],
   },
   async run(args) {
     const { loadWorkflow } = await import("../../workflow/load/load.ts");
     const color = useColor("stderr");
+    const inventory = await readInventory(args.flags.inventory as string | undefined);
     let bad = 0;
     for (const file of args.positionals) {
       try {
-        const wf = await loadWorkflow(file);
+        const wf = await loadWorkflow(file, { inventory });
         console.log(`${file}: ok (${wf.name}, ${wf.steps.length + wf.finally.length} steps)`);
       } catch (e) {
         bad++;

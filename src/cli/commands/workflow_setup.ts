@@ -15,7 +15,7 @@ import {
 } from "../context.ts";
 import { CliError, EXIT } from "../errors.ts";
 import type { Renderer } from "../output/format.ts";
-import type { Workflow, WorkflowEvent } from "../../workflow/mod.ts";
+import type { Inventory, Workflow, WorkflowEvent } from "../../workflow/mod.ts";
 import type { Connection } from "../../runtime/connection.ts";
 import { envVars } from "../../runtime/env.ts";
 
@@ -170,3 +170,37 @@ export async function checkSession(conn: Connection): Promise<void> {
     await client.close();
   }
 }
+
+/**
+ * The inventory of `--inventory FILE`, else of `$APPMESH_INVENTORY`, else none. An invalid one
+ * is printed located (`file:line:col`) and is a usage error (exit 2).
+ *
+ * @example
+ * ```ts ignore
+ * import { readInventory } from "./workflow_setup.ts";
+ * const inventory = await readInventory(args.flags.inventory as string | undefined);
+ * ```
+ */
+export async function readInventory(flag: string | undefined): Promise<Inventory | undefined> {
+  const file = flag ?? envVars().APPMESH_INVENTORY;
+  if (!file) return undefined;
+  const { loadInventory } = await import("../../workflow/inventory/inventory.ts");
+  try {
+    return await loadInventory(file);
+  } catch (e) {
+    const format = (e as { format?: (o: { color: boolean }) => string }).format;
+    if (e instanceof Error && e.name === "WorkflowError" && format) {
+      console.error(format.call(e, { color: useColor("stderr") }));
+      const from = flag === undefined ? " (from $APPMESH_INVENTORY)" : "";
+      throw new CliError(`invalid inventory ${file}${from}; nothing was run`, EXIT.usage);
+    }
+    throw e;
+  }
+}
+
+/** The `--inventory` flag of `workflow run` and `workflow validate`. */
+export const INVENTORY_FLAG = {
+  type: "string",
+  value: "FILE",
+  description: "the inventory: nodes, their vars, groups (default $APPMESH_INVENTORY)",
+} as const;

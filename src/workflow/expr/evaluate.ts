@@ -26,7 +26,7 @@ export interface ExprContext {
   /** Declared inputs with their values. */
   inputs: Record<string, unknown>;
   /** The node the step runs on (absent outside a node, e.g. in `connection:`). */
-  node?: { name: string; host: string; port: number };
+  node?: { name: string; host: string; port: number; vars?: Record<string, unknown> };
   /** The run. */
   run: { id: string; date: string; started: string };
   /** Outputs of the earlier steps of this node, by step id. */
@@ -48,7 +48,7 @@ export const CONTEXTS: readonly string[] = [
 
 /** The fixed properties of the contexts that have them. */
 export const CONTEXT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  node: ["name", "host", "port"],
+  node: ["name", "host", "port", "vars"],
   run: ["id", "date", "started"],
   job: ["status"],
 };
@@ -133,6 +133,11 @@ function typeName(v: Value): string {
   return `a ${typeof v}`;
 }
 
+function isNodeVars(e: Expr): boolean {
+  return e.kind === "member" && e.name === "vars" && e.object.kind === "context" &&
+    e.object.name === "node";
+}
+
 /** Evaluates a parsed expression; throws {@linkcode ExprError} on a missing reference. */
 export function evaluateTree(tree: Expr, expression: string, ctx: ExprContext): Value {
   const fail = (reason: string, offset: number, hint?: string): never => {
@@ -178,6 +183,9 @@ export function evaluateTree(tree: Expr, expression: string, ctx: ExprContext): 
       );
     }
     const k = String(key);
+    // A variable the node does not set reads as null, as GitHub Actions' `vars.X` reads as
+    // empty (validation with the inventory catches a name no node sets): `node.vars.x || 'y'`.
+    if (!Object.hasOwn(object, k) && isNodeVars(node.object)) return null;
     if (!Object.hasOwn(object, k)) missing(node, k, Object.keys(object));
     return (object as Record<string, Value>)[k] ?? null;
   };

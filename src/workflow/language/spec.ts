@@ -69,6 +69,8 @@ export interface NodeInfo {
   host: string;
   /** Port (the connection's port when the name has none). */
   port: number;
+  /** The inventory's variables of the node (`node.vars.NAME`); empty without an inventory. */
+  vars?: Record<string, unknown>;
 }
 
 /** One progress event, the same objects the `--json` lines print. */

@@ -8,6 +8,7 @@
 
 import type { LNode } from "./tree.ts";
 import { didYouMean } from "./suggest.ts";
+import { varNames } from "../inventory/targets.ts";
 import type { Checker, Scope } from "./checker.ts";
 import {
   checkExpression as checkSyntax,
@@ -142,6 +143,18 @@ function reference(
       a.length,
       didYouMean(a, cx.inputs) ?? `declare it under "inputs:"`,
     );
+  }
+  if (root === "node" && a === "vars" && b !== undefined && cx.inventory) {
+    const names = varNames(cx.inventory);
+    if (!names.includes(b)) {
+      report(
+        `no node of the inventory has the variable "${b}" (node.vars.${b})`,
+        ref.offsets[2],
+        b.length,
+        didYouMean(b, names) ??
+          (names.length ? `its variables: ${names.join(", ")}` : "its nodes have no vars:"),
+      );
+    }
   }
   if (root !== "steps" || a === undefined) return;
   if (a === scope.self) {

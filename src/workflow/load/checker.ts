@@ -12,6 +12,7 @@ import type { StepSpec } from "../language/spec.ts";
 import type { WorkflowIssue } from "./errors.ts";
 import type { LEntry, LNode } from "./tree.ts";
 import type { Locator } from "./locator.ts";
+import type { Inventory } from "../inventory/inventory.ts";
 
 /** A step with an id, as references see it. */
 export interface StepInfo {
@@ -125,6 +126,8 @@ export class Checker {
   readonly inputs: Set<string> = new Set<string>();
   /** Every valid step id of the file (first use). */
   readonly ids: Map<string, StepInfo> = new Map<string, StepInfo>();
+  /** The inventory the workflow will run with, when known: `nodes:` and `node.vars` are checked. */
+  inventory?: Inventory;
 
   /** Starts with no issue. */
   constructor(locator: Locator, registry: Readonly<Record<string, StepSpec>>) {

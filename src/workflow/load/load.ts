@@ -12,6 +12,7 @@ import { parseYaml } from "./yaml.ts";
 import { fromPlain } from "./tree.ts";
 import { Locator } from "./locator.ts";
 import { validateTree } from "./validate.ts";
+import type { Inventory } from "../inventory/inventory.ts";
 
 /** Options of {@linkcode parseWorkflow} and {@linkcode validateWorkflowObject}. */
 export interface ParseOptions {
@@ -19,6 +20,8 @@ export interface ParseOptions {
   file?: string;
   /** The step types (default: the registry of `steps/mod.ts`). */
   registry?: Readonly<Record<string, StepSpec>>;
+  /** The inventory it will run with: names in `nodes:` and `node.vars.NAME` are checked. */
+  inventory?: Inventory;
   /**
    * The largest workflow accepted, in bytes (default {@linkcode MAX_WORKFLOW_BYTES}, 1 MiB):
    * a bigger one is refused before it is parsed.
@@ -43,6 +46,8 @@ export interface LoadOptions {
   registry?: Readonly<Record<string, StepSpec>>;
   /** See {@linkcode ParseOptions.maxBytes}. */
   maxBytes?: number;
+  /** See {@linkcode ParseOptions.inventory}. */
+  inventory?: Inventory;
 }
 
 function tooBig(file: string | undefined, size: string, max: number): WorkflowError {
@@ -112,7 +117,12 @@ export async function loadWorkflow(path: string, options: LoadOptions = {}): Pro
   }
   if (bytes === undefined) throw tooBig(path, `more than ${max} bytes`, max);
   const text = decodeUtf8(bytes, path);
-  return parseWorkflow(text, { file: path, registry: options.registry, maxBytes: max });
+  return parseWorkflow(text, {
+    file: path,
+    registry: options.registry,
+    maxBytes: max,
+    inventory: options.inventory,
+  });
 }
 
 /** Reads a file, but stops past `max` bytes: `undefined` then (too big). */

@@ -8,6 +8,7 @@
  */
 
 import type { InputSpec, StepSpec, Workflow } from "../language/spec.ts";
+import type { Inventory } from "../inventory/inventory.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import type { WorkflowIssue } from "./errors.ts";
 import type { LNode } from "./tree.ts";
@@ -32,6 +33,8 @@ export interface ValidateOptions {
   registry?: Readonly<Record<string, StepSpec>>;
   /** The file the workflow came from (its base name is the default `name`). */
   file?: string;
+  /** The inventory it will run with: names in `nodes:` and `node.vars.NAME` are checked. */
+  inventory?: Inventory;
 }
 
 /**
@@ -51,6 +54,7 @@ export function validateTree(
   options: ValidateOptions = {},
 ): { workflow?: Workflow; issues: WorkflowIssue[] } {
   const cx = new Checker(locator, options.registry ?? STEPS);
+  if (options.inventory) cx.inventory = options.inventory;
   const workflow = checkWorkflow(cx, root, options.file);
   return cx.issues.length ? { issues: cx.issues } : { workflow, issues: [] };
 }
@@ -221,7 +225,21 @@ function nodesOf(cx: Checker, node: LNode, wf: Workflow, scope: Scope): void {
       cx.at(node, `"nodes" is an empty list`, { hint: "omit it to run on the server itself" });
     }
     wf.nodes = node.value as string[];
+    const inv = cx.inventory;
+    for (const item of inv && node.kind === "seq" ? node.items! : []) {
+      const name = item.value;
+      if (typeof name !== "string" || Object.hasOwn(inv!.groups, name)) continue;
+      if (Object.hasOwn(inv!.nodes, name)) continue;
+      const known = [...Object.keys(inv!.groups), ...Object.keys(inv!.nodes)];
+      cx.at(item, `unknown node or group "${name}" in the inventory${inventoryFile(inv!)}`, {
+        hint: didYouMean(name, known) ?? `its groups: ${Object.keys(inv!.groups).join(", ")}`,
+      });
+    }
   }
+}
+
+function inventoryFile(inv: Inventory): string {
+  return inv.file ? ` ${inv.file}` : "";
 }
 
 /** Whether an input default has its declared type. */

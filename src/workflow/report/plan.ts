@@ -7,7 +7,7 @@
 
 import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
 import type { RunOptions } from "../run/options.ts";
-import { parseNode, preflight, processEnv, usage } from "../run/run_setup.ts";
+import { parseNode, preflight, processEnv, resolveNodes, usage } from "../run/run_setup.ts";
 import { envSource, namedSource, pickSetting } from "../../runtime/connection.ts";
 import { checkUrl } from "../../runtime/connection_checks.ts";
 import { ConnectionSettingError, DEFAULT_URL } from "../../runtime/connection_names.ts";
@@ -57,6 +57,11 @@ export interface Plan {
   url: string;
   /** Node names (or the server itself). */
   nodes: string[];
+  /**
+   * With an inventory: how each node is reached (`host` in `X-Target-Host`, `via` another
+   * entry server).
+   */
+  targets?: { name: string; host: string; via?: string }[];
   /** Nodes in flight at once. */
   concurrency: number;
   /** `fail_fast`. */
@@ -166,6 +171,27 @@ export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
     const port = u ? Number(u.port || (u.protocol === "https:" ? 443 : 80)) : 6060;
     names = [u ? parseNode(`${u.hostname}:${port}`, port).name : url];
   }
+  let targets: Plan["targets"];
+  if (options.inventory !== undefined || options.limit?.length) {
+    const inv = options.inventory;
+    if (typeof inv === "string") {
+      throw usage("inventory: the plan reads no file; give the parsed one (loadInventory)");
+    }
+    const given = Array.isArray(nodes) ? names : undefined;
+    const base = url.includes("${{") ? DEFAULT_URL : url;
+    const resolved = resolveNodes(wf, { ...options, nodes: given }, ctx, base, inv);
+    names = resolved.map((n) => n.name);
+    if (inv) {
+      targets = resolved.map((n) => {
+        const t: { name: string; host: string; via?: string } = {
+          name: n.name,
+          host: n.target ?? n.name,
+        };
+        if (n.entry) t.via = n.entry.url;
+        return t;
+      });
+    }
+  }
   const step = (s: WorkflowStep, inFinally: boolean): PlannedStep => {
     const spec = STEPS[s.type];
     const withResolved = tryResolveDeep(s.with, ctx) as Record<string, unknown>;
@@ -188,6 +214,7 @@ export function planWorkflow(wf: Workflow, options: PlanOptions = {}): Plan {
     workflow: wf.name,
     url,
     nodes: names,
+    ...(targets ? { targets } : {}),
     concurrency: Math.max(1, Math.min(wf.concurrency ?? names.length, names.length)),
     fail_fast: wf.fail_fast,
     steps: wf.steps.map((s) => step(s, false)),
@@ -262,6 +289,11 @@ export function formatPlan(plan: Plan): string {
       plan.fail_fast ? ", fail_fast" : ""
     }${plan.max_failures !== undefined ? `, max_failures ${plan.max_failures}` : ""})`,
   );
+  for (const t of plan.targets ?? []) {
+    const how = [t.host !== t.name ? `host ${t.host}` : "", t.via ? `via ${t.via}` : ""]
+      .filter(Boolean).join(", ");
+    if (how) lines.push(`  ${t.name}: ${how}`);
+  }
   const show = (title: string, steps: PlannedStep[]) => {
     if (steps.length === 0) return;
     lines.push(`${title}:`);

@@ -11,6 +11,8 @@ import { type NodeResult, runNode, type RunState } from "./node_runner.ts";
 import { type Leftover, type NodeReport, type Report, summaryLine } from "../report/report.ts";
 import { Masker } from "./secrets.ts";
 import { RunSession } from "./session.ts";
+import { Entries } from "./entries.ts";
+import { loadInventory } from "../inventory/inventory.ts";
 import type { Workflow, WorkflowEvent } from "../language/spec.ts";
 import { STEPS } from "../language/steps/mod.ts";
 import { clientOptions } from "../../runtime/connection.ts";
@@ -78,17 +80,23 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   if (rerun && options.nodes?.length) {
     throw usage("nodes: not with rerun (the report says which nodes run again)");
   }
+  const inventory = typeof options.inventory === "string"
+    ? await loadInventory(options.inventory)
+    : options.inventory;
   const baseUrl = options.client?.baseUrl ?? conn.url;
-  let nodes = resolveNodes(wf, options, top, baseUrl);
+  let nodes = resolveNodes(wf, options, top, baseUrl, inventory);
   if (rerun) {
-    // A node of the workflow keeps how it is addressed; one named only by the report (an
-    // earlier --node) is reached as a named node.
-    const again = rerun.nodes.length ? resolveNodes(wf, { nodes: rerun.nodes }, top, baseUrl) : [];
-    nodes = again.map((n) => ({ ...n, view: nodes.find((m) => m.name === n.name)?.view ?? true }));
+    // A node of the workflow keeps how it is addressed (its inventory entry, or the server
+    // itself); one named only by the report (an earlier --node) is reached as a named node.
+    // --limit narrows a rerun too.
+    const again = rerun.nodes.length
+      ? resolveNodes(wf, { nodes: rerun.nodes, limit: options.limit }, top, baseUrl, inventory)
+      : [];
+    nodes = again.map((n) => nodes.find((m) => m.name === n.name) ?? n);
   }
   let client: AppMeshClient;
   try {
-    client = options.client ?? await makeClient(conn, options.fetch);
+    client = options.client ?? await makeClient(clientOptions(conn), options.fetch);
   } catch (e) {
     throw usage(`connection: ${errorText(e)}`);
   }
@@ -120,6 +128,14 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     sessionSteps: new Map(),
     logoutRequested: false,
   };
+  let entries: Entries;
+  try {
+    entries = await Entries.open(rs, nodes, conn, (o) => makeClient(o, options.fetch));
+  } catch (e) {
+    if (!options.client) await client.close().catch(() => {});
+    throw e;
+  }
+  const reach = entries;
   emit({
     type: "run_start",
     status: "running",
@@ -143,10 +159,12 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
         if (signal.aborted) stop ??= "interrupted";
         if (stop) break;
         const node = queue.shift()!;
-        const view = node.view ? client.forNode(node.name) : client;
+        const entry = reach.of(node);
+        const view = node.view ? entry.client.forNode(node.target ?? node.name) : entry.client;
+        const info = { name: node.name, host: node.host, port: node.port, vars: node.vars ?? {} };
         const r = await runNode(
-          rs,
-          node,
+          entry.rs,
+          info,
           view,
           wf.steps,
           wf.finally ?? [],
@@ -164,15 +182,9 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
       for (const n of queue.splice(0)) notStarted.set(n.name, stop ?? "not started");
     };
     await Promise.all(Array.from({ length: width }, worker));
-    if (rs.logoutRequested && !abandon.aborted) {
-      try {
-        const ok = await session.logout();
-        emit({ type: "log", message: ok ? "logged off" : "no session to log off" });
-      } catch (e) {
-        emit({ type: "log", status: "failure", message: `logoff failed: ${errorText(e)}` });
-      }
-    }
+    if (!abandon.aborted) await entries.logout(emit);
   } finally {
+    await entries.close();
     if (!options.client) await client.close().catch(() => {});
   }
 
@@ -206,7 +218,7 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     inputs: masker.maskDeep(inputs),
     started: startedAt.toISOString(),
     duration_ms: Math.round(performance.now() - t0),
-    session: { login: session.outcome },
+    session: { login: entries.outcome() },
     nodes: reports,
     leftovers,
   } as const;
@@ -226,16 +238,12 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
 }
 
 async function makeClient(
-  conn: Awaited<ReturnType<typeof connectionSettings>>,
+  settings: ReturnType<typeof clientOptions>,
   fetch: typeof globalThis.fetch | undefined,
 ): Promise<AppMeshClient> {
   // Loaded on demand: a run with its own client never loads the default one.
   const { AppMeshClient } = await import("../../client/client.ts");
-  return new AppMeshClient({
-    ...clientOptions(conn),
-    autoRefreshToken: true,
-    fetch,
-  });
+  return new AppMeshClient({ ...settings, autoRefreshToken: true, fetch });
 }
 
 function interruptCode(reason: unknown): 130 | 143 {

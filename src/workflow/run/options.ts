@@ -9,6 +9,7 @@
 import type { AppMeshClient } from "../../client/client.ts";
 import type { StepSpec, WorkflowEvent } from "../language/spec.ts";
 import type { Report } from "../report/report.ts";
+import type { Inventory } from "../inventory/inventory.ts";
 
 /** Options of {@linkcode runWorkflow} (the command line's flags map onto these). */
 export interface RunOptions {
@@ -16,6 +17,14 @@ export interface RunOptions {
   inputs?: Record<string, unknown>;
   /** Nodes to run on (`--node`), replacing the workflow's `nodes`. */
   nodes?: string[];
+  /**
+   * The inventory (`--inventory`): a parsed one, or the path of its YAML file. Its groups may
+   * be named in `nodes:`; its nodes' `vars:` are `node.vars`; a node with `via:` is reached
+   * through that entry server, with a session of its own in the same cookie file.
+   */
+  inventory?: Inventory | string;
+  /** Narrow the run to these group or node names and globs (`--limit web-*,db-1`). */
+  limit?: string[];
   /** Secrets, over the environment-derived ones (`secrets.NAME` defaults to env `NAME`). */
   secrets?: Record<string, string>;
   /** The environment (default: the process environment). */

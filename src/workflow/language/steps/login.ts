@@ -9,7 +9,8 @@ import { optDuration, optStr, str, toSeconds } from "../step_util.ts";
 
 const login: StepSpec = {
   type: "login",
-  description: "Log in to the server once for the whole run (all nodes share the session). " +
+  description: "Log in to the server once for the whole run (all nodes share the session; " +
+    "nodes an inventory reaches `via:` another entry server: once per entry server). " +
     "Skipped when the cookie file already holds a token of this user that is valid for long " +
     "enough (renewed when it is close to expiry); `force: true` always logs in. A TOTP code " +
     "comes from `totp_code` or is computed from `totp_secret`.",
