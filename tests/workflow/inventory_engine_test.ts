@@ -84,3 +84,53 @@ steps:
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("engine inventory: a rerun of the failed node goes through its own entry server", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "wf-inventory-rerun-"));
+  const a = await startDevServer({ forwardedNodes: 1 });
+  const b = await startDevServer({ forwardedNodes: 1 });
+  try {
+    const viaB = b.urls[0].replace("127.0.0.1", "localhost");
+    const inventory = join(dir, "inv.yaml");
+    await writeFile(
+      inventory,
+      `nodes:
+  a-1: { host: "${a.forwardedNodes[0].name}", vars: { n: 1 } }
+  b-1: { host: "${b.forwardedNodes[0].name}", via: "${viaB}", ca: "${b.caFile}", vars: { n: 2 } }
+`,
+    );
+    const wf = parseWorkflow(`name: t
+inputs:
+  ok: { type: string, default: "no" }
+steps:
+  - login: { user: admin, password: "\${{ secrets.PW }}" }
+  - run_sync:
+      command: test "\${{ inputs.ok }}" = yes || test "\${{ node.vars.n }}" = 1
+      shell: true
+`);
+    const base = {
+      env: {},
+      secrets: { PW: "admin123" },
+      inventory,
+      connection: { url: a.urls[0], ca: a.caFile, cookieFile: join(dir, "cookies.txt") },
+    };
+    const first = await runWorkflow(wf, base);
+    assert.deepEqual(first.nodes.map((n) => [n.node, n.status]), [
+      ["a-1", "success"],
+      ["b-1", "failure"],
+    ]);
+    const again = await runWorkflow(wf, {
+      ...base,
+      inputs: { ok: "yes" },
+      rerun: { report: first },
+    });
+    assert.equal(again.rerun_of, first.run_id);
+    assert.deepEqual(again.nodes.map((n) => [n.node, n.status]), [["b-1", "success"]]);
+    assert.equal(again.session.login, "reused");
+    // b-1 is served only through b's forwarding: a success is a run through its own entry.
+  } finally {
+    await a.close();
+    await b.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
