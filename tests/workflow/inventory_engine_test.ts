@@ -119,8 +119,11 @@ steps:
       ["a-1", "success"],
       ["b-1", "failure"],
     ]);
+    // The inventory from $APPMESH_INVENTORY this time, as on the command line.
+    const { inventory: _, ...noInventory } = base;
     const again = await runWorkflow(wf, {
-      ...base,
+      ...noInventory,
+      env: { APPMESH_INVENTORY: inventory },
       inputs: { ok: "yes" },
       rerun: { report: first },
     });

@@ -80,9 +80,10 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
   if (rerun && options.nodes?.length) {
     throw usage("nodes: not with rerun (the report says which nodes run again)");
   }
-  const inventory = typeof options.inventory === "string"
-    ? await loadInventory(options.inventory)
-    : options.inventory;
+  const inventoryOption = options.inventory ?? (env.APPMESH_INVENTORY || undefined);
+  const inventory = typeof inventoryOption === "string"
+    ? await loadInventory(inventoryOption)
+    : inventoryOption;
   const baseUrl = options.client?.baseUrl ?? conn.url;
   let nodes = resolveNodes(wf, options, top, baseUrl, inventory);
   if (rerun) {

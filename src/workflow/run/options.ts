@@ -20,7 +20,8 @@ export interface RunOptions {
   /**
    * The inventory (`--inventory`): a parsed one, or the path of its YAML file. Its groups may
    * be named in `nodes:`; its nodes' `vars:` are `node.vars`; a node with `via:` is reached
-   * through that entry server, with a session of its own in the same cookie file.
+   * through that entry server, with a session of its own in the same cookie file. Default:
+   * the file `APPMESH_INVENTORY` of `env` names, as on the command line.
    */
   inventory?: Inventory | string;
   /** Narrow the run to these group or node names and globs (`--limit web-*,db-1`). */
