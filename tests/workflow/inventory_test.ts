@@ -15,7 +15,7 @@ import {
 } from "../../src/workflow/inventory/targets.ts";
 import { parseWorkflow } from "../../src/workflow/load/load.ts";
 import { WorkflowError } from "../../src/workflow/load/errors.ts";
-import { planWorkflow } from "../../src/workflow/report/plan.ts";
+import { formatPlan, planWorkflow } from "../../src/workflow/report/plan.ts";
 import { evaluate, type ExprContext } from "../../src/workflow/expr/mod.ts";
 
 const INVENTORY = `
@@ -176,6 +176,12 @@ test("plan: the inventory's groups and --limit give the resolved nodes and how t
     { name: "web-1", host: "127.0.0.1:61000" },
     { name: "far-1", host: "127.0.0.1:61000", via: "https://localhost:7070" },
   ]);
+  // The session step runs on each entry server: the plan says so.
+  assert.match(formatPlan(plan), /logout \[once per entry server \(2\)\]/);
+  assert.match(
+    formatPlan(planWorkflow(wf, { env: {}, inventory, limit: ["web-*"] })),
+    /once per run/,
+  );
   // An inventory without nodes: in the workflow runs on all its nodes.
   const bare = parseWorkflow("name: p\nsteps:\n  - logout:\n");
   assert.equal(planWorkflow(bare, { env: {}, inventory }).nodes.length, 4);

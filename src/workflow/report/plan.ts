@@ -294,12 +294,15 @@ export function formatPlan(plan: Plan): string {
       .filter(Boolean).join(", ");
     if (how) lines.push(`  ${t.name}: ${how}`);
   }
+  // With nodes reached through other entry servers, a session step runs once on each of them.
+  const entries = new Set((plan.targets ?? []).map((t) => t.via ?? "")).size;
+  const session = entries > 1 ? `once per entry server (${entries})` : "once per run";
   const show = (title: string, steps: PlannedStep[]) => {
     if (steps.length === 0) return;
     lines.push(`${title}:`);
     steps.forEach((s, i) => {
       const extra = [
-        s.session ? "once per run" : "",
+        s.session ? session : "",
         s.if ? `if ${s.if}` : "",
         s.timeout !== undefined ? `timeout ${s.timeout / 1000}s` : "",
         s.retry ? `retry ${s.retry.attempts}x ${s.retry.backoff}` : "",
