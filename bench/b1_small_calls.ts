@@ -23,7 +23,7 @@ import {
   tlsFetch,
 } from "./common.ts";
 import { interleavedRounds } from "./interleave.ts";
-import { runNodePeer, runPythonPeer } from "./peers/setup.ts";
+import { nodePeerVersion, runNodePeer, runPythonPeer } from "./peers/setup.ts";
 import { median, pairedRatio, ratio, round, summarize } from "./stats.ts";
 
 /** Benchmark id. */
@@ -247,6 +247,9 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
         const rounds = await runPeer("b1", peerJob);
         result.series[name] = summarize(rounds, "calls/s");
         medians[name] = result.series[name].median;
+        if (name === "appmesh_node") {
+          result.notes.push(`peer appmesh_node ran on Node ${nodePeerVersion}`);
+        }
       } catch (e) {
         result.notes.push(`peer ${name} skipped: ${errorText(e)}`);
       }

@@ -91,9 +91,9 @@ function nativeReadable(res: Response, max: number): boolean {
 }
 
 /** A body as text, capped at `max` bytes. */
-export async function readTextCapped(res: Response, max: number): Promise<string> {
-  if (nativeReadable(res, max)) return await Response.prototype.text.call(res);
-  return new TextDecoder().decode(await readBytes(res, max));
+export function readTextCapped(res: Response, max: number): Promise<string> {
+  if (nativeReadable(res, max)) return Response.prototype.text.call(res);
+  return readBytes(res, max).then((bytes) => new TextDecoder().decode(bytes));
 }
 
 /**

@@ -80,7 +80,7 @@ export function nodeCore(transport: Transport, node: string | undefined): Core {
     stream: (spec) => t.exchange(spec, target),
     json: async <T>(spec: RequestSpec): Promise<T> => {
       const x = await t.exchange(spec, target);
-      return parseJson<T>(await readText(x), x.res, x.res.url, spec.shape);
+      return parseJson<T>(await readText(x), x.res, x.deadline.url, spec.shape);
     },
     text: async (spec) => await readText(await t.exchange(spec, target)),
     forNode: (other) => nodeCore(t, other),
@@ -115,11 +115,10 @@ export async function call(
 ): Promise<unknown> {
   const answer: Answer | undefined = (ENDPOINTS[name] as { answer?: Answer }).answer;
   if (answer === undefined) throw new TypeError(`${name} is not a one-call endpoint`);
-  const full: RequestSpec = { ...spec, endpoint: name };
-  if (answer === "text") return await core.text(full);
+  if (answer === "text") return await core.text({ ...spec, endpoint: name });
   if (answer === "none") {
-    await core.text(full);
+    await core.text({ ...spec, endpoint: name });
     return undefined;
   }
-  return await core.json({ ...full, shape: answer });
+  return await core.json({ ...spec, endpoint: name, shape: answer });
 }
