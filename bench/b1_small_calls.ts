@@ -69,12 +69,21 @@ async function clientOverhead(job: B1Job, f: typeof fetch, token: string) {
   const headers = { authorization: `Bearer ${token}` };
   const appBody = await (await f(`${job.url}/appmesh/app/${job.app}`, { headers })).text();
   const labelsBody = await (await f(`${job.url}/appmesh/labels`, { headers })).text();
+  // With the Content-Length the servers send (the local server and the daemon alike): without
+  // it our client takes its capped read loop, which these answers never meet.
+  const length = (text: string) => String(new TextEncoder().encode(text).byteLength);
+  const appHeaders = { "content-type": "application/json", "content-length": length(appBody) };
+  const labelsHeaders = {
+    "content-type": "application/json",
+    "content-length": length(labelsBody),
+  };
   const canned: typeof fetch = (input) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const labels = url.endsWith("/labels");
     return Promise.resolve(
-      new Response(url.endsWith("/labels") ? labelsBody : appBody, {
+      new Response(labels ? labelsBody : appBody, {
         status: 200,
-        headers: { "content-type": "application/json" },
+        headers: labels ? labelsHeaders : appHeaders,
       }),
     );
   };

@@ -270,14 +270,15 @@ export class Transport {
     deadline.arm();
     try {
       const init: RequestInit & { duplex?: string } = {
-        method,
         headers,
-        body: body as BodyInit | undefined,
         signal,
         // The API never redirects: a redirect is an error, and following one would send the
         // token (or X-CSRF-Token) to wherever it points.
         redirect: "manual",
       };
+      // Only what differs from fetch's defaults (GET, no body): each option costs it a look.
+      if (method !== "GET") init.method = method;
+      if (body !== undefined) init.body = body as BodyInit;
       if (body instanceof ReadableStream) init.duplex = "half";
       res = await this.#fetch!(url, init);
     } catch (e) {
