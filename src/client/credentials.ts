@@ -66,11 +66,14 @@ export class CredentialCache {
       this.#byUrl.clear();
       this.#version = version;
     }
-    let c = this.#byUrl.get(url);
+    // Cookies match on the path: a long-poll's changing query is the same entry.
+    const q = url.indexOf("?");
+    const key = q < 0 ? url : url.slice(0, q);
+    let c = this.#byUrl.get(key);
     if (c === undefined) {
-      c = this.#derive(url);
+      c = this.#derive(key);
       if (this.#byUrl.size >= 256) this.#byUrl.clear();
-      this.#byUrl.set(url, c);
+      this.#byUrl.set(key, c);
     }
     return c;
   }
