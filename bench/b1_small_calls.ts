@@ -105,7 +105,11 @@ async function clientOverhead(job: B1Job, f: typeof fetch, token: string) {
   return { floorUs: median(floorUs), oursUs: median(oursUs) };
 }
 
-/** The same two requests as our client's `getApp` / `listLabels`, with raw fetch. */
+/**
+ * The same two requests as our client's `getApp` / `listLabels`, with raw fetch: the same
+ * headers too (`Authorization: Bearer`, `User-Agent`; the client sends its token once, not also as
+ * a cookie, see tests/client/request_headers_test.ts), so the server does the same work for both.
+ */
 export function floorCalls(f: typeof fetch, url: string, token: string, app: string) {
   const headers = { "authorization": `Bearer ${token}`, "user-agent": "appmesh/typescript" };
   const appUrl = `${url}/appmesh/app/${encodeURIComponent(app)}`;
