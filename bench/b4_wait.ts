@@ -21,7 +21,7 @@ import {
   tlsFetch,
 } from "./common.ts";
 import { interleavedRounds } from "./interleave.ts";
-import { runNodePeer } from "./peers/setup.ts";
+import { nodePeerVersion, runNodePeer } from "./peers/setup.ts";
 import { median, round, summarize } from "./stats.ts";
 
 /** Benchmark id. */
@@ -157,6 +157,7 @@ export async function run(o: BenchOptions): Promise<BenchResult> {
       });
       result.series["appmesh_node"] = summarize(rounds, "ms");
       med.appmesh_node = median(rounds);
+      result.notes.push(`peer appmesh_node ran on Node ${nodePeerVersion}`);
     } catch (e) {
       result.notes.push(`peer appmesh_node skipped: ${errorText(e)}`);
     }

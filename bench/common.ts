@@ -212,6 +212,14 @@ export function bunCommand(): [string, string[]] {
   return bun ? [bun, []] : [which("npx") ?? "npx", ["-y", "bun@1"]];
 }
 
+/**
+ * How Node is run: Node 22 from npm (`npx -y node@22`), as the test suite's Node pass, for our
+ * client on Node and for the official SDK peer alike (the machine's own `node` may be older).
+ */
+export function nodeCommand(): [string, string[]] {
+  return [which("npx") ?? "npx", ["-y", "node@22"]];
+}
+
 let bunDeps: Promise<void> | undefined;
 let nodeDeps: Promise<void> | undefined;
 
@@ -240,7 +248,10 @@ export function scriptCommand(rt: Runtime, script: string, args: string[]): [str
   const path = join(BENCH_DIR, script);
   if (rt === "deno") return [denoPath(), ["run", "-A", "--no-check", path, ...args]];
   // Node 22 from npm, as the suite's Node pass: it runs the .ts files with its type stripping.
-  if (rt === "node") return [which("npx") ?? "npx", ["-y", "node@22", path, ...args]];
+  if (rt === "node") {
+    const [node, pre] = nodeCommand();
+    return [node, [...pre, path, ...args]];
+  }
   const [bun, pre] = bunCommand();
   return [bun, [...pre, "run", path, ...args]];
 }

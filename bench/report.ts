@@ -6,7 +6,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname } from "node:path";
-import { type BenchResult, bunCommand, denoPath, runProcess, which } from "./common.ts";
+import {
+  type BenchResult,
+  bunCommand,
+  denoPath,
+  nodeCommand,
+  runProcess,
+  which,
+} from "./common.ts";
 
 /** The machine the figures were taken on. */
 export interface MachineInfo {
@@ -80,7 +87,8 @@ export async function runtimeVersions(): Promise<BenchReport["runtimes"]> {
   return {
     deno: await version(denoPath(), ["--version"], /deno (\S+)/),
     bun: await version(bunCommand()[0], [...bunCommand()[1], "--version"], /(\d+\.\d+\.\d+\S*)/),
-    node: await version(which("node"), ["--version"], /v(\S+)/),
+    // The Node the bench runs (ours on Node and the official SDK peer): Node 22 from npm.
+    node: await version(nodeCommand()[0], [...nodeCommand()[1], "--version"], /v(\S+)/),
     python: await version(which("python3"), ["--version"], /Python (\S+)/),
   };
 }

@@ -34,7 +34,7 @@ try {
     for (let i = 0; i < job.warmup; i++) await once();
     const rounds = [];
     for (let r = 0; r < job.rounds; r++) rounds.push(await once());
-    console.log(JSON.stringify({ rounds }));
+    console.log(JSON.stringify({ rounds, node: process.version }));
     process.exit(0);
   }
   if (kind !== "b1") throw new Error(`unknown kind ${kind}`);
@@ -47,7 +47,7 @@ try {
   await round(job.warmup);
   const rounds = [];
   for (let r = 0; r < job.rounds; r++) rounds.push(await round(job.calls));
-  console.log(JSON.stringify({ rounds }));
+  console.log(JSON.stringify({ rounds, node: process.version }));
   process.exit(0);
 } catch (e) {
   console.log(JSON.stringify({ error: String(e?.stack ?? e) }));

@@ -9,21 +9,30 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { BENCH_DIR, errorText, RESULTS_DIR, runJson, runProcess, which } from "../common.ts";
+import {
+  BENCH_DIR,
+  errorText,
+  nodeCommand,
+  RESULTS_DIR,
+  runJson,
+  runProcess,
+  which,
+} from "../common.ts";
 
 /** Where npm installs the peer. */
 export const PEERS_DIR: string = join(RESULTS_DIR, "peers");
 /** The npm package of the official JavaScript SDK, pinned to a major version. */
 export const NODE_PEER = "appmesh@^1.2.0";
 
-let nodeReady: Promise<string> | undefined;
+let nodeReady: Promise<[string, string[]]> | undefined;
 let pythonReady: Promise<string> | undefined;
 
-/** Installs npm `appmesh` under bench/results/peers/ once; resolves to node's path. */
-export function ensureNodePeer(): Promise<string> {
+/**
+ * Installs npm `appmesh` under bench/results/peers/ once; resolves to the Node command that runs
+ * it: Node 22 from npm, the same Node our client is measured on (see `nodeCommand`).
+ */
+export function ensureNodePeer(): Promise<[string, string[]]> {
   return nodeReady ??= (async () => {
-    const node = which("node");
-    if (!node) throw new Error("node is not on PATH");
     if (!existsSync(join(PEERS_DIR, "node_modules", "appmesh", "package.json"))) {
       const npm = which("npm");
       if (!npm) throw new Error("npm is not on PATH");
@@ -40,7 +49,7 @@ export function ensureNodePeer(): Promise<string> {
         throw new Error(`npm install ${NODE_PEER} failed: ${r.stderr.trim().slice(-300)}`);
       }
     }
-    return node;
+    return nodeCommand();
   })();
 }
 
@@ -85,17 +94,22 @@ export interface PeerJob {
   warmup: number;
 }
 
+/** The Node version the official SDK peer last ran on (`process.version`, e.g. "v22.11.0"). */
+export let nodePeerVersion: string | undefined;
+
 /** Runs npm `appmesh` on Node for a benchmark kind; resolves to its rounds. */
 export async function runNodePeer(kind: string, job: PeerJob): Promise<number[]> {
-  const node = await ensureNodePeer();
+  const [node, pre] = await ensureNodePeer();
   const script = join(BENCH_DIR, "peers", "node_appmesh.mjs");
-  const out = await runJson<{ rounds: number[] }>(node, [
+  const out = await runJson<{ rounds: number[]; node?: string }>(node, [
+    ...pre,
     script,
     kind,
     JSON.stringify({ ...job, peersDir: PEERS_DIR }),
   ]).catch((e) => {
     throw new Error(errorText(e));
   });
+  nodePeerVersion = out.node;
   return out.rounds;
 }
 

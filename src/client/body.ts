@@ -68,8 +68,9 @@ export async function readBytes(
       total += value.byteLength;
     }
   } finally {
+    // Not released: the body is read to its end or cancelled, so nothing can read it again, and
+    // a release rejects the reader's `closed` with a new TypeError (a stack trace per answer).
     if (!complete) await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
@@ -90,10 +91,12 @@ function nativeReadable(res: Response, max: number): boolean {
   return Number.isFinite(declared) && declared <= max;
 }
 
+const UTF8 = new TextDecoder();
+
 /** A body as text, capped at `max` bytes. */
-export async function readTextCapped(res: Response, max: number): Promise<string> {
-  if (nativeReadable(res, max)) return await Response.prototype.text.call(res);
-  return new TextDecoder().decode(await readBytes(res, max));
+export function readTextCapped(res: Response, max: number): Promise<string> {
+  if (nativeReadable(res, max)) return Response.prototype.text.call(res);
+  return readBytes(res, max).then((bytes) => UTF8.decode(bytes));
 }
 
 /**

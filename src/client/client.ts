@@ -121,7 +121,7 @@ export class AppMeshClient {
     options: CallOptions | undefined,
     rest: Pick<RequestSpec, "json" | "query"> = {},
   ): Promise<unknown> {
-    return call(this.#core, name, { params, call: options ?? {}, ...rest });
+    return call(this.#core, name, { params, call: options, ...rest });
   }
 
   /** The current access token, if any. */

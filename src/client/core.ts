@@ -80,7 +80,7 @@ export function nodeCore(transport: Transport, node: string | undefined): Core {
     stream: (spec) => t.exchange(spec, target),
     json: async <T>(spec: RequestSpec): Promise<T> => {
       const x = await t.exchange(spec, target);
-      return parseJson<T>(await readText(x), x.res, x.res.url, spec.shape);
+      return parseJson<T>(await readText(x), x.res, x.deadline.url, spec.shape);
     },
     text: async (spec) => await readText(await t.exchange(spec, target)),
     forNode: (other) => nodeCore(t, other),
@@ -108,18 +108,18 @@ export function nodeCore(transport: Transport, node: string | undefined): Core {
  * @param spec the rest of the request
  * @throws {TypeError} for an endpoint whose answer the table does not name
  */
-export async function call(
+export function call(
   core: Core,
   name: EndpointName,
   spec: Omit<RequestSpec, "endpoint" | "shape">,
 ): Promise<unknown> {
+  // Not an async function: the promise of the request is handed on as it is (one async frame
+  // less on every call).
   const answer: Answer | undefined = (ENDPOINTS[name] as { answer?: Answer }).answer;
-  if (answer === undefined) throw new TypeError(`${name} is not a one-call endpoint`);
-  const full: RequestSpec = { ...spec, endpoint: name };
-  if (answer === "text") return await core.text(full);
-  if (answer === "none") {
-    await core.text(full);
-    return undefined;
+  if (answer === undefined) {
+    return Promise.reject(new TypeError(`${name} is not a one-call endpoint`));
   }
-  return await core.json({ ...full, shape: answer });
+  if (answer === "text") return core.text({ ...spec, endpoint: name });
+  if (answer === "none") return core.text({ ...spec, endpoint: name }).then(() => undefined);
+  return core.json({ ...spec, endpoint: name, shape: answer });
 }

@@ -56,13 +56,15 @@ export function checkHeader(name: string, value: string): void {
   }
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Merges `HeadersInit` into a lower-case record, checking raw values first. */
 export function mergeHeaders(
   target: Record<string, string>,
   init: HeadersInit | undefined,
-): Set<string> {
+): ReadonlySet<string> {
+  if (!init) return NONE;
   const explicit = new Set<string>();
-  if (!init) return explicit;
   const entries: [string, string][] = init instanceof Headers
     ? [...init.entries()]
     : Array.isArray(init)

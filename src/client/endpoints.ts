@@ -130,9 +130,16 @@ export type PathParams = Readonly<Record<string, string>>;
  * ```
  */
 export function endpointPath(name: EndpointName, params: PathParams = {}): string {
-  return ENDPOINTS[name].path.replace(/:([A-Za-z_]\w*)/g, (_, param: string) => {
-    const value = params[param];
-    if (value === undefined) throw new TypeError(`${name}: no value for :${param}`);
-    return segment(value);
-  });
+  const parts = PATTERNS[name] ??= ENDPOINTS[name].path.split(/:([A-Za-z_]\w*)/);
+  // Text and parameter names alternate: even entries are text, odd ones name a parameter.
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const value = params[parts[i]];
+    if (value === undefined) throw new TypeError(`${name}: no value for :${parts[i]}`);
+    out += segment(value) + parts[i + 1];
+  }
+  return out;
 }
+
+/** Each pattern split once (every request fills one in: a regex replace per call cost more). */
+const PATTERNS: Partial<Record<EndpointName, string[]>> = {};

@@ -9,6 +9,7 @@
 import { browserMode, checkBrowserOptions, checkCrossOrigin } from "./browser.ts";
 import { httpError, networkError, redirectError, type Shape } from "./answers.ts";
 import { Deadline, type Exchange } from "./body.ts";
+import { CredentialCache } from "./credentials.ts";
 import { checkHeader, mergeHeaders } from "./encode.ts";
 import { type EndpointName, endpointPath, ENDPOINTS, type PathParams } from "./endpoints.ts";
 import { requestTimeout } from "./forward.ts";
@@ -75,6 +76,11 @@ function setChecked(headers: Record<string, string>, name: string, value: string
   headers[name] = value;
 }
 
+/** Sets a header whose value was checked before (see {@linkcode CredentialCache}). */
+function setTrusted(headers: Record<string, string>, name: string, value: string): void {
+  headers[name] = value;
+}
+
 /**
  * What a client and all its `forNode` views share: base URL, options, session, logger, the
  * `fetch` set up for TLS, and the request path over them. Made by the root client; a view
@@ -112,6 +118,7 @@ export class Transport {
   #ready: Promise<void> | undefined;
   #fetch: typeof fetch | undefined;
   #closeTls: (() => void) | undefined;
+  readonly #credentials: CredentialCache;
 
   /**
    * Checks the options; nothing is read or sent until the first request (or `ready()`).
@@ -136,6 +143,7 @@ export class Transport {
       logger: this.logger,
     });
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    this.#credentials = new CredentialCache(this.session);
   }
 
   /** Loads the cookie file and prepares TLS (idempotent; every request does it first). */
@@ -193,27 +201,36 @@ export class Transport {
     // A name the URL cannot carry is refused before anything is read or sent.
     const method = ENDPOINTS[spec.endpoint].method;
     const url = requestUrl(this.#base, spec);
-    await this.ready();
+    // Once ready, `#fetch` is set: no await (a turn of the event loop) per request for it.
+    if (!this.#fetch) await this.ready();
 
     // A browser owns User-Agent and Cookie (and a cross-origin preflight would refuse them).
     const headers: Record<string, string> = browser ? {} : { "user-agent": USER_AGENT };
-    for (const [k, v] of Object.entries(spec.headers ?? {})) {
-      if (v === undefined) continue;
-      checkHeader(k, v);
-      headers[k.toLowerCase()] = v;
+    if (spec.headers) {
+      for (const [k, v] of Object.entries(spec.headers)) {
+        if (v === undefined) continue;
+        checkHeader(k, v);
+        headers[k.toLowerCase()] = v;
+      }
     }
     const explicit = mergeHeaders(headers, spec.call?.headers);
     const sessionAuth = !spec.anonymous && !("authorization" in headers) &&
       !("x-csrf-token" in headers);
-    const sentToken = session.token;
+    const cred = this.#credentials.get(url);
+    // Values from the jar were checked when derived; only a bad one is checked (and refused) here.
+    const set = cred.clean ? setTrusted : setChecked;
+    const sentToken = cred.token;
+    let bearer = false;
     if (sessionAuth) {
       // Older daemons: echo the CSRF cookie; current ones: the token as a bearer.
-      const csrf = session.csrfToken;
-      if (csrf) setChecked(headers, "x-csrf-token", csrf);
-      else if (sentToken) setChecked(headers, "authorization", `Bearer ${sentToken}`);
+      if (cred.csrf) set(headers, "x-csrf-token", cred.csrf);
+      else if (cred.bearer) {
+        set(headers, "authorization", cred.bearer);
+        bearer = true;
+      }
     }
-    const cookie = session.jar.header(url);
-    if (cookie && !browser && !explicit.has("cookie")) setChecked(headers, "cookie", cookie);
+    const cookie = bearer ? cred.cookieBesideBearer : cred.cookie;
+    if (cookie && !browser && !explicit.has("cookie")) set(headers, "cookie", cookie);
     if (targetHost && !explicit.has("x-target-host")) {
       setChecked(headers, "x-target-host", targetHost);
     }
@@ -253,14 +270,15 @@ export class Transport {
     deadline.arm();
     try {
       const init: RequestInit & { duplex?: string } = {
-        method,
         headers,
-        body: body as BodyInit | undefined,
         signal,
         // The API never redirects: a redirect is an error, and following one would send the
         // token (or X-CSRF-Token) to wherever it points.
         redirect: "manual",
       };
+      // Only what differs from fetch's defaults (GET, no body): each option costs it a look.
+      if (method !== "GET") init.method = method;
+      if (body !== undefined) init.body = body as BodyInit;
       if (body instanceof ReadableStream) init.duplex = "half";
       res = await this.#fetch!(url, init);
     } catch (e) {
@@ -278,7 +296,10 @@ export class Transport {
       throw redirect;
     }
     // Kept armed: the body is read under the same deadline (the signal aborts body reads too).
-    if (res.url !== url) Object.defineProperty(res, "url", { value: url });
+    // The runtime's own fetch answers for the URL asked (redirects are refused above); only a
+    // caller's `fetch` may give another `url` (or none). Not read otherwise: Deno's getter
+    // parses the URL on every read.
+    if (this.options.fetch && res.url !== url) Object.defineProperty(res, "url", { value: url });
 
     const setCookies = res.headers.getSetCookie?.();
     if (setCookies?.length && session.absorb(new URL(url), setCookies) !== undefined) {

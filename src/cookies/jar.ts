@@ -48,6 +48,8 @@ export class CookieJar {
   /** `get()` answers per name and URL, under the same rule. */
   readonly #found = new Map<string, Cookie | undefined>();
   #cacheUntil = -Infinity;
+  /** See `version()`. */
+  #version = 0;
 
   /**
    * Creates a jar.
@@ -97,24 +99,51 @@ export class CookieJar {
    * const jar = new CookieJar([{ name: "a", value: "1", domain: "", hostOnly: true, path: "/",
    *   secure: false, httpOnly: false }]);
    * assert.equal(jar.header("http://any.host/x"), "a=1");
+   * assert.equal(jar.header("http://any.host/x", { omit: "a" }), undefined);
    * ```
+   *
+   * @param url the request URL
+   * @param options `omit`: leave the cookies of that name out (e.g. one whose value the request
+   *   already carries in another header)
    */
-  header(url: string | URL): string | undefined {
+  header(url: string | URL, options?: { omit?: string }): string | undefined {
     // Every request asks, and the answer changes only when the jar does or a cookie expires:
     // remembered per URL until then (the lookup below costs more than the request's own work).
-    const key = typeof url === "string" ? url : url.href;
+    const omit = options?.omit;
+    const href = typeof url === "string" ? url : url.href;
+    const key = omit === undefined ? href : `${omit}\n${href}`;
     const now = nowSeconds();
     if (now >= this.#cacheUntil) this.#renew(now);
     if (this.#cache.has(key)) return this.#cache.get(key);
-    const value = this.#header(toUrl(url), now);
+    const value = this.#header(toUrl(url), now, omit);
     if (this.#cache.size >= HEADER_CACHE_MAX) this.#cache.clear();
     this.#cache.set(key, value);
     return value;
   }
 
-  #header(u: URL, now: number): string | undefined {
+  /**
+   * A number that changes whenever what the jar would send or list may have changed (a cookie
+   * stored, deleted or expired): lets a caller remember what it derived from the jar.
+   *
+   * @example
+   * ```ts
+   * import { CookieJar } from "./jar.ts";
+   * import assert from "node:assert/strict";
+   * const jar = new CookieJar();
+   * const before = jar.version();
+   * jar.setFromResponse("http://h/", ["a=1"]);
+   * assert.notEqual(jar.version(), before);
+   * ```
+   */
+  version(): number {
+    const now = nowSeconds();
+    if (now >= this.#cacheUntil) this.#renew(now);
+    return this.#version;
+  }
+
+  #header(u: URL, now: number, omit: string | undefined): string | undefined {
     const list = this.#cookies
-      .filter((c) => !expired(c, now) && matches(c, u))
+      .filter((c) => c.name !== omit && !expired(c, now) && matches(c, u))
       .map((c, i) => ({ c, i }))
       .sort((a, b) => b.c.path.length - a.c.path.length || a.i - b.i)
       .map(({ c }) => (c.name ? `${c.name}=${c.value}` : c.value));
@@ -228,6 +257,7 @@ export class CookieJar {
 
   /** Drops the remembered headers (the jar changed). */
   #forget(): void {
+    this.#version++;
     this.#cache.clear();
     this.#found.clear();
     this.#cacheUntil = -Infinity;
@@ -235,6 +265,7 @@ export class CookieJar {
 
   /** Starts a new set of remembered headers, valid until the next cookie expires. */
   #renew(now: number): void {
+    this.#version++;
     this.#cache.clear();
     this.#found.clear();
     // Expired cookies are never sent nor listed: dropping them keeps the next expiry ahead.

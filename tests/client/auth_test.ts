@@ -67,8 +67,12 @@ test("authorization: 400 permission denied and 401 are AppMeshAuthError told apa
 test("authorization: a 403 (cookie + foreign Origin, the CSRF check) is AppMeshAuthError 403", async () => {
   const f = await fixture();
   try {
+    // The client sends its token as a bearer, not also as a cookie: the cookie is given here.
+    const cookie = `appmesh_auth_token=${f.client.token}`;
     await assert.rejects(
-      f.client.addLabel("csrf", "x", { headers: { Origin: "https://evil.example" } }),
+      f.client.addLabel("csrf", "x", {
+        headers: { Origin: "https://evil.example", Cookie: cookie },
+      }),
       (e: unknown) => {
         assert.ok(e instanceof AppMeshAuthError);
         assert.equal(e.status, 403);

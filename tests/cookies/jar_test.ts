@@ -222,6 +222,33 @@ test("jar: cookies with the longest path come first", () => {
   assert.equal(jar.header(`${BASE}/appmesh/app/x`), "c=1; b=1; a=1");
 });
 
+test("jar: header() can leave one name out; version() changes with every change and expiry", async () => {
+  const jar = new CookieJar([
+    cookie({ name: "appmesh_auth_token", value: "T" }),
+    cookie({ name: "other", value: "1" }),
+  ]);
+  assert.equal(jar.header(BASE + "/x"), "appmesh_auth_token=T; other=1");
+  assert.equal(jar.header(BASE + "/x", { omit: "appmesh_auth_token" }), "other=1");
+  assert.equal(jar.header(BASE + "/x", { omit: "other" }), "appmesh_auth_token=T");
+  const v0 = jar.version();
+  assert.equal(jar.version(), v0); // nothing changed
+  jar.set(cookie({ name: "other", value: "2" }));
+  const v1 = jar.version();
+  assert.notEqual(v1, v0);
+  assert.equal(jar.header(BASE + "/x", { omit: "appmesh_auth_token" }), "other=2");
+  jar.delete("other");
+  const v2 = jar.version();
+  assert.notEqual(v2, v1);
+  assert.equal(jar.header(BASE + "/x", { omit: "appmesh_auth_token" }), undefined);
+  // An expiry is a change too: the expired cookie is gone from what was derived before.
+  jar.set(cookie({ name: "brief", value: "b", expires: Date.now() / 1000 + 1 }));
+  const v3 = jar.version();
+  assert.equal(jar.header(BASE + "/x", { omit: "appmesh_auth_token" }), "brief=b");
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.notEqual(jar.version(), v3);
+  assert.equal(jar.header(BASE + "/x", { omit: "appmesh_auth_token" }), undefined);
+});
+
 test("pure modules touch no runtime API at load (static-import safe in a browser)", async () => {
   const { readFile } = await import("node:fs/promises");
   const src = (p: string) => readFile(new URL(`../../src/${p}`, import.meta.url), "utf8");
