@@ -11,6 +11,10 @@
  * App Mesh daemon (shared/tools/real-daemon). Its figures are the same keys; `target` in the
  * JSON names the daemon.
  *
+ * `--daemon URL --daemon-ca FILE [--user U --password-stdin]`: both in one run, one report: the
+ * selected benchmarks against the local server, then those of B1, B2 and B4 among them again
+ * against that daemon, reported as `B1@daemon` (and so on), with `daemon` in the JSON naming it.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -50,7 +54,8 @@ const ALL: Record<string, () => Promise<Benchmark>> = {
 const ON_ANY_DAEMON = ["B1", "B2", "B4"];
 
 const USAGE = "usage: deno task bench [--quick] [--only B1,B3] [--out FILE]\n" +
-  "       deno task bench --url URL --ca FILE [--user U --password-stdin] [--quick] [--only B1]";
+  "       deno task bench --url URL --ca FILE [--user U --password-stdin] [--quick] [--only B1]\n" +
+  "       deno task bench --daemon URL --daemon-ca FILE [--user U --password-stdin] [--quick]";
 
 interface Args {
   quick: boolean;
@@ -58,6 +63,8 @@ interface Args {
   only: string[];
   out: string;
   target?: BenchTarget;
+  /** `--daemon`: B1, B2, B4 also against this daemon, after the local server's run. */
+  daemon?: BenchTarget;
   user?: string;
   passwordStdin: boolean;
 }
@@ -72,6 +79,8 @@ function parseArgs(argv: string[]): Args {
   };
   let url: string | undefined;
   let ca: string | undefined;
+  let daemon: string | undefined;
+  let daemonCa: string | undefined;
   let only = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +92,8 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === "--url" || a.startsWith("--url=")) url = value();
     else if (a === "--ca" || a.startsWith("--ca=")) ca = value();
+    else if (a === "--daemon" || a.startsWith("--daemon=")) daemon = value();
+    else if (a === "--daemon-ca" || a.startsWith("--daemon-ca=")) daemonCa = value();
     else if (a === "--user" || a.startsWith("--user=")) args.user = value();
     else if (a === "--password-stdin") args.passwordStdin = true;
     else if (a === "--quick") args.quick = true;
@@ -99,14 +110,19 @@ function parseArgs(argv: string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
+  if (daemon !== undefined) {
+    if (url !== undefined) throw new Error("--daemon or --url, not both");
+    if (!daemonCa) throw new Error("--daemon needs --daemon-ca FILE");
+    args.daemon = { url: daemon, caFile: daemonCa };
+  } else if (daemonCa) throw new Error("--daemon-ca goes with --daemon");
   if (url !== undefined) {
     if (!ca) throw new Error(`--url needs --ca FILE (the CA that signed the daemon's certificate)`);
     args.target = { url, caFile: ca };
     if (!only) args.only = ON_ANY_DAEMON;
     const other = args.only.filter((id) => !ON_ANY_DAEMON.includes(id));
     if (other.length) throw new Error(`${other} run only against the local server, not --url`);
-  } else if (ca || args.user || args.passwordStdin) {
-    throw new Error("--ca, --user and --password-stdin go with --url");
+  } else if (ca || (!args.daemon && (args.user || args.passwordStdin))) {
+    throw new Error("--ca goes with --url; --user and --password-stdin with --url or --daemon");
   }
   return args;
 }
@@ -133,24 +149,30 @@ async function main(): Promise<number> {
   log(`mode ${mode}: ${args.only.join(", ")}${args.target ? ` against ${args.target.url}` : ""}`);
   const benchmarks: BenchResult[] = [];
   let crashed = false;
-  for (const id of args.only) {
+  const runOne = async (id: string, target: BenchTarget | undefined, suffix = "") => {
     const bench = await ALL[id]();
-    log(`${id}: ${bench.title}`);
+    const title = suffix ? `${bench.title} — against the daemon at ${target!.url}` : bench.title;
+    log(`${id}${suffix}: ${title}`);
     try {
-      benchmarks.push(
-        await bench.run({ quick: args.quick, smoke: args.smoke, log, target: args.target }),
-      );
+      const r = await bench.run({ quick: args.quick, smoke: args.smoke, log, target });
+      benchmarks.push(suffix ? { ...r, id: `${id}${suffix}`, title } : r);
     } catch (e) {
       crashed = true;
-      log(`${id} failed: ${errorText(e)}`);
+      log(`${id}${suffix} failed: ${errorText(e)}`);
       benchmarks.push({
-        id,
-        title: bench.title,
+        id: `${id}${suffix}`,
+        title,
         figures: {},
         series: {},
         goals: [],
         notes: [`failed: ${errorText(e)}`],
       });
+    }
+  };
+  for (const id of args.only) await runOne(id, args.target);
+  if (args.daemon) {
+    for (const id of args.only.filter((id) => ON_ANY_DAEMON.includes(id))) {
+      await runOne(id, args.daemon, "@daemon");
     }
   }
   const report: BenchReport = {
@@ -160,9 +182,14 @@ async function main(): Promise<number> {
     mode,
     command: `deno task bench ${process.argv.slice(2).join(" ")}`.trim(),
     target: args.target?.url ?? null,
+    ...(args.daemon ? { daemon: args.daemon.url } : {}),
     started: started.toISOString(),
     commit: await gitCommit(ROOT),
-    note: args.target ? targetNote(args.target.url) : SERVER_NOTE,
+    note: args.target
+      ? targetNote(args.target.url)
+      : args.daemon
+      ? `${SERVER_NOTE} ${targetNote(args.daemon.url)} (the @daemon rows)`
+      : SERVER_NOTE,
   };
   await writeReport(args.out, report);
   process.stdout.write(formatTable(report));

@@ -43,6 +43,8 @@ export interface BenchReport {
   started: string;
   /** The daemon measured with `--url` (null: the local server). */
   target?: string | null;
+  /** `--daemon`: the daemon the `@daemon` rows ran against (beside the local server's). */
+  daemon?: string;
   /** The git commit measured, if known. */
   commit: string | null;
   /** What every figure includes. */
@@ -56,7 +58,7 @@ export const SERVER_NOTE =
 
 /** The sentence of a run against a daemon given with `--url`. */
 export function targetNote(url: string): string {
-  return `Against the daemon at ${url} (--url), not the local server: the daemon is part of ` +
+  return `Against the daemon at ${url}, not the local server: the daemon is part of ` +
     "every figure; the raw-fetch floor is its share.";
 }
 

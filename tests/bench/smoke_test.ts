@@ -1,6 +1,6 @@
 /**
  * Smoke test of the benchmark suite: one short round of B1 (tiny counts), of B7 and of B1
- * against a given daemon (`--url`) through
+ * against a given daemon (`--url`, and `--daemon` beside the local server's) through
  * `bench/main.ts --smoke`, then the shape of the JSON it writes. No timing is asserted.
  */
 import assert from "node:assert/strict";
@@ -135,9 +135,29 @@ test("bench --url --ca --user --password-stdin runs B1 against a given daemon", 
     assert.equal(r.status, 0, `bench failed:\n${r.stdout}\n${r.stderr}`);
     const report = JSON.parse(readFileSync(out, "utf8"));
     assert.equal(report.target, url);
-    assert.match(report.note, /--url/);
+    assert.match(report.note, /^Against the daemon at /);
     const b1 = report.benchmarks[0];
     assert.equal(typeof b1.figures.vs_floor, "number", `notes: ${b1.notes.join("; ")}`);
+
+    // --daemon: the local server's run and the daemon's rows in one report.
+    const both = spawnSync(
+      Deno.execPath(),
+      [
+        ...["run", "-A", "bench/main.ts", "--smoke", "--only", "B1", "--out", out],
+        ...["--daemon", url, "--daemon-ca", server.info.caFile, "--user", "admin"],
+        "--password-stdin",
+      ],
+      { cwd: root, encoding: "utf8", timeout: 300_000, input: "admin123\n" },
+    );
+    assert.equal(both.status, 0, `bench failed:\n${both.stdout}\n${both.stderr}`);
+    const joint = JSON.parse(readFileSync(out, "utf8"));
+    assert.equal(joint.target, null);
+    assert.equal(joint.daemon, url);
+    assert.deepEqual(joint.benchmarks.map((b: { id: string }) => b.id), ["B1", "B1@daemon"]);
+    assert.match(joint.benchmarks[1].title, new RegExp(`against the daemon at ${url}`));
+    for (const b of joint.benchmarks) {
+      assert.equal(typeof b.figures.vs_floor, "number", `${b.id}: ${b.notes.join("; ")}`);
+    }
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
