@@ -19,20 +19,40 @@ const tokensIn = async (file: string) =>
   (await readCookieFile(file)).cookies.filter((c) => c.name === "appmesh_auth_token")
     .map((c) => c.domain).sort();
 
-test("engine inventory: via another cluster, login once per entry server, logout of each", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "wf-inventory-"));
+/**
+ * Two clusters (local servers with one forwarding-only node each) and an inventory naming a-1
+ * (through the run's connection, a) and b-1 (via b, as "localhost" so its cookie is its own).
+ */
+async function twoClusters(prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const a = await startDevServer({ forwardedNodes: 1 });
   const b = await startDevServer({ forwardedNodes: 1 });
-  try {
-    const viaB = b.urls[0].replace("127.0.0.1", "localhost");
-    const inventory = join(dir, "inv.yaml");
-    await writeFile(
-      inventory,
-      `nodes:
+  const viaB = b.urls[0].replace("127.0.0.1", "localhost");
+  const inventory = join(dir, "inv.yaml");
+  await writeFile(
+    inventory,
+    `nodes:
   a-1: { host: "${a.forwardedNodes[0].name}", vars: { n: 1 } }
   b-1: { host: "${b.forwardedNodes[0].name}", via: "${viaB}", ca: "${b.caFile}", vars: { n: 2 } }
 `,
-    );
+  );
+  return {
+    dir,
+    a,
+    b,
+    viaB,
+    inventory,
+    async close() {
+      await a.close();
+      await b.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test("engine inventory: via another cluster, login once per entry server, logout of each", async () => {
+  const { dir, a, b, viaB, inventory, close } = await twoClusters("wf-inventory-");
+  try {
     const cookieFile = join(dir, "cookies.txt");
     const run = async (yaml: string) => {
       const events: WorkflowEvent[] = [];
@@ -79,26 +99,13 @@ steps:
         e instanceof WorkflowError && e.issues[0].file === inventory && e.issues[0].line === 2,
     );
   } finally {
-    await a.close();
-    await b.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 });
 
 test("engine inventory: a rerun of the failed node goes through its own entry server", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "wf-inventory-rerun-"));
-  const a = await startDevServer({ forwardedNodes: 1 });
-  const b = await startDevServer({ forwardedNodes: 1 });
+  const { dir, a, b, viaB, inventory, close } = await twoClusters("wf-inventory-rerun-");
   try {
-    const viaB = b.urls[0].replace("127.0.0.1", "localhost");
-    const inventory = join(dir, "inv.yaml");
-    await writeFile(
-      inventory,
-      `nodes:
-  a-1: { host: "${a.forwardedNodes[0].name}", vars: { n: 1 } }
-  b-1: { host: "${b.forwardedNodes[0].name}", via: "${viaB}", ca: "${b.caFile}", vars: { n: 2 } }
-`,
-    );
     const wf = parseWorkflow(`name: t
 inputs:
   ok: { type: string, default: "no" }
@@ -132,8 +139,6 @@ steps:
     assert.equal(again.session.login, "reused");
     // b-1 is served only through b's forwarding: a success is a run through its own entry.
   } finally {
-    await a.close();
-    await b.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 });
