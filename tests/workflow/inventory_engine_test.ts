@@ -51,7 +51,7 @@ async function twoClusters(prefix: string) {
 }
 
 test("engine inventory: via another cluster, login once per entry server, logout of each", async () => {
-  const { dir, a, b, viaB, inventory, close } = await twoClusters("wf-inventory-");
+  const { dir, a, viaB, inventory, close } = await twoClusters("wf-inventory-");
   try {
     const cookieFile = join(dir, "cookies.txt");
     const run = async (yaml: string) => {
@@ -104,7 +104,7 @@ steps:
 });
 
 test("engine inventory: a rerun of the failed node goes through its own entry server", async () => {
-  const { dir, a, b, viaB, inventory, close } = await twoClusters("wf-inventory-rerun-");
+  const { dir, a, inventory, close } = await twoClusters("wf-inventory-rerun-");
   try {
     const wf = parseWorkflow(`name: t
 inputs:
