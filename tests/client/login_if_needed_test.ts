@@ -1,5 +1,7 @@
 // client.loginIfNeeded: a login only when the cookie file holds no valid session of that user.
+// (try/finally rather than `await using`: Node 22's type stripping does not parse it.)
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,7 +12,7 @@ import { startDevServer } from "../../src/devserver/mod.ts";
 
 test("client: loginIfNeeded reuses, renews or logs in, and says which", async () => {
   const logins: string[] = [];
-  await using server = await startDevServer({
+  const server = await startDevServer({
     logger: (line) => {
       if (/ POST \/appmesh\/(login|token\/renew) /.test(line)) logins.push(line.split(" ")[2]);
     },
@@ -18,8 +20,12 @@ test("client: loginIfNeeded reuses, renews or logs in, and says which", async ()
   const dir = await mkdtemp(join(tmpdir(), "appmesh-login-if-needed-"));
   const options = { baseUrl: server.urls[0], ca: server.caFile, cookieFile: join(dir, "c.txt") };
   const session = async (fn: (c: AppMeshClient) => Promise<string>) => {
-    await using client = new AppMeshClient(options);
-    return await fn(client);
+    const client = new AppMeshClient(options);
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
   };
   try {
     assert.equal(await session((c) => c.loginIfNeeded("admin", "admin123")), "performed");
@@ -50,6 +56,7 @@ test("client: loginIfNeeded reuses, renews or logs in, and says which", async ()
     });
     assert.match(apps, /^\d+$/);
   } finally {
+    await server.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

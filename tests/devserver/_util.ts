@@ -1,8 +1,10 @@
 /**
- * Shared helpers of the local server's tests: start a server, a fetch that trusts its CA (Deno
- * and Bun), log in.
+ * Shared helpers of the local server's tests: start a server, a fetch that trusts its CA (Deno,
+ * Bun and Node), log in.
  */
 import { type DevServer, type DevServerOptions, startDevServer } from "../../src/devserver/mod.ts";
+import { runtimeName } from "../../src/runtime/detect.ts";
+import { nodeFetch } from "../../src/runtime/node_fetch.ts";
 
 /** A fetch bound to one server's CA (and optionally a client certificate). */
 export type BoundFetch = (url: string, init?: RequestInit) => Promise<Response>;
@@ -13,30 +15,41 @@ interface DenoLike {
   };
 }
 
-const deno = (globalThis as { Deno?: DenoLike }).Deno;
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-
-/** A fetch trusting `caPem`; `close()` releases the connection pool. */
+/**
+ * A fetch trusting `caPem`; `close()` releases the connection pool. Deno: a `createHttpClient`;
+ * Bun: the `tls` option; Node, whose global fetch takes no CA per request: the project's own
+ * `node:https` fetch (src/runtime/node_fetch.ts, what the client uses there). Kept separate from
+ * `createFetch` on Deno and Bun so that these tests send requests the way a plain fetch does.
+ */
 export function boundFetch(
   caPem: string | undefined,
   mtls?: { cert: string; key: string },
 ): BoundFetch & { close(): void } {
-  if (!isBun && deno && caPem) {
-    const client = deno.createHttpClient({ caCerts: [caPem], ...mtls });
-    const f = ((url: string, init: RequestInit = {}) =>
-      fetch(url, { ...init, client } as RequestInit)) as BoundFetch & { close(): void };
-    f.close = () =>
-      client.close();
+  const bind = (fetchImpl: BoundFetch, close: () => void) => {
+    const f = ((url: string, init?: RequestInit) => fetchImpl(url, init)) as BoundFetch & {
+      close(): void;
+    };
+    f.close = close;
     return f;
+  };
+  const runtime = runtimeName();
+  if (runtime === "node" && caPem) {
+    const { fetch: f, close } = nodeFetch({ ca: caPem, ...mtls });
+    return bind(f, close);
+  }
+  if (runtime === "deno" && caPem) {
+    const deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
+    const client = deno.createHttpClient({ caCerts: [caPem], ...mtls });
+    return bind(
+      (url, init = {}) => fetch(url, { ...init, client } as RequestInit),
+      () => client.close(),
+    );
   }
   const tls = caPem ? { ca: caPem, ...(mtls ?? {}) } : undefined;
-  const f =
-    ((url: string, init: RequestInit = {}) =>
-      fetch(url, { ...init, ...(tls ? { tls } : {}) } as RequestInit)) as BoundFetch & {
-        close(): void;
-      };
-  f.close = () => {};
-  return f;
+  return bind(
+    (url, init = {}) => fetch(url, { ...init, ...(tls ? { tls } : {}) } as RequestInit),
+    () => {},
+  );
 }
 
 /** A started server plus a fetch that trusts it. */

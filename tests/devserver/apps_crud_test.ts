@@ -1,5 +1,6 @@
 // Apps over real HTTPS: register, get, list, health, enable/disable, delete, permissions, behavior.exit.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import process from "node:process";

@@ -1,6 +1,7 @@
 // App definitions checked, echoed and scheduled as App Mesh 2.2.1 does (see
 // ../shared/docs/http-facts.md, "More facts"), and the daemon's exit codes.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "../harness.ts";

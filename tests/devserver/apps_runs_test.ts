@@ -1,5 +1,6 @@
 // Runs over real HTTPS: syncrun, async run, output positions, long-poll, signals, lifecycle, history.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "../harness.ts";

@@ -1,5 +1,6 @@
 // Login, tokens, renew, refresh tokens, logoff, CSRF and cookie rules over real HTTPS.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { decodeJwt } from "jose";
 import { test } from "../harness.ts";

@@ -1,5 +1,6 @@
 // The TOTP flow with codes computed from the secret: secret, setup, 428, validate, disable.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
 import { test } from "../harness.ts";

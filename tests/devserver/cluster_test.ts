@@ -1,5 +1,6 @@
 // X-Target-Host forwarding between the nodes of one local server.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { harness } from "./_util.ts";

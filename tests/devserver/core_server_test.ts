@@ -1,5 +1,6 @@
 // The server core over real HTTPS: TLS, headers, 404s, persistence, concurrency, close, mTLS.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
 // Each fault option: 503 share, latency, cut connections, early token expiry.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { harness } from "./_util.ts";

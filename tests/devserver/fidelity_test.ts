@@ -4,6 +4,7 @@
 // message, output text and values. A difference fails the test unless it is in DELIBERATE below
 // (each one listed in the README's "Where it differs from the daemon, on purpose").
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

@@ -1,5 +1,6 @@
 // The streaming multipart reader, fed in every possible chunking.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { multipartBoundary, MultipartError, readMultipart } from "../../src/devserver/multipart.ts";

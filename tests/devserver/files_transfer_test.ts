@@ -1,5 +1,6 @@
 // File transfer over real HTTPS: multipart and raw uploads, streamed downloads, Range, errors.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";

@@ -1,6 +1,7 @@
 // A node answers through its fetch pipeline alone, without a socket: login, a token-checked
 // route, an app run, X-Target-Host forwarding to a node that has no listener, injected faults.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
 // Real processes and the server's lifetime: close() kills every child (and its children).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "../harness.ts";

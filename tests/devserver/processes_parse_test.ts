@@ -1,5 +1,6 @@
 // Pure parsers of processes.ts: command-line splitting and the daemon's duration values.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { queryDurationSeconds } from "../../src/devserver/http.ts";

@@ -1,5 +1,6 @@
 // Malformed requests of every kind never break the server.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { connect } from "node:tls";
 import { test } from "../harness.ts";

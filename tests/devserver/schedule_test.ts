@@ -1,5 +1,6 @@
 // The daemon's durations, cron expressions and next start times (pure functions).
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { nextCron, nextStart, parseCron, parseIsoDuration } from "../../src/devserver/schedule.ts";

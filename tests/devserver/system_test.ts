@@ -1,5 +1,6 @@
 // Labels, config, resources and metrics routes.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { body, harness } from "./_util.ts";

@@ -1,5 +1,6 @@
 // Tasks end to end: real curl and python workers fetch and answer tasks by their process key.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { body, harness, json, until } from "./_util.ts";

@@ -1,5 +1,6 @@
 // Users, roles, groups and permissions routes, with each permission check.
 // @bun
+// @node
 import assert from "node:assert/strict";
 import { test } from "../harness.ts";
 import { body, harness } from "./_util.ts";
