@@ -331,24 +331,24 @@ async function runWorkflowCommand(
       renderer.close();
     }
     // Atomic: the report may be the one --rerun-failed read, and the only record of what failed.
-    const writes: Promise<void>[] = [];
+    const outputs: [string, () => string][] = [];
     if (typeof f.report === "string") {
-      writes.push(writeFile(f.report, mask(JSON.stringify(report, null, 2)) + "\n"));
+      outputs.push([f.report, () => mask(JSON.stringify(report, null, 2)) + "\n"]);
     }
-    if (typeof f.junit === "string") {
-      writes.push(writeFile(f.junit, mask(engine.toJUnit(report))));
-    }
+    if (typeof f.junit === "string") outputs.push([f.junit, () => mask(engine.toJUnit(report))]);
     if (typeof f.html === "string") {
       // Built from the masked report only: masking the page's text would miss escaped forms.
-      const html = engine.htmlReport(masker.maskDeep(report));
-      const path = f.html;
-      writes.push(import("../../runtime/fs_write.ts").then((w) => w.writeFileAtomic(path, html)));
+      outputs.push([f.html, () => engine.htmlReport(masker.maskDeep(report))]);
     }
-    try {
-      await Promise.all(writes);
-    } catch (e) {
-      console.error(`appmesh: cannot write the report: ${describeError(e).message}`);
-    }
+    const written = await Promise.allSettled(
+      outputs.map(([path, text]) => writeFile(path, text())),
+    );
+    written.forEach((w, i) => {
+      if (w.status === "fulfilled") return;
+      // The error names the temporary file beside the target: name the target instead.
+      const why = describeError(w.reason).message.replace(/[,:] \w+ '[^']*'$/, "");
+      console.error(mask(`appmesh: cannot write ${outputs[i][0]}: ${why}`));
+    });
     const left = report.leftovers ?? [];
     if (left.length) {
       const what = interrupts.abandon.aborted ? "clean-up abandoned; left behind" : "left behind";
