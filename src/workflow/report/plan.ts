@@ -7,7 +7,8 @@
 
 import { type ExprContext, resolveTemplates } from "../expr/mod.ts";
 import type { RunOptions } from "../run/options.ts";
-import { parseNode, preflight, processEnv, resolveNodes, usage } from "../run/run_setup.ts";
+import { preflight, processEnv, usage } from "../run/run_setup.ts";
+import { parseNode, resolveNodes } from "../run/nodes.ts";
 import { envSource, namedSource, pickSetting } from "../../runtime/connection.ts";
 import { checkUrl } from "../../runtime/connection_checks.ts";
 import { ConnectionSettingError, DEFAULT_URL } from "../../runtime/connection_names.ts";

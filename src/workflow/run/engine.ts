@@ -24,11 +24,11 @@ import {
   folderOf,
   preflight,
   processEnv,
-  resolveNodes,
   runInfo,
   secretsView,
   usage,
 } from "./run_setup.ts";
+import { resolveNodes } from "./nodes.ts";
 
 /**
  * Runs a workflow and resolves to its report (it rejects only on bad inputs or options, with

@@ -14,7 +14,7 @@ import { checkPemFile, checkUrl } from "../../runtime/connection_checks.ts";
 import { ConnectionSettingError } from "../../runtime/connection_names.ts";
 import type { RunState } from "./step_runner.ts";
 import { type LoginOutcome, RunSession } from "./session.ts";
-import type { RunNodeInfo } from "./run_setup.ts";
+import type { RunNodeInfo } from "./nodes.ts";
 import { usage } from "./run_setup.ts";
 import { errorText } from "../load/errors.ts";
 
