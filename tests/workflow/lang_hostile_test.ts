@@ -211,3 +211,35 @@ test("expr: a deep expression in a workflow is a located error, not 'bad express
     return true;
   });
 });
+
+test("hostile: escape sequences and bidi overrides in a file never reach the terminal", async () => {
+  const { parseInventory } = await import("../../src/workflow/inventory/inventory.ts");
+  // A key that sets the terminal's title (OSC) and one that turns text red (CSI), written as
+  // YAML escapes and raw; a right-to-left override that would reorder the line shown.
+  const files = [
+    'name: h\nsteps:\n  - "evil\\u001b]0;pwned\\u0007": {}\n',
+    'name: h\nsteps:\n  - "evil\u001b]0;pwned\u0007": {}\n',
+    'name: h\n"a\u202eb": 1\nsteps:\n  - run_sync: { command: echo }\n',
+  ];
+  // deno-lint-ignore no-control-regex
+  const unseen = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+  const seen: string[] = [];
+  const check = (e: unknown) => {
+    assert.ok(e instanceof WorkflowError, String(e));
+    for (const text of [e.message, e.format(), e.format({ color: true })]) {
+      for (const line of text.split("\n")) {
+        // Colour codes of our own are the only escapes (with color: true).
+        assert.doesNotMatch(line.replace(/\x1b\[[0-9;]*m/g, ""), unseen, JSON.stringify(line));
+      }
+    }
+    seen.push(e.message);
+    return true;
+  };
+  for (const text of files) assert.throws(() => parseWorkflow(text, { file: "h.yaml" }), check);
+  assert.throws(
+    () => parseInventory('nodes:\n  "x\\u001b[31m": {}\n', { file: "inv.yaml" }),
+    check,
+  );
+  assert.match(seen[0], /"evil\\u001b\]0;pwned\\u0007"/);
+  assert.match(seen[3], /"x\\u001b\[31m"/);
+});

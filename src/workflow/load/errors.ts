@@ -41,14 +41,26 @@ const BOLD = "\x1b[1m";
 const CYAN = "\x1b[36m";
 const RESET = "\x1b[0m";
 
+/**
+ * Control characters (and the line breaks and bidirectional overrides that reorder or split
+ * what a terminal shows) written as `\u001b`: a hostile file's names and values are quoted in
+ * messages and its lines are shown, and an escape sequence in them must not reach the terminal.
+ * Tabs stay (they line the caret up).
+ */
+// deno-lint-ignore no-control-regex
+const UNSEEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const visible = (s: string) =>
+  s.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** The first line of an issue: `file:line:col: error: message (hint)`. */
 function issueHeading(issue: WorkflowIssue, options: FormatOptions = {}): string {
-  const file = issue.file ?? "<workflow>";
+  const file = visible(issue.file ?? "<workflow>");
   let where = issue.line > 0 ? `${file}:${issue.line}:${issue.col}` : file;
-  if (issue.line <= 0 && issue.path) where += `: ${issue.path}`;
-  const hint = issue.hint ? ` (${issue.hint})` : "";
-  if (!options.color) return `${where}: error: ${issue.message}${hint}`;
-  return `${BOLD}${where}:${RESET} ${RED}error:${RESET} ${BOLD}${issue.message}${RESET}${hint}`;
+  if (issue.line <= 0 && issue.path) where += `: ${visible(issue.path)}`;
+  const hint = issue.hint ? ` (${visible(issue.hint)})` : "";
+  const message = visible(issue.message);
+  if (!options.color) return `${where}: error: ${message}${hint}`;
+  return `${BOLD}${where}:${RESET} ${RED}error:${RESET} ${BOLD}${message}${RESET}${hint}`;
 }
 
 /** One issue with its source line and caret line. */
@@ -59,11 +71,13 @@ function formatIssue(issue: WorkflowIssue, options: FormatOptions = {}): string 
     const gutter = " ".repeat(num.length);
     // Keep tabs so the caret lines up under a tab-indented line.
     const col = issue.sourceCol ?? issue.col;
-    const pad = issue.source.slice(0, Math.max(0, col - 1)).replace(/[^\t]/g, " ");
-    const room = Math.max(1, issue.source.length - (col - 1));
+    const before = visible(issue.source.slice(0, Math.max(0, col - 1)));
+    const source = visible(issue.source);
+    const pad = before.replace(/[^\t]/g, " ");
+    const room = Math.max(1, source.length - before.length);
     const caret = "^".repeat(Math.max(1, Math.min(issue.length ?? 1, room)));
     const bar = options.color ? `${CYAN}|${RESET}` : "|";
-    lines.push(` ${num} ${bar} ${issue.source}`.trimEnd());
+    lines.push(` ${num} ${bar} ${source}`.trimEnd());
     lines.push(` ${gutter} ${bar} ${pad}${options.color ? RED + caret + RESET : caret}`);
   }
   return lines.join("\n");
