@@ -12,6 +12,75 @@ function code(e: unknown): string | undefined {
 }
 
 /**
+ * Why a file could not be read, in words (`no such file`, `a directory`, `permission denied`,
+ * else the runtime's message), for one-line errors that name the file themselves.
+ *
+ * @example
+ * ```ts
+ * import { fileProblem, readText } from "./fs.ts";
+ * const why = await readText("/nonexistent/x").catch(fileProblem);
+ * console.log(why); // "no such file"
+ * ```
+ */
+export function fileProblem(e: unknown): string {
+  switch (code(e)) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return "no such file";
+    case "EISDIR":
+      return "a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Reads a whole file, but never more than `max` bytes into memory: `undefined` when it is
+ * bigger (a file given by a user may be anything). A directory is an `EISDIR` error.
+ *
+ * @example
+ * ```ts
+ * import { readBytesAtMost } from "./fs.ts";
+ * import { writeFileAtomic } from "./fs_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, "hello");
+ * console.log((await readBytesAtMost(`${dir}/a.txt`, 5))?.length); // 5
+ * console.log(await readBytesAtMost(`${dir}/a.txt`, 4)); // undefined
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readBytesAtMost(path: string, max: number): Promise<Uint8Array | undefined> {
+  const handle = await open(path, "r");
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
+    if (st.size > max) return undefined;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    // The size may change while reading (or be 0 for a pipe): read to the end, within `max`.
+    while (total <= max) {
+      const buf = new Uint8Array(65_536);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    if (total > max) return undefined;
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Reads a UTF-8 text file.
  *
  * @example

@@ -196,3 +196,32 @@ test("plan: the inventory's groups and --limit give the resolved nodes and how t
     ["b:1"],
   );
 });
+
+test("inventory file: missing, not UTF-8, or too big is one line naming the file", async () => {
+  const { loadInventory, MAX_INVENTORY_BYTES } = await import(
+    "../../src/workflow/inventory/inventory.ts"
+  );
+  const { mkdtemp, rm, truncate, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const dir = await mkdtemp(`${tmpdir()}/inventory-file-`);
+  try {
+    const file = `${dir}/inv.yaml`;
+    const refused = async (pattern: RegExp) =>
+      await assert.rejects(loadInventory(file), (e: unknown) => {
+        assert.ok(e instanceof WorkflowError);
+        assert.equal(e.issues.length, 1);
+        assert.equal(e.issues[0].file, file);
+        assert.match(e.issues[0].message, pattern);
+        return true;
+      });
+    await refused(/^cannot read the inventory: no such file$/);
+    await writeFile(file, new Uint8Array([0x6e, 0x6f, 0xff, 0x3a]));
+    await refused(/^the inventory is not UTF-8 text$/);
+    await truncate(file, MAX_INVENTORY_BYTES + 1);
+    await refused(/^the inventory is more than \d+ bytes/);
+    await writeFile(file, "nodes:\n  a-1: {}\n");
+    assert.deepEqual(Object.keys((await loadInventory(file)).nodes), ["a-1"]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -7,13 +7,14 @@
 // @bun
 // @node
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "../harness.ts";
 import { LOGIN, nodesLine, world } from "./engine_helpers.ts";
 import { parseWorkflow } from "../../src/workflow/load/load.ts";
 import { WorkflowError } from "../../src/workflow/load/errors.ts";
 import {
+  MAX_REPORT_BYTES,
   nodesToRerun,
   parseRunReport,
   readRunReport,
@@ -276,6 +277,11 @@ test("rerun: a report of another workflow, not a report, or with nodes: refused 
     await assert.rejects(() => readRunReport(w.dir), /cannot read the report: a directory/);
     await writeFile(file, "name: rr\n");
     await assert.rejects(() => readRunReport(file), /not JSON/);
+    // Not text, or far bigger than any report: refused (the big one without being read).
+    await writeFile(file, new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    await assert.rejects(() => readRunReport(file), /not UTF-8 text: not a run report/);
+    await truncate(file, MAX_REPORT_BYTES + 1);
+    await assert.rejects(() => readRunReport(file), /more than \d+ bytes: not a run report/);
     await writeFile(file, JSON.stringify({ workflow: "rr", run_id: "x", nodes: [{ node: 1 }] }));
     await assert.rejects(() => readRunReport(file), /nodes\[0\] is not a node's result/);
     await writeFile(file, JSON.stringify(first.report));

@@ -242,19 +242,27 @@ function resolvePath(path: string, file: string | undefined): string {
  * ```
  */
 export async function loadInventory(path: string): Promise<Inventory> {
-  const { readFile } = await import("node:fs/promises");
+  const { fileProblem, readBytesAtMost } = await import("../../runtime/fs.ts");
+  const fail = (message: string) => new WorkflowError([{ file: path, line: 0, col: 0, message }]);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readBytesAtMost(path, MAX_INVENTORY_BYTES);
+  } catch (e) {
+    throw fail(`cannot read the inventory: ${fileProblem(e)}`);
+  }
+  if (bytes === undefined) {
+    throw fail(
+      `the inventory is more than ${MAX_INVENTORY_BYTES} bytes (a fleet of 100,000 nodes fits)`,
+    );
+  }
   let text: string;
   try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory" : code;
-    throw new WorkflowError([{
-      file: path,
-      line: 0,
-      col: 0,
-      message: `cannot read the inventory: ${why ?? (e as Error).message}`,
-    }]);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw fail("the inventory is not UTF-8 text");
   }
   return parseInventory(text, { file: path });
 }
+
+/** The largest inventory file read: 16 MiB. */
+export const MAX_INVENTORY_BYTES = 16 * 1024 * 1024;

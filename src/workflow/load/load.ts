@@ -5,7 +5,6 @@
  * @module
  */
 
-import { open } from "node:fs/promises";
 import type { StepSpec, Workflow } from "../language/spec.ts";
 import { WorkflowError } from "./errors.ts";
 import { parseYaml } from "./yaml.ts";
@@ -98,16 +97,12 @@ export function parseWorkflow(source: string, options: ParseOptions = {}): Workf
  */
 export async function loadWorkflow(path: string, options: LoadOptions = {}): Promise<Workflow> {
   const max = options.maxBytes ?? MAX_WORKFLOW_BYTES;
+  const { fileProblem, readBytesAtMost } = await import("../../runtime/fs.ts");
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await readAtMost(path, max);
+    bytes = await readBytesAtMost(path, max);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "a directory"
-      : (e as Error).message;
+    const why = fileProblem(e);
     throw new WorkflowError([{
       file: path,
       line: 0,
@@ -123,35 +118,6 @@ export async function loadWorkflow(path: string, options: LoadOptions = {}): Pro
     maxBytes: max,
     inventory: options.inventory,
   });
-}
-
-/** Reads a file, but stops past `max` bytes: `undefined` then (too big). */
-async function readAtMost(path: string, max: number): Promise<Uint8Array | undefined> {
-  const handle = await open(path, "r");
-  try {
-    const st = await handle.stat();
-    if (st.isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
-    if (st.size > max) return undefined;
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    while (total <= max) {
-      const buf = new Uint8Array(65_536);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    if (total > max) return undefined;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**

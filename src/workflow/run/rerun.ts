@@ -12,7 +12,6 @@ import { collectReferences, conditionSource, parse, splitTemplate } from "../exp
 import type { NodeReport, Report, StepReport } from "../report/report.ts";
 import type { StepSpec, Workflow, WorkflowStep } from "../language/spec.ts";
 import { MASK } from "./secrets.ts";
-import { readText } from "../../runtime/fs.ts";
 
 /** Where one node of a rerun starts, and what it takes over from the earlier run. */
 export interface Resume {
@@ -76,22 +75,27 @@ export function parseRunReport(text: string | unknown, file = "report"): Report 
  * ```
  */
 export async function readRunReport(path: string): Promise<Report> {
+  const { fileProblem, readBytesAtMost } = await import("../../runtime/fs.ts");
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await readBytesAtMost(path, MAX_REPORT_BYTES);
+  } catch (e) {
+    throw bad(path, `cannot read the report: ${fileProblem(e)}`);
+  }
+  if (bytes === undefined) {
+    throw bad(path, `more than ${MAX_REPORT_BYTES} bytes: not a run report`);
+  }
   let text: string;
   try {
-    text = await readText(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === "ENOENT" || code === "ENOTDIR"
-      ? "no such file"
-      : code === "EISDIR"
-      ? "a directory"
-      : code === "EACCES"
-      ? "permission denied"
-      : (e as Error).message;
-    throw bad(path, `cannot read the report: ${why}`);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw bad(path, "not UTF-8 text: not a run report");
   }
   return parseRunReport(text, path);
 }
+
+/** The largest report `readRunReport` reads: 256 MiB (a run of 1,000 nodes writes ~3.5 MiB). */
+export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
 
 /**
  * The inputs of a rerun: the earlier run's (its report's `inputs`, those the workflow still
