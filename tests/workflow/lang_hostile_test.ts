@@ -229,6 +229,7 @@ test("hostile: escape sequences and bidi overrides in a file never reach the ter
     for (const text of [e.message, e.format(), e.format({ color: true })]) {
       for (const line of text.split("\n")) {
         // Colour codes of our own are the only escapes (with color: true).
+        // deno-lint-ignore no-control-regex
         assert.doesNotMatch(line.replace(/\x1b\[[0-9;]*m/g, ""), unseen, JSON.stringify(line));
       }
     }
