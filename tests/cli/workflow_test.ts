@@ -37,6 +37,7 @@ test("cli: every example in workflows/ runs and succeeds on 3 nodes", async () =
       if (doc.inputs?.dir) inputs.push("--input", `dir=${fx.dir}/scratch-${name}`);
       if (doc.inputs?.run_dir) inputs.push("--input", `run_dir=${fx.dir}`);
       const report = `${fx.dir}/${name}.json`;
+      const page = `${fx.dir}/${name}.html`;
       const r = await runCli([
         "workflow",
         "run",
@@ -45,6 +46,8 @@ test("cli: every example in workflows/ runs and succeeds on 3 nodes", async () =
         ...inputs,
         "--report",
         report,
+        "--html",
+        page,
       ], { env: fx.env });
       assertCode(r, 0);
       assertNoStack(r.stderr, name);
@@ -53,6 +56,10 @@ test("cli: every example in workflows/ runs and succeeds on 3 nodes", async () =
       assert.equal(rep.nodes.length, 3, name);
       // The last line of the output is the one-line summary.
       assert.equal(r.stdout.trimEnd().split("\n").pop(), rep.summary, name);
+      // Its picture: the page names the workflow and has a row per node.
+      const html = await Deno.readTextFile(page);
+      assert.ok(html.includes(`<title>${rep.workflow}`), `${name}: ${html.slice(0, 200)}`);
+      for (const n of rep.nodes) assert.ok(html.includes(JSON.stringify(n.node)), n.node);
       if (doc.inputs?.out_dir) {
         const got = [...Deno.readDirSync(`${fx.dir}/out-${name}`)];
         assert.equal(got.length, 3, `${name}: one file per node`);
