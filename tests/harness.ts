@@ -29,6 +29,7 @@ type Fn = () => void | Promise<void>;
 /** A runtime that runs the suite. */
 export type Runtime = "deno" | "bun" | "node";
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { runtimeName } from "../src/runtime/detect.ts";
 
 const isDeno = runtimeName() === "deno";
@@ -49,8 +50,34 @@ const nodeTest: NodeTest | undefined = isNode
 /** The runtime running the tests. */
 export const runtime: Runtime = isDeno ? "deno" : isNode ? "node" : "bun";
 
+/** The clean-ups registered by the running test (`afterTest`), per test even if they overlap. */
+const cleanups = new AsyncLocalStorage<(() => unknown)[]>();
+
+/**
+ * Runs `fn` when the current test ends, passed or failed (last registered, first run): a
+ * server a helper started is stopped even when an assertion fails before the test's own
+ * `close()`, so a failing file ends instead of waiting for its time limit. Outside a test it
+ * does nothing.
+ */
+export function afterTest(fn: () => unknown): void {
+  cleanups.getStore()?.push(fn);
+}
+
+/** `fn` with the clean-ups it registers (`afterTest`) run when it ends, however it ends. */
+export function withCleanups(fn: Fn): () => Promise<void> {
+  return async () => {
+    const stack: (() => unknown)[] = [];
+    try {
+      await cleanups.run(stack, fn);
+    } finally {
+      while (stack.length) await Promise.resolve().then(stack.pop()!).catch(() => {});
+    }
+  };
+}
+
 /** Registers a test with whichever runtime runs the file. */
-export function test(name: string, fn: Fn, options: TestOptions = {}): void {
+export function test(name: string, body: Fn, options: TestOptions = {}): void {
+  const fn = withCleanups(body);
   const skip = options.skip === true || options.skip === runtime ||
     (Array.isArray(options.skip) && options.skip.includes(runtime));
   if (isDeno) {

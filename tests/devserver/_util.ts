@@ -3,6 +3,7 @@
  * Bun and Node), log in.
  */
 import { type DevServer, type DevServerOptions, startDevServer } from "../../src/devserver/mod.ts";
+import { afterTest } from "../harness.ts";
 import { runtimeName } from "../../src/runtime/detect.ts";
 import { nodeFetch } from "../../src/runtime/node_fetch.ts";
 
@@ -69,6 +70,7 @@ export async function harness(options: DevServerOptions = {}): Promise<Harness> 
   const server = await startDevServer({ port: 0, ...options });
   const f = boundFetch(server.caPem);
   const url = server.urls[0];
+  let closing: Promise<void> | undefined;
   const h: Harness = {
     server,
     url,
@@ -90,11 +92,16 @@ export async function harness(options: DevServerOptions = {}): Promise<Harness> 
       if (token) headers.set("Authorization", `Bearer ${token}`);
       return f(`${server.urls[node ?? 0]}${path}`, { ...rest, headers });
     },
-    async close() {
-      f.close();
-      await server.close();
+    close() {
+      closing ??= (async () => {
+        f.close();
+        await server.close();
+      })();
+      return closing;
     },
   };
+  // Stopped when the test ends, passed or failed (its own close() first, then this no-op).
+  afterTest(() => h.close());
   return h;
 }
 
