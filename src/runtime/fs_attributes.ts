@@ -55,7 +55,19 @@ interface IdTable {
   byName: Map<string, number>;
 }
 
+/** The tables read, kept while their file is unchanged (a download applies them every time). */
+const tables = new Map<string, { mtimeMs: number; size: number; table: IdTable }>();
+
 async function idTable(file: string): Promise<IdTable> {
+  const st = await stat(file).catch(() => undefined);
+  const kept = tables.get(file);
+  if (st && kept && kept.mtimeMs === st.mtimeMs && kept.size === st.size) return kept.table;
+  const table = await readIdTable(file);
+  if (st) tables.set(file, { mtimeMs: st.mtimeMs, size: st.size, table });
+  return table;
+}
+
+async function readIdTable(file: string): Promise<IdTable> {
   const byId = new Map<number, string>();
   const byName = new Map<string, number>();
   const text = await readFile(file, "utf8").catch(() => "");

@@ -134,8 +134,29 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: WriteOptions = {},
 ): Promise<void> {
+  checkFileMode(options.mode);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  await writeStreamAtomic(path, new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(), options);
+  // The data is in memory: one handle writes, flushes and sets the mode (no stream, no second
+  // open), half the time of the streamed path for the small files written most (cookie file,
+  // reports, small downloads).
+  const temp = tempName(path);
+  const handle = await open(temp, "wx", options.mode ?? 0o666);
+  try {
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) {
+        off += (await handle.write(bytes, off, bytes.byteLength - off)).bytesWritten;
+      }
+      await handle.sync().catch(() => {});
+      if (options.mode !== undefined) await handle.chmod(options.mode);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => {});
+    throw e;
+  }
 }
 
 /**
