@@ -206,3 +206,28 @@ test("upload of a missing local file fails before any request", async () => {
     await server.close();
   }
 });
+
+test("a small download (read whole, written at once) cut mid-body leaves nothing; a whole one lands", async () => {
+  const f = await fixture();
+  try {
+    const remote = join(f.dir, "small.bin");
+    await writeFile(remote, new Uint8Array(200 << 10).fill(3));
+    const out = join(f.dir, "small-out");
+    await mkdir(out);
+    const dest = join(out, "small.bin");
+
+    f.server.setFaults({ cutRate: 1, paths: ["/appmesh/file/download"] });
+    await assert.rejects(f.client.downloadFile(remote, dest), AppMeshConnectionError);
+    assert.deepEqual(await readdir(out), [], "nothing left after a cut");
+    f.server.setFaults(undefined);
+
+    const seen: number[] = [];
+    const r = await f.client.downloadFile(remote, dest, { onProgress: (n) => seen.push(n) });
+    assert.equal(r.bytes, 200 << 10);
+    assert.deepEqual(await readFile(dest), Buffer.from(new Uint8Array(200 << 10).fill(3)));
+    assert.equal(seen.at(-1), 200 << 10);
+    assert.deepEqual(await readdir(out), ["small.bin"], "no temporary file left");
+  } finally {
+    await f.close();
+  }
+});
