@@ -29,18 +29,18 @@ test("cli: --html writes the run as one page, failure first, secrets masked", as
       ].join("\n"),
     );
     const html = `${fx.dir}/run.html`;
-    const r = await runCli([
-      "workflow",
-      "run",
-      `${fx.dir}/wf.yaml`,
-      ...fx.nodes.flatMap((n) => ["--node", n]),
-      "--secrets-file",
-      `${fx.dir}/secrets.yaml`,
-      "--report",
-      `${fx.dir}/run.json`,
-      "--html",
-      html,
-    ], { env: fx.env });
+    // The 3-node run with its secrets, writing what `outputs` asks for.
+    const run = (...outputs: string[]) =>
+      runCli([
+        "workflow",
+        "run",
+        `${fx.dir}/wf.yaml`,
+        ...fx.nodes.flatMap((n) => ["--node", n]),
+        "--secrets-file",
+        `${fx.dir}/secrets.yaml`,
+        ...outputs,
+      ], { env: fx.env });
+    const r = await run("--report", `${fx.dir}/run.json`, "--html", html);
     assertCode(r, 1);
     assertNoStack(r.stderr);
     const report = JSON.parse(await Deno.readTextFile(`${fx.dir}/run.json`));
@@ -79,16 +79,7 @@ test("cli: --html writes the run as one page, failure first, secrets masked", as
     assert.deepEqual(left, []);
 
     // A page that cannot be written: said in one line; the run's exit code stays.
-    const r2 = await runCli([
-      "workflow",
-      "run",
-      `${fx.dir}/wf.yaml`,
-      ...fx.nodes.flatMap((n) => ["--node", n]),
-      "--secrets-file",
-      `${fx.dir}/secrets.yaml`,
-      "--html",
-      `${fx.dir}/no-such-dir/run.html`,
-    ], { env: fx.env });
+    const r2 = await run("--html", `${fx.dir}/no-such-dir/run.html`);
     assertCode(r2, 1);
     assertNoStack(r2.stderr);
     // Named by the target (not the temporary file beside it), with the reason.
