@@ -9,11 +9,13 @@ import { AppMeshResponseError, AppMeshTimeoutError } from "./errors.ts";
 import { unrefTimer } from "../runtime/timers.ts";
 
 /** Options of {@linkcode readBytes}. */
-interface ReadBytesOptions {
+export interface ReadBytesOptions {
   /** Keep the first `max` bytes and discard the rest (else: an error past `max`). */
   truncate?: boolean;
   /** The request URL, for the error. */
   url?: string;
+  /** Called with the bytes read so far after each chunk. */
+  onChunk?: (bytes: number) => void;
 }
 
 /** The error of an answer over `maxResponseBytes`. */
@@ -66,6 +68,7 @@ export async function readBytes(
       }
       chunks.push(value);
       total += value.byteLength;
+      o.onChunk?.(total);
     }
   } finally {
     // Not released: the body is read to its end or cancelled, so nothing can read it again, and

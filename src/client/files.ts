@@ -6,6 +6,7 @@
  * @module
  */
 import { noLocalFiles } from "./browser.ts";
+import { readBytes } from "./body.ts";
 import type { Core } from "./core.ts";
 import type { RequestSpec } from "./request.ts";
 import { AppMeshAuthError, AppMeshError, AppMeshHttpError } from "./errors.ts";
@@ -85,34 +86,6 @@ function fileMode(res: Response): number | undefined {
 /** Downloads up to this size (with a known length) are read whole, then written at once. */
 const SMALL_FILE = 1 << 20;
 
-/** A small body, whole, reporting each chunk (the caller re-arms the deadline and reports). */
-async function readSmall(
-  res: Response,
-  length: number,
-  progress: (bytes: number) => void,
-): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
-  if (!res.body) return out.subarray(0, 0);
-  const reader = res.body.getReader();
-  let got = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (got + value.byteLength > length) throw new Error("more bytes than its Content-Length");
-      out.set(value, got);
-      got += value.byteLength;
-      progress(got);
-    }
-  } catch (e) {
-    await reader.cancel(e).catch(() => {});
-    throw e;
-  }
-  // A runtime errors on a body cut short of its length; should one not, the file is not kept.
-  if (got !== length) throw new Error(`the body ended after ${got} of ${length} bytes`);
-  return out;
-}
-
 /** `downloadFile`: all or nothing at `local`; mode (0..0o777), owner and group best effort. */
 export async function downloadFile(
   core: Core,
@@ -145,10 +118,16 @@ export async function downloadFile(
       // A small file (most downloads of a workflow: a config, a log, a result) is read whole
       // under the request's deadline, then written with one file handle: half the time of the
       // streamed path, whose stream and second open cost more than such a file's bytes.
-      const data = await readSmall(res, total, (n) => {
-        deadline.arm(); // the same idle timeout as a big download: it counts while no byte arrives
-        o.onProgress?.(n, total);
+      const data = await readBytes(res, total, {
+        onChunk: (n) => {
+          deadline.arm(); // the same idle timeout as a big download: it counts while no byte arrives
+          o.onProgress?.(n, total);
+        },
       });
+      // A runtime errors on a body cut short of its length; should one not, the file is not kept.
+      if (data.byteLength !== total) {
+        throw new Error(`the body ended after ${data.byteLength} of ${total} bytes`);
+      }
       deadline.disarm();
       o.signal?.throwIfAborted();
       await write.writeFileAtomic(local, data);

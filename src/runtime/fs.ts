@@ -81,6 +81,48 @@ export async function readBytesAtMost(path: string, max: number): Promise<Uint8A
 }
 
 /**
+ * A UTF-8 text file read with {@linkcode readBytesAtMost}: `undefined` when it is bigger than
+ * `max` bytes; an error with code `EILSEQ` ({@linkcode notUtf8}) when it is not UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { readTextAtMost } from "./fs.ts";
+ * import { writeFileAtomic } from "./fs_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, "hello");
+ * console.log(await readTextAtMost(`${dir}/a.txt`, 5)); // "hello"
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function readTextAtMost(path: string, max: number): Promise<string | undefined> {
+  const bytes = await readBytesAtMost(path, max);
+  if (bytes === undefined) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw Object.assign(new TypeError(`${path}: not UTF-8 text`), { code: "EILSEQ" });
+  }
+}
+
+/**
+ * Whether an error of {@linkcode readTextAtMost} is bytes that are not UTF-8 (rather than a
+ * file that cannot be read).
+ *
+ * @example
+ * ```ts
+ * import { notUtf8, readTextAtMost } from "./fs.ts";
+ * import { writeFileAtomic } from "./fs_write.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.bin`, new Uint8Array([0xff]));
+ * console.log(await readTextAtMost(`${dir}/a.bin`, 5).catch(notUtf8)); // true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function notUtf8(e: unknown): boolean {
+  return code(e) === "EILSEQ";
+}
+
+/**
  * Reads a UTF-8 text file.
  *
  * @example

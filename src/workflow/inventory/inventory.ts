@@ -242,24 +242,22 @@ function resolvePath(path: string, file: string | undefined): string {
  * ```
  */
 export async function loadInventory(path: string): Promise<Inventory> {
-  const { fileProblem, readBytesAtMost } = await import("../../runtime/fs.ts");
+  const { fileProblem, notUtf8, readTextAtMost } = await import("../../runtime/fs.ts");
   const fail = (message: string) => new WorkflowError([{ file: path, line: 0, col: 0, message }]);
-  let bytes: Uint8Array | undefined;
+  let text: string | undefined;
   try {
-    bytes = await readBytesAtMost(path, MAX_INVENTORY_BYTES);
+    text = await readTextAtMost(path, MAX_INVENTORY_BYTES);
   } catch (e) {
-    throw fail(`cannot read the inventory: ${fileProblem(e)}`);
+    throw fail(
+      notUtf8(e)
+        ? "the inventory is not UTF-8 text"
+        : `cannot read the inventory: ${fileProblem(e)}`,
+    );
   }
-  if (bytes === undefined) {
+  if (text === undefined) {
     throw fail(
       `the inventory is more than ${MAX_INVENTORY_BYTES} bytes (a fleet of 100,000 nodes fits)`,
     );
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw fail("the inventory is not UTF-8 text");
   }
   return parseInventory(text, { file: path });
 }

@@ -75,21 +75,18 @@ export function parseRunReport(text: string | unknown, file = "report"): Report 
  * ```
  */
 export async function readRunReport(path: string): Promise<Report> {
-  const { fileProblem, readBytesAtMost } = await import("../../runtime/fs.ts");
-  let bytes: Uint8Array | undefined;
+  const { fileProblem, notUtf8, readTextAtMost } = await import("../../runtime/fs.ts");
+  let text: string | undefined;
   try {
-    bytes = await readBytesAtMost(path, MAX_REPORT_BYTES);
+    text = await readTextAtMost(path, MAX_REPORT_BYTES);
   } catch (e) {
-    throw bad(path, `cannot read the report: ${fileProblem(e)}`);
+    throw bad(
+      path,
+      notUtf8(e) ? "not UTF-8 text: not a run report" : `cannot read the report: ${fileProblem(e)}`,
+    );
   }
-  if (bytes === undefined) {
+  if (text === undefined) {
     throw bad(path, `more than ${MAX_REPORT_BYTES} bytes: not a run report`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw bad(path, "not UTF-8 text: not a run report");
   }
   return parseRunReport(text, path);
 }
