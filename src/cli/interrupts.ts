@@ -32,7 +32,7 @@ export interface Interrupts {
   exitCode(): number | undefined;
   /** The signal received, if any. */
   received(): "SIGINT" | "SIGTERM" | undefined;
-  /** Removes the listeners and the timers. */
+  /** Removes the timers, and the listeners unless a signal came (see the comment inside). */
   dispose(): void;
 }
 
@@ -129,7 +129,10 @@ export function guardInterrupts(options: GuardOptions = {}): Interrupts {
     dispose: () => {
       clearTimeout(grace);
       clearTimeout(hard);
-      for (const remove of removers) remove();
+      // After an interrupt the listeners stay: the command ends because of it and the process
+      // exits next, and a copy of the signal passed on by `deno task` or `npx` may still come;
+      // with no listener it would kill the process (exit 130 after a clean stop).
+      if (!got) { for (const remove of removers) remove(); }
     },
   };
 }

@@ -85,10 +85,8 @@ printed). Default users: admin/admin123, mesh/mesh123, test/test123. Stops on Ct
       console.log(`\n${interrupts.received()}: stopping the local server...`);
     } finally {
       await server.close();
+      interrupts.dispose();
     }
-    // The guard stays until the process exits: a copy of the Ctrl-C that `deno task` or `npx`
-    // passes on may arrive after the stop, and without a listener it would kill the process
-    // (exit 130 instead of 0). The command line exits right after this returns.
     console.log("stopped");
     return EXIT.ok;
   },

@@ -93,7 +93,8 @@ export async function runWorkflow(wf: Workflow, options: RunOptions = {}): Promi
     const again = rerun.nodes.length
       ? resolveNodes(wf, { nodes: rerun.nodes, limit: options.limit }, top, baseUrl, inventory)
       : [];
-    nodes = again.map((n) => nodes.find((m) => m.name === n.name) ?? n);
+    const byName = new Map(nodes.map((n) => [n.name, n]));
+    nodes = again.map((n) => byName.get(n.name) ?? n);
   }
   let client: AppMeshClient;
   try {
